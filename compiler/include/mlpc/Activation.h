@@ -1,0 +1,26 @@
+//===- Activation.h - scalar/vector activation bodies -----------*- C++ -*-===//
+//
+// One definition of each activation's arithmetic, used both by the linalg
+// lowering (on scalars) and by the dense kernel's epilogue (on vectors), so
+// fused and unfused code compute exactly the same function.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MLPC_ACTIVATION_H
+#define MLPC_ACTIVATION_H
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::mlpc {
+
+/// A constant `value` of type `type` (f32 or a vector of f32).
+Value floatConstant(OpBuilder &b, Location loc, Type type, double value);
+
+/// Builds `activation(x)` for an f32 or vector-of-f32 value. `activation` is
+/// one of the names `mlp.dense` accepts ("none", "relu", "sigmoid", "tanh",
+/// "gelu", "gelu_tanh", "leaky_relu"); `alpha` is leaky_relu's slope.
+Value buildActivation(OpBuilder &b, Location loc, StringRef activation,
+                      float alpha, Value x);
+
+} // namespace mlir::mlpc
+
+#endif // MLPC_ACTIVATION_H

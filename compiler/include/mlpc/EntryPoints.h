@@ -1,0 +1,22 @@
+//===- EntryPoints.h - names shared by the entry-point passes ---*- C++ -*-===//
+#ifndef MLPC_ENTRYPOINTS_H
+#define MLPC_ENTRYPOINTS_H
+
+#include "llvm/ADT/StringRef.h"
+#include <string>
+
+namespace mlir::mlpc {
+
+/// Attributes that mlp-entry-points leaves on each kernel for mlp-emit-c-abi:
+/// the public name, and the shapes of arguments and results (dynamic
+/// dimensions as ShapedType::kDynamic).
+constexpr llvm::StringLiteral kEntryNameAttr = "mlpc.entry_name";
+constexpr llvm::StringLiteral kArgShapesAttr = "mlpc.arg_shapes";
+constexpr llvm::StringLiteral kResultShapesAttr = "mlpc.result_shapes";
+
+/// The private kernel behind the public entry point `entry`.
+std::string kernelName(llvm::StringRef entry);
+
+} // namespace mlir::mlpc
+
+#endif // MLPC_ENTRYPOINTS_H

@@ -1,0 +1,107 @@
+//===- Passes.td - mlpc passes -----------------------------*- tablegen -*-===//
+#ifndef MLPC_PASSES_TD
+#define MLPC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def VerifyModel : Pass<"mlp-verify-model", "::mlir::ModuleOp"> {
+  let summary = "Check the model contract that the ops' verifiers cannot see";
+  let description = [{
+    Checks what a model needs beyond well-typed ops: at least one public
+    `func.func` entry point; arguments and results that are ranked f32
+    tensors of rank >= 1 whose only dynamic dimension is the leading one
+    (the batch); and `dense_resource` weights whose blob is present and has
+    exactly the bytes their type needs.
+  }];
+}
+
+def FuseDense : Pass<"mlp-fuse-dense", "::mlir::func::FuncOp"> {
+  let summary = "Fuse matmul + bias add (+ activation) into mlp.dense";
+  let description = [{
+    Rewrites `mlp.matmul` followed by an `mlp.add` of a [N] bias, and
+    optionally an activation, into one `mlp.dense`. Fuses only where that is
+    legal: each intermediate has exactly one user and the add broadcasts a
+    rank-1 bias over the rows. Fan-out and residual adds are left alone.
+  }];
+  let dependentDialects = ["::mlir::mlp::MlpDialect"];
+}
+
+def StableSoftmax : Pass<"mlp-stable-softmax", "::mlir::func::FuncOp"> {
+  let summary = "Decompose softmax / log_softmax into a stable form";
+  let description = [{
+    Rewrites `mlp.softmax` into exp(x - max) / sum(exp(x - max)) and
+    `mlp.log_softmax` into x - max - log(sum(exp(x - max))) over linalg on
+    tensors, along any axis, so that large, tiny and -inf logits give the
+    results of an exact reference instead of inf or NaN.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
+  let summary = "Lower mlp.dense to a register-tiled kernel with a fused epilogue";
+  let description = [{
+    Lowers each `mlp.dense` with static weights into loops over register
+    tiles of `tile-rows` x `tile-cols` outputs: the K loop accumulates in
+    vector registers with FMAs, then bias and activation are applied to the
+    accumulators and the tile is stored once. Constant weights given as
+    [N,K] are transposed at compile time. Rows and columns that do not fill
+    a tile are handled by narrower tiles, not by a scalar path.
+  }];
+  let options = [
+    Option<"tileRows", "tile-rows", "int64_t", "6",
+           "Output rows per register tile">,
+    Option<"tileCols", "tile-cols", "int64_t", "32",
+           "Output columns per register tile (f32 lanes)">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def LowerToLinalg : Pass<"mlp-lower-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Lower the remaining mlp ops to linalg on tensors";
+  let description = [{
+    Lowers `mlp.matmul`, `mlp.add`, the activations and any `mlp.dense` that
+    `mlp-lower-dense` did not take to `linalg.generic` on tensors, with
+    numpy broadcasting expressed in the indexing maps. Run
+    `mlp-stable-softmax` first: softmax ops are not handled here.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def EntryPoints : Pass<"mlp-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Turn public tensor functions into destination-passing kernels";
+  let description = [{
+    Rewrites every public `func.func @NAME` over tensors into a private
+    `@__mlpc_NAME` taking memrefs for its arguments and then its results, so
+    that bufferization writes results straight into the caller's buffers.
+    The original shapes are kept in the `mlpc.entry` attribute for
+    `mlp-emit-c-abi` and the header.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def EmitCAbi : Pass<"mlp-emit-c-abi", "::mlir::ModuleOp"> {
+  let summary = "Emit the C entry points: int32_t NAME(in..., out..., batch)";
+  let description = [{
+    Runs after lowering to the LLVM dialect. For each kernel marked by
+    `mlp-entry-points` it adds the public function
+    `int32_t NAME(const float *in..., float *out..., int64_t batch)` that
+    checks its pointers and batch, returns a status code from
+    `mlpc/runtime.h` on bad arguments, and otherwise calls the kernel with
+    memref descriptors built from the pointers.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // MLPC_PASSES_TD

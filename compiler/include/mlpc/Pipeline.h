@@ -1,0 +1,32 @@
+//===- Pipeline.h - mlpc's pass pipelines -----------------------*- C++ -*-===//
+#ifndef MLPC_PIPELINE_H
+#define MLPC_PIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::mlpc {
+
+struct PipelineOptions {
+  /// Register tile of the dense kernel (rows x f32 lanes).
+  int64_t tileRows = 6;
+  int64_t tileCols = 32;
+  /// 0 disables the fusion and cleanup passes (for debugging).
+  unsigned optLevel = 3;
+};
+
+/// The tile that fits the vector registers of a CPU with these LLVM
+/// feature flags ("+avx512f", "+avx2", ...).
+PipelineOptions tileForFeatures(llvm::StringRef features);
+
+/// mlp -> linalg/vector on tensors: verify, fuse, stabilize softmax and
+/// lower mlp ops. What `mlpc --emit=mlir` prints.
+void buildMlpToTensorPipeline(OpPassManager &pm, const PipelineOptions &opts);
+
+/// Tensors -> LLVM dialect: entry points, bufferization, deallocation,
+/// loops and the C ABI wrappers.
+LogicalResult buildTensorToLLVMPipeline(OpPassManager &pm,
+                                        const PipelineOptions &opts);
+
+} // namespace mlir::mlpc
+
+#endif // MLPC_PIPELINE_H

@@ -1,0 +1,124 @@
+//===- CodeGen.cpp - LLVM dialect -> LLVM IR, assembly, object ------------===//
+#include "mlpc/CodeGen.h"
+
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+
+std::pair<std::string, std::string>
+mlpc::resolveCpu(const TargetSpec &spec) {
+  bool host = spec.cpu.empty() || spec.cpu == "native";
+  std::string cpu = host ? llvm::sys::getHostCPUName().str() : spec.cpu;
+  std::string features;
+  if (host) {
+    // The host's exact feature set, so that a CPU newer than this LLVM
+    // knows still gets every extension it reports.
+    for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") +
+                  std::string(enabled ? "+" : "-") + name.str();
+  }
+  if (!spec.features.empty())
+    features += (features.empty() ? "" : ",") + spec.features;
+  return {cpu, features};
+}
+
+static llvm::OptimizationLevel optimizationLevel(unsigned level) {
+  switch (level) {
+  case 0:
+    return llvm::OptimizationLevel::O0;
+  case 1:
+    return llvm::OptimizationLevel::O1;
+  case 2:
+    return llvm::OptimizationLevel::O2;
+  default:
+    return llvm::OptimizationLevel::O3;
+  }
+}
+
+bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec,
+                      OutputKind kind, llvm::raw_pwrite_stream &os,
+                      std::string &error) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+
+  llvm::Triple triple(spec.triple.empty() ? llvm::sys::getDefaultTargetTriple()
+                                          : spec.triple);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return false;
+  auto [cpu, features] = resolveCpu(spec);
+  llvm::TargetOptions options;
+  auto cgLevel = spec.optLevel == 0 ? llvm::CodeGenOptLevel::None
+                 : spec.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                 : spec.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                      : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
+      cgLevel));
+  if (!tm) {
+    error = "cannot create a target machine for " + triple.str() + " / " + cpu;
+    return false;
+  }
+
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "mlpc_model");
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return false;
+  }
+  llvmModule->setTargetTriple(triple);
+  llvmModule->setDataLayout(tm->createDataLayout());
+  llvmModule->setPICLevel(llvm::PICLevel::BigPIC);
+  for (llvm::Function &f : *llvmModule) {
+    if (f.isDeclaration())
+      continue;
+    // Vectorizers and the backend read the target from each function.
+    f.addFnAttr("target-cpu", cpu);
+    if (!features.empty())
+      f.addFnAttr("target-features", features);
+    f.addFnAttr(llvm::Attribute::NoUnwind);
+  }
+
+  if (spec.optLevel > 0) {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(tm.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm =
+        pb.buildPerModuleDefaultPipeline(optimizationLevel(spec.optLevel));
+    mpm.run(*llvmModule, mam);
+  }
+
+  if (kind == OutputKind::LLVMIR) {
+    llvmModule->print(os, nullptr);
+    return true;
+  }
+  llvm::legacy::PassManager pm;
+  auto fileType = kind == OutputKind::Assembly
+                      ? llvm::CodeGenFileType::AssemblyFile
+                      : llvm::CodeGenFileType::ObjectFile;
+  if (tm->addPassesToEmitFile(pm, os, nullptr, fileType)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  pm.run(*llvmModule);
+  return true;
+}

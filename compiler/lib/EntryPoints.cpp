@@ -1,0 +1,88 @@
+//===- EntryPoints.cpp - public tensor functions -> DPS kernels -----------===//
+//
+// The C ABI passes results as caller-owned buffers. Turning each result into
+// a memref argument with `materialize_in_destination` before bufferization
+// lets one-shot bufferize write the last layer directly into the caller's
+// buffer instead of allocating and copying.
+//
+//===----------------------------------------------------------------------===//
+#include "mlpc/EntryPoints.h"
+#include "mlpc/Passes.h"
+
+namespace mlir::mlpc {
+#define GEN_PASS_DEF_ENTRYPOINTS
+#include "mlpc/Passes.h.inc"
+} // namespace mlir::mlpc
+
+using namespace mlir;
+
+std::string mlpc::kernelName(StringRef entry) {
+  return ("__mlpc_" + entry).str();
+}
+
+static ArrayAttr shapesAttr(Builder &b, TypeRange types) {
+  SmallVector<Attribute> shapes;
+  for (Type t : types)
+    shapes.push_back(
+        b.getDenseI64ArrayAttr(cast<RankedTensorType>(t).getShape()));
+  return b.getArrayAttr(shapes);
+}
+
+namespace {
+struct EntryPointsPass : mlpc::impl::EntryPointsBase<EntryPointsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+      if (!func.isPublic() || func.isExternal())
+        continue;
+      if (failed(convert(func)))
+        return signalPassFailure();
+    }
+  }
+
+  LogicalResult convert(func::FuncOp func) {
+    OpBuilder b(func.getContext());
+    FunctionType type = func.getFunctionType();
+    auto toMemref = [](Type t) -> Type {
+      auto tensor = cast<RankedTensorType>(t);
+      return MemRefType::get(tensor.getShape(), tensor.getElementType());
+    };
+    Block &entry = func.getBody().front();
+    b.setInsertionPointToStart(&entry);
+    // Arguments: read-only views of the caller's input buffers.
+    for (BlockArgument arg : entry.getArguments()) {
+      Type tensorType = arg.getType();
+      arg.setType(toMemref(tensorType));
+      auto view = bufferization::ToTensorOp::create(
+          b, func.getLoc(), tensorType, arg, b.getUnitAttr(), UnitAttr());
+      arg.replaceAllUsesExcept(view, view);
+    }
+    // Results: one more argument each, written by materialize_in_destination.
+    SmallVector<Value> outs;
+    for (Type t : type.getResults())
+      outs.push_back(entry.addArgument(toMemref(t), func.getLoc()));
+    WalkResult walk = func.walk([&](func::ReturnOp ret) {
+      b.setInsertionPoint(ret);
+      for (auto [value, out] : llvm::zip(ret.getOperands(), outs))
+        bufferization::MaterializeInDestinationOp::create(
+            b, ret.getLoc(), TypeRange{}, value, out, /*restrict=*/true,
+            /*writable=*/true);
+      ret->setOperands({});
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+
+    SmallVector<Type> argTypes(entry.getArgumentTypes());
+    func.setFunctionType(b.getFunctionType(argTypes, {}));
+    func->setAttr(mlpc::kEntryNameAttr, b.getStringAttr(func.getSymName()));
+    func->setAttr(mlpc::kArgShapesAttr, shapesAttr(b, type.getInputs()));
+    func->setAttr(mlpc::kResultShapesAttr, shapesAttr(b, type.getResults()));
+    func.setSymName(mlpc::kernelName(func.getSymName()));
+    func.setPrivate();
+    func.removeArgAttrsAttr();
+    func.removeResAttrsAttr();
+    return success();
+  }
+};
+} // namespace

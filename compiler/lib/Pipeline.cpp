@@ -1,0 +1,82 @@
+//===- Pipeline.cpp - mlpc's pass pipelines -------------------------------===//
+#include "mlpc/Pipeline.h"
+#include "mlpc/Passes.h"
+
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+mlpc::PipelineOptions mlpc::tileForFeatures(StringRef features) {
+  PipelineOptions opts;
+  auto has = [&](StringRef f) { return features.contains(("+" + f).str()); };
+  if (has("avx512f")) {
+    // 32 zmm registers: 6 x 2 accumulators, 2 weight vectors, 1 broadcast.
+    opts.tileRows = 6;
+    opts.tileCols = 32;
+  } else if (has("avx")) {
+    // 16 ymm registers: 4 x 2 accumulators plus weights and broadcast.
+    opts.tileRows = 4;
+    opts.tileCols = 16;
+  } else {
+    // 16 xmm registers (SSE2 or other targets).
+    opts.tileRows = 4;
+    opts.tileCols = 8;
+  }
+  return opts;
+}
+
+void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
+                                    const PipelineOptions &opts) {
+  pm.addPass(createVerifyModel());
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  if (opts.optLevel > 0)
+    fpm.addPass(createFuseDense());
+  fpm.addPass(createStableSoftmax());
+  LowerDenseOptions dense;
+  dense.tileRows = opts.tileRows;
+  dense.tileCols = opts.tileCols;
+  fpm.addPass(createLowerDense(dense));
+  fpm.addPass(createLowerToLinalg());
+  if (opts.optLevel > 0) {
+    // Chains that fusion into mlp.dense could not absorb (a residual add
+    // and its activation, softmax's normalization) become one loop nest.
+    fpm.addPass(createLinalgElementwiseOpFusionPass());
+    fpm.addPass(createCanonicalizerPass());
+    fpm.addPass(createCSEPass());
+  }
+}
+
+LogicalResult mlpc::buildTensorToLLVMPipeline(OpPassManager &pm,
+                                              const PipelineOptions &opts) {
+  pm.addPass(createEntryPoints());
+  // Upstream passes by name: their headers are slow to include, and the
+  // textual form doubles as documentation of the pipeline.
+  std::string pipeline =
+      "eliminate-empty-tensors,"
+      "one-shot-bufferize{bufferize-function-boundaries=0},"
+      "canonicalize,"
+      "buffer-deallocation-pipeline,"
+      "convert-linalg-to-loops,"
+      "convert-vector-to-scf,"
+      "lower-affine,"
+      "convert-scf-to-cf,"
+      "canonicalize,cse,"
+      "convert-vector-to-llvm,"
+      "convert-math-to-llvm,"
+      "convert-math-to-libm,"
+      "expand-strided-metadata,"
+      "lower-affine,"
+      "finalize-memref-to-llvm,"
+      "convert-arith-to-llvm,"
+      "convert-func-to-llvm,"
+      "convert-cf-to-llvm,"
+      "convert-arith-to-llvm,"
+      "reconcile-unrealized-casts";
+  if (failed(parsePassPipeline(pipeline, pm)))
+    return failure();
+  pm.addPass(createEmitCAbi());
+  (void)opts;
+  return success();
+}

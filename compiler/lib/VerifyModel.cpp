@@ -1,0 +1,114 @@
+//===- VerifyModel.cpp - the model contract beyond op verifiers -----------===//
+#include "mlpc/Passes.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace mlir::mlpc {
+#define GEN_PASS_DEF_VERIFYMODEL
+#include "mlpc/Passes.h.inc"
+} // namespace mlir::mlpc
+
+using namespace mlir;
+
+namespace {
+
+/// Entry arguments and results: ranked f32, rank >= 1, only dim 0 dynamic.
+LogicalResult checkBoundaryType(func::FuncOp func, Type t, StringRef what,
+                                unsigned index) {
+  auto fail = [&]() {
+    return func.emitError() << "entry point @" << func.getSymName() << ": "
+                            << what << " #" << index << " has type " << t;
+  };
+  auto ranked = dyn_cast<RankedTensorType>(t);
+  if (!ranked)
+    return fail() << "; entry points take and return ranked tensors such as "
+                     "tensor<?x784xf32>";
+  if (!ranked.getElementType().isF32())
+    return fail() << "; only f32 is supported, convert it to f32";
+  if (ranked.getRank() == 0)
+    return fail() << "; give it rank 1 or more (the leading dimension is "
+                     "the batch)";
+  for (int64_t d = 1; d < ranked.getRank(); ++d)
+    if (ranked.isDynamicDim(d))
+      return fail() << "; only the leading (batch) dimension may be "
+                       "dynamic, make dimension "
+                    << d << " static";
+  return success();
+}
+
+/// dense_resource weights: the blob must exist and have the type's size.
+LogicalResult checkResource(arith::ConstantOp cst) {
+  auto res = dyn_cast<DenseResourceElementsAttr>(cst.getValue());
+  if (!res)
+    return success();
+  auto type = cast<ShapedType>(res.getType());
+  StringRef key = res.getRawHandle().getKey();
+  AsmResourceBlob *blob = res.getRawHandle().getBlob();
+  if (!blob)
+    return cst.emitError()
+           << "dense_resource<" << key
+           << "> has no data: add it to the file's {-# dialect_resources: { "
+              "builtin: { "
+           << key << ": \"0x...\" } } #-} section";
+  int64_t want = type.getNumElements() *
+                 (type.getElementType().getIntOrFloatBitWidth() / 8);
+  int64_t have = blob->getData().size();
+  if (have != want)
+    return cst.emitError() << "dense_resource<" << key << "> holds " << have
+                           << " bytes but " << type << " needs " << want
+                           << "; re-export the weights with this shape";
+  return success();
+}
+
+struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    bool ok = true;
+    unsigned entries = 0;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (!func.isPublic())
+        continue;
+      if (func.isExternal()) {
+        func.emitError() << "entry point @" << func.getSymName()
+                         << " has no body; define it or make it private";
+        ok = false;
+        continue;
+      }
+      ++entries;
+      StringRef name = func.getSymName();
+      bool cIdentifier =
+          !name.empty() && !llvm::isDigit(name.front()) &&
+          llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+      if (!cIdentifier) {
+        func.emitError() << "entry point @" << name
+                         << " is not a valid C identifier; rename it using "
+                            "letters, digits and '_' only";
+        ok = false;
+      }
+      FunctionType type = func.getFunctionType();
+      for (auto [i, t] : llvm::enumerate(type.getInputs()))
+        ok &= succeeded(checkBoundaryType(func, t, "argument", i));
+      for (auto [i, t] : llvm::enumerate(type.getResults()))
+        ok &= succeeded(checkBoundaryType(func, t, "result", i));
+      if (type.getNumResults() == 0) {
+        func.emitError() << "entry point @" << func.getSymName()
+                         << " returns nothing; return its output tensors";
+        ok = false;
+      }
+    }
+    module.walk([&](arith::ConstantOp cst) {
+      ok &= succeeded(checkResource(cst));
+    });
+    if (ok && entries == 0) {
+      module.emitError("the module has no public func.func entry point; a "
+                       "model needs at least one");
+      ok = false;
+    }
+    if (!ok)
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,47 @@
+/*===- mlpc/runtime.h - status codes and runtime API of mlpc -------------===*
+ *
+ * Every entry point that mlpc generates has the form
+ *
+ *   int32_t NAME(const float *in0, ..., float *out0, ..., int64_t batch);
+ *
+ * and returns MLPC_OK or one of the codes below. Buffers are row-major,
+ * contiguous and need no particular alignment; outputs must not overlap
+ * inputs. `batch` is the dynamic leading dimension (for an entry without
+ * one, it must equal the static leading dimension of its first argument).
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef MLPC_RUNTIME_H
+#define MLPC_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum mlpc_status {
+  MLPC_OK = 0,
+  /* An input or output pointer was NULL. */
+  MLPC_ERR_NULL_POINTER = 1,
+  /* batch < 1, batch too large for the address space, or (for an entry
+     with a static leading dimension) batch differs from it. */
+  MLPC_ERR_BAD_BATCH = 2,
+  /* A temporary buffer could not be allocated. */
+  MLPC_ERR_OUT_OF_MEMORY = 3,
+  /* GPU target: no CUDA driver or no GPU on this machine. */
+  MLPC_ERR_NO_GPU = 4,
+  /* GPU target: a CUDA call failed (see mlpc_last_error_message()). */
+  MLPC_ERR_GPU = 5,
+};
+
+/* A short English description of `status`; never NULL. */
+const char *mlpc_status_string(int32_t status);
+
+/* The version of the runtime library, e.g. "0.1.0". */
+const char *mlpc_runtime_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLPC_RUNTIME_H */

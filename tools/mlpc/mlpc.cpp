@@ -1,0 +1,222 @@
+//===- mlpc.cpp - the mlpc compiler driver --------------------------------===//
+//
+//   mlpc model.mlir -o model.o --header model.h
+//
+// Every output is produced in memory first and written only when the whole
+// compilation has succeeded, so a failed run never leaves a partial file.
+//
+//===----------------------------------------------------------------------===//
+#include "mlpc/CodeGen.h"
+#include "mlpc/Header.h"
+#include "mlpc/Pipeline.h"
+#include "mlpc/Registration.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("mlpc options");
+
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<model.mlir | ->"),
+                                      cl::init("-"), cl::cat(category));
+static cl::opt<std::string>
+    outputFile("o", cl::desc("Output file ('-' for stdout; default: the "
+                             "input's name with the output kind's suffix)"),
+               cl::value_desc("file"), cl::cat(category));
+
+enum class Emit { MLIR, LLVM, Asm, Obj };
+static cl::opt<Emit> emitKind(
+    "emit", cl::desc("What to write (default: obj)"), cl::init(Emit::Obj),
+    cl::values(clEnumValN(Emit::MLIR, "mlir",
+                          "MLIR after mlpc's passes (linalg/vector on tensors)"),
+               clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
+               clEnumValN(Emit::Asm, "asm", "assembly for the target"),
+               clEnumValN(Emit::Obj, "obj", "a position-independent object")),
+    cl::cat(category));
+static cl::opt<std::string>
+    headerFile("header",
+               cl::desc("Also write a C header declaring the entry points"),
+               cl::value_desc("file"), cl::cat(category));
+static cl::opt<unsigned>
+    optLevel("O", cl::desc("Optimization level 0-3 (default: -O3)"),
+             cl::Prefix, cl::init(3), cl::cat(category));
+static cl::opt<std::string>
+    mcpu("mcpu", cl::desc("Target CPU (default: native, the host's)"),
+         cl::init("native"), cl::cat(category));
+static cl::opt<std::string>
+    mattr("mattr", cl::desc("Extra target features, e.g. -avx512f,+avx2"),
+          cl::cat(category));
+static cl::opt<std::string>
+    mtriple("mtriple", cl::desc("Target triple (default: the host's)"),
+            cl::cat(category));
+
+static const char *overview = R"(mlpc: ahead-of-time compiler for MLP forward passes
+
+Compiles a model written in the mlp MLIR dialect into an object file that
+exports one C function per public entry point @NAME:
+
+  int32_t NAME(const float *in0, ..., float *out0, ..., int64_t batch);
+
+It returns MLPC_OK (0) or a status code from <mlpc/runtime.h>.
+
+Example:
+  mlpc model.mlir -o model.o --header model.h
+  cc app.c model.o -I<prefix>/include -L<prefix>/lib -lmlpc_runtime -lm -o app
+
+  mlpc model.mlir --emit=mlir      # inspect the IR after fusion and lowering
+  mlpc model.mlir --emit=asm -o -  # the generated machine code
+
+Exit status: 0 on success, 1 on any error (diagnostics go to stderr with
+file:line:col; no output file is written).
+)";
+
+namespace {
+/// Writes `data` to `path` ('-' is stdout) only now, at the very end.
+bool writeOutput(StringRef path, StringRef data) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file) {
+    llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
+    return false;
+  }
+  file->os() << data;
+  file->os().flush();
+  if (file->os().has_error()) {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "cannot write '" << path << "'\n";
+    file->os().clear_error();
+    return false;
+  }
+  file->keep();
+  return true;
+}
+
+std::string defaultOutput(StringRef input) {
+  StringRef suffix = emitKind == Emit::MLIR   ? ".out.mlir"
+                     : emitKind == Emit::LLVM ? ".ll"
+                     : emitKind == Emit::Asm  ? ".s"
+                                              : ".o";
+  if (input == "-")
+    return emitKind == Emit::Obj ? "a.o" : "-";
+  SmallString<128> path(llvm::sys::path::filename(input));
+  llvm::sys::path::replace_extension(path, "");
+  return (path + suffix).str();
+}
+
+std::string headerGuard(StringRef path) {
+  std::string guard = "MLPC_";
+  for (char c : llvm::sys::path::filename(path))
+    guard += llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
+  return guard;
+}
+
+int run() {
+  if (optLevel > 3) {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "-O" << optLevel << " is not a level; use -O0, -O1, -O2 or -O3\n";
+    return 1;
+  }
+  DialectRegistry registry;
+  mlpc::registerEverything(registry);
+  MLIRContext context(registry);
+  context.disableMultithreading(); // 2-core machines: threads cost more.
+
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> buffer =
+      openInputFile(inputFile, &error);
+  if (!buffer) {
+    llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
+    return 1;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  if (!module)
+    return 1;
+
+  mlpc::TargetSpec target{mtriple, mcpu, mattr, optLevel};
+  auto [cpuName, features] = mlpc::resolveCpu(target);
+  mlpc::PipelineOptions opts = mlpc::tileForFeatures(features);
+  opts.optLevel = optLevel;
+
+  PassManager high(&context);
+  mlpc::buildMlpToTensorPipeline(high, opts);
+  if (failed(high.run(*module)))
+    return 1;
+  SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(*module);
+
+  std::string output =
+      outputFile.getNumOccurrences() ? outputFile.getValue()
+                                     : defaultOutput(inputFile);
+  std::string text;
+  llvm::raw_string_ostream textStream(text);
+  if (emitKind == Emit::MLIR) {
+    module->print(textStream);
+  } else {
+    PassManager low(&context);
+    if (failed(mlpc::buildTensorToLLVMPipeline(low, opts)) ||
+        failed(low.run(*module)))
+      return 1;
+    SmallString<0> bytes;
+    llvm::raw_svector_ostream bytesStream(bytes);
+    auto kind = emitKind == Emit::LLVM  ? mlpc::OutputKind::LLVMIR
+                : emitKind == Emit::Asm ? mlpc::OutputKind::Assembly
+                                        : mlpc::OutputKind::Object;
+    if (!mlpc::emitModule(*module, target, kind, bytesStream, error)) {
+      llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
+      return 1;
+    }
+    text.assign(bytes.begin(), bytes.end());
+  }
+  if (emitKind == Emit::Obj && output == "-" &&
+      llvm::sys::Process::StandardOutIsDisplayed()) {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "not writing an object file to a terminal; use -o FILE\n";
+    return 1;
+  }
+
+  std::string header;
+  if (!headerFile.empty()) {
+    llvm::raw_string_ostream hs(header);
+    mlpc::writeHeader(hs, entries, headerGuard(headerFile),
+                      llvm::sys::path::filename(inputFile));
+  }
+  if (!writeOutput(output, text))
+    return 1;
+  if (!headerFile.empty() && !writeOutput(headerFile, header)) {
+    if (output != "-")
+      llvm::sys::fs::remove(output);
+    return 1;
+  }
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "mlpc " << MLPC_VERSION_STRING << " (LLVM/MLIR " << LLVM_VERSION_STRING
+       << ")\n";
+  });
+  cl::ParseCommandLineOptions(argc, argv, overview);
+  return run();
+}

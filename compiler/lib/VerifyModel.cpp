@@ -89,10 +89,19 @@ struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
         ok = false;
       }
       FunctionType type = func.getFunctionType();
-      for (auto [i, t] : llvm::enumerate(type.getInputs()))
-        ok &= succeeded(checkBoundaryType(func, t, "argument", i));
-      for (auto [i, t] : llvm::enumerate(type.getResults()))
-        ok &= succeeded(checkBoundaryType(func, t, "result", i));
+      // One diagnostic per entry point: the first bad type is enough to act
+      // on, and the others are usually the same mistake.
+      auto checkAll = [&](TypeRange types, StringRef what) {
+        for (auto [i, t] : llvm::enumerate(types))
+          if (failed(checkBoundaryType(func, t, what, i)))
+            return false;
+        return true;
+      };
+      if (!checkAll(type.getInputs(), "argument") ||
+          !checkAll(type.getResults(), "result")) {
+        ok = false;
+        continue;
+      }
       if (type.getNumResults() == 0) {
         func.emitError() << "entry point @" << func.getSymName()
                          << " returns nothing; return its output tensors";

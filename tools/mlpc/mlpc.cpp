@@ -135,6 +135,7 @@ int run() {
   mlpc::registerEverything(registry);
   MLIRContext context(registry);
   context.disableMultithreading(); // 2-core machines: threads cost more.
+  context.printOpOnDiagnostic(false); // the source line is shown instead
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> buffer =
@@ -143,9 +144,17 @@ int run() {
     llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
     return 1;
   }
+  bool empty = buffer->getBuffer().trim().empty();
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  if (empty) {
+    std::string name = inputFile == "-" ? "<stdin>" : inputFile.getValue();
+    emitError(FileLineColLoc::get(&context, name, 1, 1))
+        << "the input is empty; expected an MLIR module with at least one "
+           "public func.func entry point";
+    return 1;
+  }
 
   OwningOpRef<ModuleOp> module =
       parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));

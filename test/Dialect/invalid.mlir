@@ -1,0 +1,111 @@
+// RUN: mlpc-opt %s -split-input-file -verify-diagnostics
+
+func.func @contraction_mismatch(%x: tensor<?x784xf32>, %w: tensor<128x700xf32>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{contraction dimensions differ: lhs [?, 784] has K = 784 but rhs [128, 700] has K = 700 (with transpose_b = true, rhs is read as [N, K])}}
+  %h = "mlp.matmul"(%x, %w) {transpose_b = true} : (tensor<?x784xf32>, tensor<128x700xf32>) -> tensor<?x128xf32>
+  return %h : tensor<?x128xf32>
+}
+
+// -----
+
+func.func @contraction_hint(%x: tensor<?x784xf32>, %w: tensor<128x784xf32>) -> tensor<?x784xf32> {
+  // expected-error @+1 {{set transpose_b = true if it is stored [N, K] as in PyTorch}}
+  %h = mlp.matmul %x, %w : tensor<?x784xf32>, tensor<128x784xf32> -> tensor<?x784xf32>
+  return %h : tensor<?x784xf32>
+}
+
+// -----
+
+func.func @bias_length(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %b: tensor<5xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{bias has length 5 but the layer has 3 outputs; give the bias one value per output}}
+  %d = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x3xf32>, tensor<5xf32> -> tensor<?x3xf32>
+  return %d : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @no_broadcast(%a: tensor<?x128xf32>, %b: tensor<64xf32>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{shapes [?, 128] and [64] do not broadcast: dimension 1 of the result would be both 128 and 64}}
+  %z = mlp.add %a, %b : tensor<?x128xf32>, tensor<64xf32> -> tensor<?x128xf32>
+  return %z : tensor<?x128xf32>
+}
+
+// -----
+
+func.func @result_mismatch(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{declared result type 'tensor<?x4xf32>' does not match the type its operands imply, 'tensor<?x3xf32>'; change the result type to that}}
+  %h = mlp.matmul %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x4xf32>
+  return %h : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @unary_result_mismatch(%x: tensor<2x4xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{declared result type 'tensor<4x2xf32>' does not match}}
+  %r = mlp.relu %x : tensor<2x4xf32> -> tensor<4x2xf32>
+  return %r : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @axis_out_of_range(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  // expected-error @+1 {{axis 2 is out of range for an operand of rank 2; use an axis in [-2, 1] (-1 is the last)}}
+  %p = mlp.softmax %x {axis = 2} : tensor<?x10xf32> -> tensor<?x10xf32>
+  return %p : tensor<?x10xf32>
+}
+
+// -----
+
+func.func @negative_axis_out_of_range(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  // expected-error @+1 {{axis -3 is out of range}}
+  %p = "mlp.log_softmax"(%x) {axis = -3 : i64} : (tensor<?x10xf32>) -> tensor<?x10xf32>
+  return %p : tensor<?x10xf32>
+}
+
+// -----
+
+func.func @unknown_activation(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{unknown activation "swish"; use one of "none", "relu", "sigmoid", "tanh", "gelu", "gelu_tanh", "leaky_relu"}}
+  %d = mlp.dense %x, %w, %b {activation = "swish"} : tensor<?x4xf32>, tensor<4x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  return %d : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @unknown_approximate(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{unknown approximate value "fast"; use "none" (erf) or "tanh"}}
+  %g = mlp.gelu %x {approximate = "fast"} : tensor<?x4xf32> -> tensor<?x4xf32>
+  return %g : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @not_f32(%x: tensor<?x4xf16>) -> tensor<?x4xf16> {
+  // expected-error @+1 {{operand has element type 'f16': mlpc supports f32 only; convert it to f32}}
+  %r = mlp.relu %x : tensor<?x4xf16> -> tensor<?x4xf16>
+  return %r : tensor<?x4xf16>
+}
+
+// -----
+
+func.func @unranked(%x: tensor<*xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{operand has type 'tensor<*xf32>': mlpc needs ranked tensors; give it a shape such as tensor<?x128xf32>}}
+  %r = mlp.tanh %x : tensor<*xf32> -> tensor<*xf32>
+  return %r : tensor<*xf32>
+}
+
+// -----
+
+func.func @matmul_rank(%x: tensor<4xf32>, %w: tensor<4x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{lhs must have rank 2 but has shape [4]}}
+  %h = mlp.matmul %x, %w : tensor<4xf32>, tensor<4x3xf32> -> tensor<3xf32>
+  return %h : tensor<3xf32>
+}
+
+// -----
+
+func.func @bad_attr_kind(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{attribute 'alpha' failed to satisfy constraint: 32-bit float attribute}}
+  %r = "mlp.leaky_relu"(%x) {alpha = 1 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}

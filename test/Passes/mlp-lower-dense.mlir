@@ -1,0 +1,62 @@
+// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8" -split-input-file | FileCheck %s
+
+// The dense layer becomes a loop over 2x8 register tiles. Inside a tile, the
+// K loop only accumulates (fma into vector iter_args); bias and activation
+// are applied to the accumulators and the tile is stored once, by a
+// transfer_write of the activated value: the epilogue is fused.
+// Constant [N,K] weights are transposed at compile time into [K,N].
+
+// CHECK-LABEL: func.func @dense_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>)
+// CHECK-DAG: %[[W:.*]] = arith.constant dense_resource<mlpc_packed_weight> : tensor<4x10xf32>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<{{.*}}> : tensor<10xf32>
+// Whole row tiles, then leftover rows one at a time.
+// CHECK: %[[ROWS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x10xf32>)
+// CHECK: %[[COLS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[O:.*]] = %[[OUT]])
+// CHECK: %[[I1:.*]] = arith.addi %[[I]]
+// CHECK: %[[ACC:.*]]:2 = scf.for %[[K:.*]] = {{.*}} iter_args(%[[A0:.*]] = %{{.*}}, %[[A1:.*]] = %{{.*}}) -> (vector<8xf32>, vector<8xf32>)
+// CHECK-NEXT: %[[WV:.*]] = vector.transfer_read %[[W]][%[[K]], %[[J]]]
+// CHECK-NEXT: %[[X0:.*]] = tensor.extract %[[X]][%[[I]], %[[K]]]
+// CHECK-NEXT: %[[XB0:.*]] = vector.broadcast %[[X0]]
+// CHECK-NEXT: %[[F0:.*]] = vector.fma %[[XB0]], %[[WV]], %[[A0]]
+// CHECK-NEXT: %[[X1:.*]] = tensor.extract %[[X]][%[[I1]], %[[K]]]
+// CHECK-NEXT: %[[XB1:.*]] = vector.broadcast %[[X1]]
+// CHECK-NEXT: %[[F1:.*]] = vector.fma %[[XB1]], %[[WV]], %[[A1]]
+// CHECK-NEXT: scf.yield %[[F0]], %[[F1]]
+// Epilogue on the accumulators, then the only store of the tile.
+// CHECK: %[[BV:.*]] = vector.transfer_read %[[B]][%[[J]]]
+// CHECK-NEXT: %[[Z0:.*]] = arith.addf %[[ACC]]#0, %[[BV]] : vector<8xf32>
+// CHECK-NEXT: %[[R0:.*]] = arith.maximumf %[[Z0]], %{{.*}} : vector<8xf32>
+// CHECK-NEXT: %[[W0:.*]] = vector.transfer_write %[[R0]], %[[O]][%[[I]], %[[J]]]
+// CHECK-NEXT: %[[Z1:.*]] = arith.addf %[[ACC]]#1, %[[BV]]
+// CHECK-NEXT: %[[R1:.*]] = arith.maximumf %[[Z1]]
+// CHECK-NEXT: %[[W1:.*]] = vector.transfer_write %[[R1]], %[[W0]][%[[I1]], %[[J]]]
+// CHECK-NEXT: scf.yield %[[W1]]
+// The last two columns (10 = 8 + 2) are a narrower tile, not a scalar loop.
+// CHECK: scf.for {{.*}} -> (vector<2xf32>, vector<2xf32>)
+// CHECK: vector.transfer_write %{{.*}} : vector<2xf32>, tensor<?x10xf32>
+// Leftover rows: the same kernel with one row.
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[ROWS]])
+// CHECK: -> (vector<8xf32>)
+// CHECK-NOT: mlp.dense
+func.func @dense_relu(%x: tensor<?x4xf32>) -> tensor<?x10xf32> {
+  %w = arith.constant dense<0.5> : tensor<10x4xf32>
+  %b = arith.constant dense<[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]> : tensor<10xf32>
+  %y = mlp.dense %x, %w, %b {activation = "relu", transpose_w = true} : tensor<?x4xf32>, tensor<10x4xf32>, tensor<10xf32> -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+
+// -----
+
+// Weights that are not constants and stored [N,K] are transposed at run
+// time; the sigmoid is computed on vectors in the epilogue.
+// CHECK-LABEL: func.func @dense_runtime_weights
+// CHECK: %[[T:.*]] = linalg.transpose ins(%{{.*}} : tensor<8x4xf32>) outs(%{{.*}} : tensor<4x8xf32>) permutation = [1, 0]
+// CHECK: vector.transfer_read %[[T]]
+// CHECK: math.exp %{{.*}} : vector<8xf32>
+// CHECK: arith.divf %{{.*}} : vector<8xf32>
+// CHECK-NEXT: vector.transfer_write
+func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: tensor<8xf32>) -> tensor<3x8xf32> {
+  %y = mlp.dense %x, %w, %b {activation = "sigmoid", transpose_w = true} : tensor<3x4xf32>, tensor<8x4xf32>, tensor<8xf32> -> tensor<3x8xf32>
+  return %y : tensor<3x8xf32>
+}

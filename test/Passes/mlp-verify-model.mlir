@@ -1,0 +1,70 @@
+// RUN: mlpc-opt %s -mlp-verify-model -split-input-file -verify-diagnostics
+
+// A valid model passes unchanged.
+func.func @ok(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
+  %w = arith.constant dense_resource<w> : tensor<1x2xf32>
+  %h = mlp.matmul %x, %w {transpose_b = true} : tensor<?x2xf32>, tensor<1x2xf32> -> tensor<?x1xf32>
+  return %h : tensor<?x1xf32>
+}
+{-#
+  dialect_resources: { builtin: { w: "0x040000000000803F00000040" } }
+#-}
+
+// -----
+
+// expected-error @+1 {{entry point @bad_arg: argument #0 has type 'tensor<?x?xf32>'; only the leading (batch) dimension may be dynamic, make dimension 1 static}}
+func.func @bad_arg(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  return %x : tensor<?x?xf32>
+}
+
+// -----
+
+// expected-error @+1 {{entry point @scalar: result #0 has type 'tensor<f32>'; give it rank 1 or more}}
+func.func @scalar(%x: tensor<2xf32>) -> tensor<f32> {
+  %c = arith.constant dense<1.0> : tensor<f32>
+  return %c : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{entry point @f64: argument #0 has type 'tensor<2xf64>'; only f32 is supported}}
+func.func @f64(%x: tensor<2xf64>) -> tensor<2xf64> {
+  return %x : tensor<2xf64>
+}
+
+// -----
+
+// expected-error @+1 {{entry point @nothing returns nothing; return its output tensors}}
+func.func @nothing(%x: tensor<2xf32>) {
+  return
+}
+
+// -----
+
+func.func @missing_blob(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{dense_resource<w_missing> has no data: add it to the file's {-# dialect_resources: { builtin: { w_missing: "0x..." } } #-} section}}
+  %w = arith.constant dense_resource<w_missing> : tensor<1x2xf32>
+  %h = mlp.matmul %x, %w {transpose_b = true} : tensor<?x2xf32>, tensor<1x2xf32> -> tensor<?x1xf32>
+  return %h : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @short_blob(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{dense_resource<w> holds 4 bytes but 'tensor<1x2xf32>' needs 8; re-export the weights with this shape}}
+  %w = arith.constant dense_resource<w> : tensor<1x2xf32>
+  %h = mlp.matmul %x, %w {transpose_b = true} : tensor<?x2xf32>, tensor<1x2xf32> -> tensor<?x1xf32>
+  return %h : tensor<?x1xf32>
+}
+{-#
+  dialect_resources: { builtin: { w: "0x040000000000803F" } }
+#-}
+
+// -----
+
+// expected-error @+1 {{the module has no public func.func entry point; a model needs at least one}}
+module {
+  func.func private @helper(%x: tensor<2xf32>) -> tensor<2xf32> {
+    return %x : tensor<2xf32>
+  }
+}

@@ -63,9 +63,11 @@ LogicalResult mlpc::buildTensorToLLVMPipeline(OpPassManager &pm,
       "lower-affine,"
       "convert-scf-to-cf,"
       "canonicalize,cse,"
-      "convert-vector-to-llvm,"
+      // math ops LLVM has intrinsics for first; the rest (erf, tanh) become
+      // libm calls, unrolled over vector lanes, before vectors are lowered.
       "convert-math-to-llvm,"
       "convert-math-to-libm,"
+      "convert-vector-to-llvm,"
       "expand-strided-metadata,"
       "lower-affine,"
       "finalize-memref-to-llvm,"

@@ -1,0 +1,362 @@
+//===- EndToEndTest.cpp - compiled models against a float64 reference -----===//
+#include "Models.h"
+
+#include "acts_dense.h"
+#include "acts_fused.h"
+#include "acts_unfused.h"
+#include "elementwise.h"
+#include "mnist_avx2.h"
+#include "mnist_baseline.h"
+#include "mnist_dense.h"
+#include "mnist_fused.h"
+#include "mnist_unfused.h"
+#include "residual.h"
+#include "seeds.h"
+#include "softmax.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <thread>
+
+using namespace mlpc_test;
+
+namespace {
+
+using Entry = std::function<int32_t(const float *, float *, int64_t)>;
+
+std::vector<float> randomInput(int64_t n, uint64_t seed, double scale = 1.0) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (float &f : v)
+    f = rng.symmetric(scale);
+  return v;
+}
+
+/// |got - want| <= atol + rtol * |want| elementwise, with NaN == NaN and
+/// infinities equal only to themselves.
+void expectClose(const std::vector<float> &got, const std::vector<double> &want,
+                 double atol, double rtol, const std::string &what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    double g = got[i], w = want[i];
+    if (std::isnan(w)) {
+      EXPECT_TRUE(std::isnan(g)) << what << " [" << i << "]: got " << g;
+      continue;
+    }
+    if (std::isinf(w)) {
+      EXPECT_EQ(g, w) << what << " [" << i << "]";
+      continue;
+    }
+    EXPECT_NEAR(g, w, atol + rtol * std::fabs(w)) << what << " [" << i << "]";
+  }
+}
+
+void checkMlp(const Entry &fn, const Mlp &m, int64_t batch, double atol,
+              const std::string &what) {
+  int in = m.layers.front().in, out = m.layers.back().out;
+  std::vector<float> x = randomInput(batch * in, 100 + batch);
+  std::vector<float> xCopy = x;
+  std::vector<float> y(batch * out, -12345.0f);
+  ASSERT_EQ(fn(x.data(), y.data(), batch), MLPC_OK) << what;
+  EXPECT_EQ(0, std::memcmp(x.data(), xCopy.data(), x.size() * sizeof(float)))
+      << what << ": the input was written";
+  expectClose(y, reference(m, x.data(), batch), atol, 1e-4,
+              what + " batch " + std::to_string(batch));
+}
+
+//===----------------------------------------------------------------------===//
+// The seed texts' worked examples
+//===----------------------------------------------------------------------===//
+
+TEST(SeedExamples, SigmoidNetworkGives0_484255) {
+  const float x[2] = {0.5f, 0.8f};
+  float y = 0;
+  ASSERT_EQ(seed_sigmoid(x, &y, 1), MLPC_OK);
+  // z = 0.7*0.36 - 0.4*0.08 + 0.3*0.23 - 0.1 = -0.063 (not -0.069).
+  EXPECT_NEAR(y, 1.0 / (1.0 + std::exp(0.063)), 1e-6);
+  EXPECT_NEAR(y, 0.484255, 1e-6);
+}
+
+TEST(SeedExamples, LinearNetworkGivesMinus0_01) {
+  const float x[2] = {1.0f, 2.0f};
+  float y = 0;
+  ASSERT_EQ(seed_linear(x, &y, 1), MLPC_OK);
+  EXPECT_NEAR(y, -0.01, 1e-6);
+}
+
+//===----------------------------------------------------------------------===//
+// MLPs at batch 1, an odd batch and a large one, fused and unfused
+//===----------------------------------------------------------------------===//
+
+struct MlpCase {
+  const char *name;
+  Entry fn;
+  Mlp (*model)();
+};
+
+class MlpTest : public ::testing::TestWithParam<std::tuple<MlpCase, int64_t>> {};
+
+TEST_P(MlpTest, MatchesFloat64Reference) {
+  auto [c, batch] = GetParam();
+  checkMlp(c.fn, c.model(), batch, 2e-5, c.name);
+}
+
+const MlpCase kCases[] = {
+    {"mnist_fused", mnist_fused, mnistModel},
+    {"mnist_unfused", mnist_unfused, mnistModel},
+    {"mnist_dense", mnist_dense, mnistModel},
+    {"mnist_baseline_x86_64", mnist_baseline, mnistModel},
+    {"mnist_avx2", mnist_avx2, mnistModel},
+    {"acts_fused", acts_fused, activationsModel},
+    {"acts_unfused", acts_unfused, activationsModel},
+    {"acts_dense", acts_dense, activationsModel},
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    Models, MlpTest,
+    ::testing::Combine(::testing::ValuesIn(kCases),
+                       ::testing::Values<int64_t>(1, 7, 1000)),
+    [](const auto &info) {
+      return std::string(std::get<0>(info.param).name) + "_batch" +
+             std::to_string(std::get<1>(info.param));
+    });
+
+TEST(Mlp, FusedAndUnfusedAgree) {
+  const int64_t batch = 33;
+  std::vector<float> x = randomInput(batch * 784, 7);
+  std::vector<float> a(batch * 10), b(batch * 10), c(batch * 10);
+  ASSERT_EQ(mnist_fused(x.data(), a.data(), batch), MLPC_OK);
+  ASSERT_EQ(mnist_unfused(x.data(), b.data(), batch), MLPC_OK);
+  ASSERT_EQ(mnist_dense(x.data(), c.data(), batch), MLPC_OK);
+  for (int i = 0; i < batch * 10; ++i) {
+    EXPECT_NEAR(a[i], b[i], 1e-5);
+    EXPECT_NEAR(a[i], c[i], 1e-5);
+  }
+}
+
+TEST(Mlp, SoftmaxRowsSumToOne) {
+  const int64_t batch = 5;
+  std::vector<float> x = randomInput(batch * 784, 9, 5.0);
+  std::vector<float> y(batch * 10);
+  ASSERT_EQ(mnist_fused(x.data(), y.data(), batch), MLPC_OK);
+  for (int64_t r = 0; r < batch; ++r) {
+    double s = 0;
+    for (int c = 0; c < 10; ++c)
+      s += y[r * 10 + c];
+    EXPECT_NEAR(s, 1.0, 1e-5);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and log_softmax at the edges of float
+//===----------------------------------------------------------------------===//
+
+std::vector<std::vector<float>> extremeRows() {
+  const float inf = std::numeric_limits<float>::infinity();
+  return {
+      {1000, -1000, 0, 999, 1000, -500, 1, 2, 3, 1000},
+      {-1000, -1000, -999, -1000, -1001, -1000, -1000, -1000, -1000, -1000},
+      {1e30f, -1e30f, 0, 1e30f, 5, -5, 1e29f, -1e29f, 0, 1},
+      {-1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f},
+      {7, 7, 7, 7, 7, 7, 7, 7, 7, 7},
+      {0, -inf, 1, -inf, 2, -inf, 3, -inf, 4, -inf},
+      {-inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, 0},
+  };
+}
+
+TEST(Softmax, ExtremeLogitsMatchFloat64) {
+  for (bool log : {false, true}) {
+    std::vector<std::vector<float>> rows = extremeRows();
+    std::vector<float> x;
+    for (auto &r : rows)
+      x.insert(x.end(), r.begin(), r.end());
+    int64_t batch = rows.size();
+    std::vector<float> y(x.size());
+    auto fn = log ? log_softmax_rows : softmax_rows;
+    ASSERT_EQ(fn(x.data(), y.data(), batch), MLPC_OK);
+    std::vector<double> want(x.begin(), x.end());
+    softmaxRows(want, batch, 10, log);
+    for (float v : y)
+      if (!log)
+        EXPECT_FALSE(std::isnan(v));
+    expectClose(y, want, 1e-6, 1e-5, log ? "log_softmax" : "softmax");
+  }
+}
+
+TEST(Softmax, OtherAxes) {
+  // Axis 0 of a static [4, 6].
+  std::vector<float> x = randomInput(24, 3, 50.0);
+  std::vector<float> y(24);
+  ASSERT_EQ(softmax_axis0(x.data(), y.data(), 4), MLPC_OK);
+  for (int c = 0; c < 6; ++c) {
+    std::vector<double> col(4);
+    for (int r = 0; r < 4; ++r)
+      col[r] = x[r * 6 + c];
+    softmaxRows(col, 1, 4, false);
+    for (int r = 0; r < 4; ++r)
+      EXPECT_NEAR(y[r * 6 + c], col[r], 1e-6);
+  }
+  EXPECT_EQ(softmax_axis0(x.data(), y.data(), 3), MLPC_ERR_BAD_BATCH);
+
+  // The middle axis of [batch, 3, 5].
+  const int64_t batch = 7;
+  std::vector<float> z = randomInput(batch * 15, 4, 100.0);
+  std::vector<float> w(z.size());
+  ASSERT_EQ(log_softmax_mid(z.data(), w.data(), batch), MLPC_OK);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int k = 0; k < 5; ++k) {
+      std::vector<double> v(3);
+      for (int j = 0; j < 3; ++j)
+        v[j] = z[b * 15 + j * 5 + k];
+      softmaxRows(v, 1, 3, true);
+      for (int j = 0; j < 3; ++j)
+        EXPECT_NEAR(w[b * 15 + j * 5 + k], v[j], 1e-4 + 1e-6 * std::fabs(v[j]));
+    }
+}
+
+//===----------------------------------------------------------------------===//
+// Activations at extremes
+//===----------------------------------------------------------------------===//
+
+TEST(Activations, ExtremeInputs) {
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> x = {-inf, -1e30f, -1000, -88.8f, -20, -3, -0.5f, -0.0f,
+                          0.0f,  1e-30f, 0.5f,  3,      20,  88.8f, 1000, 1e30f};
+  const int64_t batch = 3; // three copies, to exercise more than one row
+  std::vector<float> in;
+  for (int i = 0; i < batch; ++i)
+    in.insert(in.end(), x.begin(), x.end());
+  std::vector<std::vector<float>> out(6, std::vector<float>(in.size()));
+  ASSERT_EQ(activations(in.data(), out[0].data(), out[1].data(), out[2].data(),
+                        out[3].data(), out[4].data(), out[5].data(), batch),
+            MLPC_OK);
+  const char *names[] = {"relu", "sigmoid", "tanh", "gelu", "gelu_tanh",
+                         "leaky_relu"};
+  for (int a = 0; a < 6; ++a) {
+    std::vector<double> want;
+    for (float v : in)
+      want.push_back(activate(names[a], v, 0.1));
+    // gelu of -inf is 0 * -inf in any formula: NaN in the reference and in
+    // PyTorch; compare only the finite inputs for the gelus.
+    if (a == 3 || a == 4)
+      for (size_t i = 0; i < in.size(); ++i)
+        if (std::isinf(in[i]))
+          want[i] = out[a][i] = 0;
+    expectClose(out[a], want, 1e-6, 1e-5, names[a]);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// DAGs, several entries, several models
+//===----------------------------------------------------------------------===//
+
+TEST(Dag, FanOutAndResidual) {
+  const double w1[4][4] = {{0.5, -0.2, 0.1, 0.0}, {0.3, 0.8, -0.5, 0.2},
+                           {-0.7, 0.1, 0.4, 0.9}, {0.2, 0.2, 0.2, -0.3}};
+  const double b1[4] = {0.1, -0.1, 0.05, 0.0};
+  const double w2[4][4] = {{1.0, 0.0, -1.0, 0.5}, {0.25, -0.5, 0.75, 0.0},
+                           {0.0, 0.3, 0.3, 0.3}, {-0.4, 0.6, 0.0, 0.1}};
+  const double b2[4] = {0.0, 0.2, -0.2, 0.1};
+  const int64_t batch = 9;
+  std::vector<float> x = randomInput(batch * 4, 11, 2.0);
+  const float bias[4] = {1, -1, 0.5f, 0};
+  std::vector<float> h(batch * 4), y(batch * 4);
+  ASSERT_EQ(residual(x.data(), bias, h.data(), y.data(), batch), MLPC_OK);
+  std::vector<double> wantH, wantY;
+  for (int64_t r = 0; r < batch; ++r) {
+    double hr[4];
+    for (int o = 0; o < 4; ++o) {
+      double acc = b1[o];
+      for (int i = 0; i < 4; ++i)
+        acc += x[r * 4 + i] * w1[o][i];
+      hr[o] = acc > 0 ? acc : 0;
+      wantH.push_back(hr[o]);
+    }
+    for (int o = 0; o < 4; ++o) {
+      double acc = b2[o];
+      for (int i = 0; i < 4; ++i)
+        acc += hr[i] * w2[o][i];
+      wantY.push_back(std::tanh(acc + x[r * 4 + o]) + bias[o]);
+    }
+  }
+  expectClose(h, wantH, 1e-6, 1e-5, "hidden");
+  expectClose(y, wantY, 1e-6, 1e-5, "residual");
+}
+
+TEST(Program, SeveralModelsAndEntriesLinkTogether) {
+  // Every model of this suite lives in this one executable; call an entry
+  // of each object to show they coexist.
+  float x2[2] = {1, 2}, y1 = 0;
+  EXPECT_EQ(seed_linear(x2, &y1, 1), MLPC_OK);
+  EXPECT_EQ(seed_sigmoid(x2, &y1, 1), MLPC_OK);
+  std::vector<float> x(784, 0.1f), y(10);
+  EXPECT_EQ(mnist_fused(x.data(), y.data(), 1), MLPC_OK);
+  EXPECT_EQ(mnist_dense(x.data(), y.data(), 1), MLPC_OK);
+}
+
+//===----------------------------------------------------------------------===//
+// The ABI: status codes, headers, threads
+//===----------------------------------------------------------------------===//
+
+TEST(Abi, StatusCodes) {
+  std::vector<float> x(784 * 2), y(10 * 2);
+  EXPECT_EQ(mnist_fused(nullptr, y.data(), 1), MLPC_ERR_NULL_POINTER);
+  EXPECT_EQ(mnist_fused(x.data(), nullptr, 1), MLPC_ERR_NULL_POINTER);
+  EXPECT_EQ(mnist_fused(x.data(), y.data(), 0), MLPC_ERR_BAD_BATCH);
+  EXPECT_EQ(mnist_fused(x.data(), y.data(), -5), MLPC_ERR_BAD_BATCH);
+  EXPECT_EQ(mnist_fused(x.data(), y.data(),
+                        std::numeric_limits<int64_t>::max()),
+            MLPC_ERR_BAD_BATCH);
+  EXPECT_STREQ(mlpc_status_string(MLPC_OK), "success");
+  EXPECT_NE(std::string(mlpc_status_string(MLPC_ERR_BAD_BATCH)).find("batch"),
+            std::string::npos);
+  EXPECT_STREQ(mlpc_status_string(12345), "unknown mlpc status code");
+}
+
+TEST(Abi, HeaderShapeMacros) {
+  static_assert(mnist_fused_IN0_DIM1 == 784, "input width");
+  static_assert(mnist_fused_OUT0_DIM1 == 10, "output width");
+  static_assert(softmax_axis0_IN0_DIM0 == 4, "static leading dimension");
+  static_assert(log_softmax_mid_IN0_ROW_SIZE == 15, "row size");
+  static_assert(residual_NUM_INPUTS == 2 && residual_NUM_OUTPUTS == 2, "");
+  SUCCEED();
+}
+
+TEST(Abi, UnalignedBuffers) {
+  const int64_t batch = 3;
+  std::vector<float> xs(batch * 784 + 1), ys(batch * 10 + 1);
+  std::vector<float> x = randomInput(batch * 784, 5);
+  std::memcpy(xs.data() + 1, x.data(), x.size() * sizeof(float));
+  ASSERT_EQ(mnist_fused(xs.data() + 1, ys.data() + 1, batch), MLPC_OK);
+  expectClose(std::vector<float>(ys.begin() + 1, ys.end()),
+              reference(mnistModel(), x.data(), batch), 2e-5, 1e-4,
+              "unaligned");
+}
+
+TEST(Abi, ConcurrentCallsAreIdentical) {
+  const int64_t batch = 64;
+  std::vector<float> x = randomInput(batch * 784, 21);
+  std::vector<float> want(batch * 10);
+  ASSERT_EQ(mnist_fused(x.data(), want.data(), batch), MLPC_OK);
+  std::vector<std::vector<float>> got(4, std::vector<float>(batch * 10));
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 50; ++rep) {
+        if (mnist_fused(x.data(), got[t].data(), batch) != MLPC_OK ||
+            std::memcmp(got[t].data(), want.data(),
+                        want.size() * sizeof(float)) != 0)
+          ++failures[t];
+      }
+    });
+  for (auto &th : threads)
+    th.join();
+  for (int t = 0; t < 4; ++t)
+    EXPECT_EQ(failures[t], 0) << "thread " << t;
+}
+
+} // namespace

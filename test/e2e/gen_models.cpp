@@ -1,0 +1,40 @@
+//===- gen_models.cpp - writes the generated test models as MLIR ----------===//
+//
+//   gen-models OUTDIR
+//
+// writes one .mlir per generated model (see Models.h) into OUTDIR.
+//
+//===----------------------------------------------------------------------===//
+#include "Models.h"
+
+#include <fstream>
+#include <iostream>
+
+using namespace mlpc_test;
+
+static bool write(const std::string &dir, const std::string &name,
+                  const std::string &text) {
+  std::ofstream out(dir + "/" + name + ".mlir");
+  out << text;
+  return bool(out);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    std::cerr << "usage: gen-models OUTDIR\n";
+    return 2;
+  }
+  std::string dir = argv[1];
+  Mlp mnist = mnistModel(), acts = activationsModel();
+  bool ok = write(dir, "mnist_fused", toMlir(mnist, "mnist_fused", Form::Unfused)) &&
+            write(dir, "mnist_unfused", toMlir(mnist, "mnist_unfused", Form::Unfused)) &&
+            write(dir, "mnist_dense", toMlir(mnist, "mnist_dense", Form::DenseOps)) &&
+            write(dir, "acts_fused", toMlir(acts, "acts_fused", Form::Unfused)) &&
+            write(dir, "acts_unfused", toMlir(acts, "acts_unfused", Form::Unfused)) &&
+            write(dir, "acts_dense", toMlir(acts, "acts_dense", Form::DenseOps)) &&
+            write(dir, "mnist_baseline", toMlir(mnist, "mnist_baseline", Form::Unfused)) &&
+            write(dir, "mnist_avx2", toMlir(mnist, "mnist_avx2", Form::Unfused));
+  if (!ok)
+    std::cerr << "gen-models: cannot write to " << dir << "\n";
+  return ok ? 0 : 1;
+}

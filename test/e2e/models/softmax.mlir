@@ -1,0 +1,23 @@
+// Softmax and log_softmax entry points over several axes and ranks.
+
+func.func @softmax_rows(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  %p = mlp.softmax %x : tensor<?x10xf32> -> tensor<?x10xf32>
+  return %p : tensor<?x10xf32>
+}
+
+func.func @log_softmax_rows(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  %p = mlp.log_softmax %x : tensor<?x10xf32> -> tensor<?x10xf32>
+  return %p : tensor<?x10xf32>
+}
+
+// Axis 0 of a static [4, 6]: columns are normalized. batch must be 4.
+func.func @softmax_axis0(%x: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %p = mlp.softmax %x {axis = 0} : tensor<4x6xf32> -> tensor<4x6xf32>
+  return %p : tensor<4x6xf32>
+}
+
+// The middle axis of a rank-3 tensor.
+func.func @log_softmax_mid(%x: tensor<?x3x5xf32>) -> tensor<?x3x5xf32> {
+  %p = "mlp.log_softmax"(%x) {axis = 1 : i64} : (tensor<?x3x5xf32>) -> tensor<?x3x5xf32>
+  return %p : tensor<?x3x5xf32>
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Configures and builds mlpc in ./build (or $MLPC_BUILD_DIR) with clang 22,
+# lld, Ninja and ccache, linking the shared libMLIR.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${MLPC_BUILD_DIR:-$root/build}"
+llvm=/usr/lib/llvm-22
+
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -G Ninja -S "$root" -B "$build" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=$llvm/bin/clang \
+    -DCMAKE_CXX_COMPILER=$llvm/bin/clang++ \
+    -DLLVM_USE_LINKER=lld \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    -DMLIR_DIR=$llvm/lib/cmake/mlir \
+    -DLLVM_DIR=$llvm/lib/cmake/llvm \
+    -DMLIR_LINK_MLIR_DYLIB=ON \
+    -DLLVM_EXTERNAL_LIT=$llvm/bin/lit \
+    -DCMAKE_INSTALL_PREFIX="${MLPC_PREFIX:-$root/install}"
+fi
+# 2 cores, 24 GiB: two jobs keep the machine responsive.
+cmake --build "$build" -j "${MLPC_JOBS:-2}"

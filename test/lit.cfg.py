@@ -7,7 +7,7 @@ from lit.llvm import llvm_config
 config.name = "MLPC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".c"]
-config.excludes = ["Inputs", "e2e", "CMakeLists.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "e2e", "export_roundtrip.py", "CMakeLists.txt", "lit.cfg.py",
                    "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mlpc_obj_root, "test")
@@ -23,3 +23,7 @@ config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "I
 tool_dirs = [config.mlpc_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["mlpc", "mlpc-opt"], tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+config.substitutions.append(("%mlpc_src", config.mlpc_src_dir))
+config.substitutions.append(("%mlpc_bin", os.path.join(config.mlpc_tools_dir, "mlpc")))
+# Debian's python3 (with python3-sklearn), not a virtualenv's or pyenv's.
+config.substitutions.append(("%python", "/usr/bin/python3"))

@@ -1,0 +1,141 @@
+"""mlpc-export end to end: export trained sklearn MLPs and a state_dict,
+compile them with mlpc into a shared library, call them through ctypes and
+compare with the framework's own predictions."""
+import ctypes
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.environ["MLPC_EXPORT_DIR"])
+import mlpc_export  # noqa: E402
+
+MLPC = os.environ["MLPC"]
+CC = os.environ.get("CC", "cc")
+
+
+def compile_model(text, name, tmp):
+    src = os.path.join(tmp, name + ".mlir")
+    obj = os.path.join(tmp, name + ".o")
+    lib = os.path.join(tmp, "lib" + name + ".so")
+    with open(src, "w") as f:
+        f.write(text)
+    subprocess.run([MLPC, src, "-o", obj], check=True)
+    subprocess.run([CC, "-shared", obj, "-o", lib, "-lm"], check=True)
+    fn = getattr(ctypes.CDLL(lib), name)
+    fn.restype = ctypes.c_int32
+    return fn
+
+
+def call(fn, x, out_width):
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    y = np.zeros((x.shape[0], out_width), dtype=np.float32)
+    fp = ctypes.POINTER(ctypes.c_float)
+    status = fn(x.ctypes.data_as(fp), y.ctypes.data_as(fp), ctypes.c_int64(x.shape[0]))
+    assert status == 0, status
+    return y
+
+
+class ExportTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def test_sklearn_classifier_matches_predict_proba(self):
+        from sklearn.datasets import load_iris
+        from sklearn.neural_network import MLPClassifier
+        x, y = load_iris(return_X_y=True)
+        clf = MLPClassifier(hidden_layer_sizes=(7, 5), activation="tanh",
+                            max_iter=300, random_state=1).fit(x, y)
+        fn = compile_model(mlpc_export.from_sklearn(clf, name="iris"), "iris", self.tmp)
+        got = call(fn, x, 3)
+        np.testing.assert_allclose(got, clf.predict_proba(x), atol=2e-6)
+
+    def test_sklearn_binary_classifier_has_sigmoid_output(self):
+        from sklearn.neural_network import MLPClassifier
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(200, 6))
+        y = (x[:, 0] + x[:, 1] > 0).astype(int)
+        clf = MLPClassifier(hidden_layer_sizes=(9,), activation="logistic",
+                            max_iter=300, random_state=0).fit(x, y)
+        text = mlpc_export.from_sklearn(clf, name="binary")
+        self.assertIn("mlp.sigmoid", text)
+        fn = compile_model(text, "binary", self.tmp)
+        got = call(fn, x, 1)
+        np.testing.assert_allclose(got[:, 0], clf.predict_proba(x)[:, 1], atol=2e-6)
+
+    def test_sklearn_regressor(self):
+        from sklearn.neural_network import MLPRegressor
+        rng = np.random.default_rng(1)
+        x = rng.normal(size=(150, 4))
+        y = np.stack([x.sum(1), x[:, 0] * x[:, 1]], 1)
+        reg = MLPRegressor(hidden_layer_sizes=(16, 8), max_iter=200,
+                           random_state=0).fit(x, y)
+        fn = compile_model(mlpc_export.from_sklearn(reg, name="reg"), "reg", self.tmp)
+        np.testing.assert_allclose(call(fn, x, 2), reg.predict(x), rtol=1e-5, atol=1e-5)
+
+    def test_state_dict_with_activations(self):
+        rng = np.random.default_rng(2)
+        sd = {"0.weight": rng.normal(size=(5, 3)).astype(np.float32),
+              "0.bias": rng.normal(size=5).astype(np.float32),
+              "2.weight": rng.normal(size=(4, 5)).astype(np.float32),
+              "2.bias": rng.normal(size=4).astype(np.float32)}
+        text = mlpc_export.from_state_dict(sd, ["gelu", "none"], head="log_softmax", name="sd")
+        fn = compile_model(text, "sd", self.tmp)
+        x = rng.normal(size=(11, 3)).astype(np.float32)
+        from math import erf, sqrt
+        h = x.astype(np.float64) @ sd["0.weight"].T + sd["0.bias"]
+        h = 0.5 * h * (1 + np.vectorize(erf)(h / sqrt(2)))
+        z = h @ sd["2.weight"].T + sd["2.bias"]
+        z = z - z.max(1, keepdims=True)
+        want = z - np.log(np.exp(z).sum(1, keepdims=True))
+        np.testing.assert_allclose(call(fn, x, 4), want, rtol=1e-5, atol=1e-5)
+
+    def test_torch_sequential(self):
+        try:
+            import torch
+        except ImportError:
+            self.skipTest("PyTorch is not installed (python3-torch)")
+        torch.manual_seed(0)
+        seq = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(),
+                                  torch.nn.Linear(8, 3), torch.nn.Softmax(dim=1))
+        fn = compile_model(mlpc_export.from_torch_sequential(seq, name="seq"), "seq", self.tmp)
+        x = torch.randn(5, 6)
+        np.testing.assert_allclose(call(fn, x.numpy(), 3), seq(x).detach().numpy(), atol=2e-6)
+
+    def test_errors_name_the_problem(self):
+        with self.assertRaisesRegex(mlpc_export.ExportError, "not a C identifier"):
+            mlpc_export.from_layers([([[1.0]], [0.0], "relu")], name="bad-name")
+        with self.assertRaisesRegex(mlpc_export.ExportError, "unknown activation 'swish'"):
+            mlpc_export.from_layers([([[1.0]], [0.0], "swish")])
+        with self.assertRaisesRegex(mlpc_export.ExportError, "layer 1 takes 3 inputs"):
+            mlpc_export.from_layers([([[1.0, 2.0]], [0.0], "relu"),
+                                     ([[1.0, 2.0, 3.0]], [0.0], "none")])
+        with self.assertRaisesRegex(mlpc_export.ExportError, "2 Linear layers but 1"):
+            mlpc_export.from_state_dict({"0.weight": [[1.0]], "1.weight": [[1.0]]}, ["relu"])
+
+    def test_command_line(self):
+        import pickle
+        from sklearn.neural_network import MLPClassifier
+        x = np.random.default_rng(3).normal(size=(60, 4))
+        clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=50, random_state=0)
+        clf.fit(x, (x[:, 0] > 0).astype(int) + (x[:, 1] > 0).astype(int))
+        pkl = os.path.join(self.tmp, "clf.pkl")
+        with open(pkl, "wb") as f:
+            pickle.dump(clf, f)
+        out = os.path.join(self.tmp, "cli.mlir")
+        tool = os.path.join(os.environ["MLPC_EXPORT_DIR"], "mlpc_export.py")
+        subprocess.run([sys.executable, tool, "sklearn", pkl, "-o", out, "--name", "cli"], check=True)
+        fn = compile_model(open(out).read(), "cli", self.tmp)
+        np.testing.assert_allclose(call(fn, x, 3), clf.predict_proba(x), atol=2e-6)
+        bad = subprocess.run([sys.executable, tool, "sklearn", out, "-o", out + "2"],
+                             capture_output=True, text=True)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("mlpc-export: error:", bad.stderr)
+        self.assertFalse(os.path.exists(out + "2"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

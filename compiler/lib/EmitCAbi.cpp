@@ -108,6 +108,15 @@ struct EmitCAbiPass : mlpc::impl::EmitCAbiBase<EmitCAbiPass> {
                                           batch, cst64(maxBatch));
       badBatch = LLVM::OrOp::create(b, loc, badBatch, tooBig);
     }
+    if (auto rowBytes =
+            kernel->getAttrOfType<IntegerAttr>(mlpc::kScratchRowBytesAttr)) {
+      // The scratch size, sum of every intermediate, must not overflow.
+      int64_t maxBatch = std::numeric_limits<int64_t>::max() /
+                         std::max<int64_t>(rowBytes.getInt(), 1);
+      Value tooBig = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::sgt,
+                                          batch, cst64(maxBatch));
+      badBatch = LLVM::OrOp::create(b, loc, badBatch, tooBig);
+    }
     Block *nullBlock = new Block(), *badBlock = new Block(),
           *batchBlock = new Block();
     wrapper.getBody().push_back(batchBlock);
@@ -140,12 +149,101 @@ struct EmitCAbiPass : mlpc::impl::EmitCAbiBase<EmitCAbiPass> {
       operands.append(sizes);
       operands.append(strides);
     }
+    if (kernel->hasAttr(mlpc::kScratchRowBytesAttr))
+      return callWithScratch(module, kernel, wrapper, b, loc, operands);
     if (operands.size() != kernel.getNumArguments())
       return kernel.emitError("mlp-emit-c-abi: kernel takes ")
              << kernel.getNumArguments() << " arguments, expected "
              << operands.size() << " from its entry shapes";
     LLVM::CallOp::create(b, loc, kernel, operands);
     ret(b, MLPC_OK);
+    return success();
+  }
+
+  /// Allocates the kernel's scratch buffer (on the stack up to
+  /// kStackScratchBytes, else with malloc, returning
+  /// MLPC_ERR_OUT_OF_MEMORY if that fails), calls the kernel and frees it.
+  static constexpr int64_t kStackScratchBytes = 16384;
+
+  LogicalResult callWithScratch(ModuleOp module, LLVM::LLVMFuncOp kernel,
+                                LLVM::LLVMFuncOp wrapper, OpBuilder &b,
+                                Location loc, SmallVector<Value> operands) {
+    MLIRContext *ctx = module.getContext();
+    auto ptrTy = LLVM::LLVMPointerType::get(ctx);
+    auto i64 = IntegerType::get(ctx, 64);
+    auto i32 = IntegerType::get(ctx, 32);
+    auto i1 = IntegerType::get(ctx, 1);
+    std::string sizeName = kernel.getName().str() + "_scratch_bytes";
+    auto sizeFn = module.lookupSymbol<LLVM::LLVMFuncOp>(sizeName);
+    if (!sizeFn)
+      return kernel.emitError("mlp-emit-c-abi: missing ") << sizeName;
+    sizeFn.setLinkage(LLVM::Linkage::Internal);
+    sizeFn->removeAttr("sym_visibility");
+    if (operands.size() + 5 != kernel.getNumArguments() ||
+        operands.size() != sizeFn.getNumArguments())
+      return kernel.emitError("mlp-emit-c-abi: kernel and scratch size "
+                              "function do not take the entry's buffers");
+    auto cst64 = [&](int64_t v) {
+      return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+    };
+    auto declare = [&](StringRef name, Type result, ArrayRef<Type> args) {
+      if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+        return f;
+      OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+      return LLVM::LLVMFuncOp::create(mb, loc, name,
+                                      LLVM::LLVMFunctionType::get(result, args));
+    };
+    LLVM::LLVMFuncOp mallocFn = declare("malloc", ptrTy, {i64});
+    LLVM::LLVMFuncOp freeFn =
+        declare("free", LLVM::LLVMVoidType::get(ctx), {ptrTy});
+
+    Value bytes = LLVM::CallOp::create(b, loc, sizeFn, operands).getResult();
+    Value small = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ule, bytes,
+                                       cst64(kStackScratchBytes));
+    Region &body = wrapper.getBody();
+    auto addBlock = [&](TypeRange args = {}) {
+      Block *blk = new Block();
+      body.push_back(blk);
+      for (Type t : args)
+        blk->addArgument(t, loc);
+      return blk;
+    };
+    Block *stack = addBlock(), *heap = addBlock(), *oom = addBlock(),
+          *run = addBlock({ptrTy, i1}), *release = addBlock(), *done = addBlock();
+    LLVM::CondBrOp::create(b, loc, small, stack, heap);
+
+    b.setInsertionPointToStart(stack);
+    Value onStack = LLVM::AllocaOp::create(b, loc, ptrTy, b.getI8Type(), bytes,
+                                           /*alignment=*/64);
+    Value no = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
+    LLVM::BrOp::create(b, loc, ValueRange{onStack, no}, run);
+
+    b.setInsertionPointToStart(heap);
+    Value onHeap = LLVM::CallOp::create(b, loc, mallocFn, bytes).getResult();
+    Value isNull = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, onHeap,
+                                        LLVM::ZeroOp::create(b, loc, ptrTy));
+    Value yes = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(true));
+    LLVM::CondBrOp::create(b, loc, isNull, oom, ValueRange{},
+                           run, ValueRange{onHeap, yes});
+
+    b.setInsertionPointToStart(oom);
+    LLVM::ReturnOp::create(
+        b, loc, LLVM::ConstantOp::create(b, loc, i32,
+                                         b.getI32IntegerAttr(MLPC_ERR_OUT_OF_MEMORY)));
+
+    b.setInsertionPointToStart(run);
+    Value scratch = run->getArgument(0);
+    operands.append({scratch, scratch, cst64(0), bytes, cst64(1)});
+    LLVM::CallOp::create(b, loc, kernel, operands);
+    LLVM::CondBrOp::create(b, loc, run->getArgument(1), release, done);
+
+    b.setInsertionPointToStart(release);
+    LLVM::CallOp::create(b, loc, freeFn, scratch);
+    LLVM::BrOp::create(b, loc, done);
+
+    b.setInsertionPointToStart(done);
+    LLVM::ReturnOp::create(
+        b, loc, LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(MLPC_OK)));
     return success();
   }
 };

@@ -57,6 +57,7 @@ LogicalResult mlpc::buildTensorToLLVMPipeline(OpPassManager &pm,
       "eliminate-empty-tensors,"
       "one-shot-bufferize{bufferize-function-boundaries=0},"
       "canonicalize,"
+      "mlp-plan-scratch,"
       "buffer-deallocation-pipeline,"
       "convert-linalg-to-loops,"
       "convert-vector-to-scf,"

@@ -33,3 +33,27 @@ func.func @model(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 func.func @fixed(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
   return %x : tensor<4x3xf32>
 }
+
+// With a planned scratch buffer, the wrapper computes its size, takes it
+// from the stack when small or from malloc otherwise, returns
+// MLPC_ERR_OUT_OF_MEMORY (3) when malloc fails, and frees it.
+// RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -mlp-plan-scratch -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=SCRATCH
+// SCRATCH-LABEL: llvm.func @scratch(
+// SCRATCH: %[[BYTES:.*]] = llvm.call @__mlpc_scratch_scratch_bytes(
+// SCRATCH: %[[LIMIT:.*]] = llvm.mlir.constant(16384 : i64)
+// SCRATCH: llvm.icmp "ule" %[[BYTES]], %[[LIMIT]]
+// SCRATCH: llvm.alloca %[[BYTES]] x i8 {alignment = 64 : i64}
+// SCRATCH: %[[HEAP:.*]] = llvm.call @malloc(%[[BYTES]])
+// SCRATCH: llvm.icmp "eq" %[[HEAP]]
+// SCRATCH: llvm.mlir.constant(3 : i32)
+// SCRATCH: llvm.call @__mlpc_scratch(
+// SCRATCH: llvm.call @free(
+func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x3xf32>
+  %e = tensor.empty(%d) : tensor<?x3xf32>
+  %a = linalg.add ins(%x, %x : tensor<?x3xf32>, tensor<?x3xf32>) outs(%e : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %e2 = tensor.empty(%d) : tensor<?x3xf32>
+  %b = linalg.mul ins(%a, %x : tensor<?x3xf32>, tensor<?x3xf32>) outs(%e2 : tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %b : tensor<?x3xf32>
+}

@@ -97,6 +97,8 @@ struct MlpCase {
   Mlp (*model)();
 };
 
+void PrintTo(const MlpCase &c, std::ostream *os) { *os << c.name; }
+
 class MlpTest : public ::testing::TestWithParam<std::tuple<MlpCase, int64_t>> {};
 
 TEST_P(MlpTest, MatchesFloat64Reference) {
@@ -359,4 +361,19 @@ TEST(Abi, ConcurrentCallsAreIdentical) {
     EXPECT_EQ(failures[t], 0) << "thread " << t;
 }
 
+} // namespace
+
+namespace {
+TEST(Abi, OutOfMemoryIsAStatusNotACrash) {
+  // A batch whose intermediates cannot be allocated: the wrapper's single
+  // scratch allocation fails before the kernel touches any buffer, so small
+  // buffers are safe to pass.
+  std::vector<float> x(784), y(10);
+  EXPECT_EQ(mnist_fused(x.data(), y.data(), int64_t(1) << 40),
+            MLPC_ERR_OUT_OF_MEMORY);
+  EXPECT_EQ(mnist_unfused(x.data(), y.data(), int64_t(1) << 40),
+            MLPC_ERR_OUT_OF_MEMORY);
+  // And the next call works normally.
+  EXPECT_EQ(mnist_fused(x.data(), y.data(), 1), MLPC_OK);
+}
 } // namespace

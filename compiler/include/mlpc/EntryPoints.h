@@ -13,6 +13,10 @@ namespace mlir::mlpc {
 constexpr llvm::StringLiteral kEntryNameAttr = "mlpc.entry_name";
 constexpr llvm::StringLiteral kArgShapesAttr = "mlpc.arg_shapes";
 constexpr llvm::StringLiteral kResultShapesAttr = "mlpc.result_shapes";
+/// Left by mlp-plan-scratch on a kernel whose intermediates live in one
+/// scratch buffer (its last argument): an upper bound of that buffer's bytes
+/// per batch row (plus alignment), so the wrapper can bound the batch.
+constexpr llvm::StringLiteral kScratchRowBytesAttr = "mlpc.scratch_row_bytes";
 
 /// The private kernel behind the public entry point `entry`.
 std::string kernelName(llvm::StringRef entry);

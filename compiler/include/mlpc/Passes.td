@@ -91,6 +91,21 @@ def EntryPoints : Pass<"mlp-entry-points", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def PlanScratch : Pass<"mlp-plan-scratch", "::mlir::ModuleOp"> {
+  let summary = "Place a kernel's intermediate buffers in one scratch buffer";
+  let description = [{
+    Runs after bufferization on the kernels made by `mlp-entry-points`.
+    Every `memref.alloc` becomes a `memref.view` into a scratch buffer
+    passed as a new last argument, at 64-byte aligned offsets, and a private
+    function `@__mlpc_NAME_scratch_bytes` (same arguments) returns the
+    buffer's size. The C wrapper allocates it once per call, on the stack
+    when it is small, and reports a failed allocation as a status code.
+    Kernels with allocations inside loops are left to buffer deallocation.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def EmitCAbi : Pass<"mlp-emit-c-abi", "::mlir::ModuleOp"> {
   let summary = "Emit the C entry points: int32_t NAME(in..., out..., batch)";
   let description = [{

@@ -89,6 +89,13 @@ bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec,
     if (!features.empty())
       f.addFnAttr("target-features", features);
     f.addFnAttr(llvm::Attribute::NoUnwind);
+    // The dense kernel's vectors are sized for the register file on purpose.
+    // CPUs tuned "prefer-256-bit" (e.g. Zen 4) would otherwise split 512-bit
+    // vectors into halves, doubling the instructions per FMA.
+    if (llvm::StringRef(features).contains("+avx512f")) {
+      f.addFnAttr("prefer-vector-width", "512");
+      f.addFnAttr("min-legal-vector-width", "512");
+    }
   }
 
   if (spec.optLevel > 0) {

@@ -73,10 +73,11 @@ Value transposedWeights(OpBuilder &b, Location loc, Value w) {
 }
 
 struct DenseKernel : OpRewritePattern<DenseOp> {
-  DenseKernel(MLIRContext *ctx, int64_t rows, int64_t cols)
-      : OpRewritePattern(ctx), tileRows(rows), tileCols(cols) {}
+  DenseKernel(MLIRContext *ctx, int64_t rows, int64_t cols, int64_t lanes)
+      : OpRewritePattern(ctx), tileRows(rows), tileCols(cols),
+        vectorWidth(lanes) {}
 
-  int64_t tileRows, tileCols;
+  int64_t tileRows, tileCols, vectorWidth;
 
   LogicalResult matchAndRewrite(DenseOp op,
                                 PatternRewriter &b) const override {
@@ -101,91 +102,122 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
         b, loc, m, arith::RemUIOp::create(b, loc, m, cR));
 
     auto rowLoop = [&](Value lb, Value ub, Value step, int64_t rows,
-                       Value init) {
+                       int64_t cols, Value init) {
       auto loop = scf::ForOp::create(
           b, loc, lb, ub, step, init,
           [&](OpBuilder &lb2, Location l, Value i, ValueRange iter) {
-            Value o = rowBlock(lb2, l, op, x, w, bias, n, i, rows, iter[0]);
+            Value o =
+                rowBlock(lb2, l, op, x, w, bias, n, i, rows, cols, iter[0]);
             scf::YieldOp::create(lb2, l, o);
           });
       return loop.getResult(0);
     };
-    out = rowLoop(c0, mFull, cR, tileRows, out);
+    out = rowLoop(c0, mFull, cR, tileRows, tileCols, out);
+    // Leftover rows (all of batch 1) go one at a time with a tile as many
+    // times wider as the full tile has rows: the same number of independent
+    // accumulators, so the K loop is bound by FMA throughput, not by the
+    // latency of a single dependency chain.
     if (tileRows > 1)
-      out = rowLoop(mFull, m, c1, 1, out);
+      out = rowLoop(mFull, m, c1, 1, tileCols * tileRows, out);
     b.replaceOp(op, out);
     return success();
   }
 
-  /// Rows [i, i + rows) of the output: whole column tiles, then the rest.
+  /// Rows [i, i + rows) of the output: whole tiles of `cols` columns, then
+  /// one narrower tile for the rest.
   Value rowBlock(OpBuilder &b, Location loc, DenseOp op, Value x, Value w,
-                 Value bias, int64_t n, Value i, int64_t rows,
+                 Value bias, int64_t n, Value i, int64_t rows, int64_t cols,
                  Value out) const {
-    int64_t nFull = n - n % tileCols;
+    int64_t nFull = n - n % cols;
     if (nFull > 0) {
       auto loop = scf::ForOp::create(
           b, loc, arith::ConstantIndexOp::create(b, loc, 0),
           arith::ConstantIndexOp::create(b, loc, nFull),
-          arith::ConstantIndexOp::create(b, loc, tileCols), out,
+          arith::ConstantIndexOp::create(b, loc, cols), out,
           [&](OpBuilder &lb, Location l, Value j, ValueRange iter) {
-            Value o = tile(lb, l, op, x, w, bias, i, rows, j, tileCols,
-                           iter[0]);
+            Value o = tile(lb, l, op, x, w, bias, i, rows, j, cols, iter[0]);
             scf::YieldOp::create(lb, l, o);
           });
       out = loop.getResult(0);
     }
-    if (n % tileCols)
+    if (n % cols)
       out = tile(b, loc, op, x, w, bias, i, rows,
-                 arith::ConstantIndexOp::create(b, loc, nFull), n % tileCols,
-                 out);
+                 arith::ConstantIndexOp::create(b, loc, nFull), n % cols, out);
     return out;
   }
 
-  /// One register tile: rows x cols outputs at (i, j).
+  /// One register tile: rows x cols outputs at (i, j), each row held as
+  /// vectors of at most `vectorWidth` lanes (so LLVM never has to legalize
+  /// odd or oversized vector types).
   Value tile(OpBuilder &b, Location loc, DenseOp op, Value x, Value w,
              Value bias, Value i, int64_t rows, Value j, int64_t cols,
              Value out) const {
-    auto vt = VectorType::get({cols}, b.getF32Type());
-    Value zero = mlpc::floatConstant(b, loc, vt, 0.0);
+    // Column chunks [offset, width) of the tile.
+    SmallVector<std::pair<int64_t, int64_t>> chunks;
+    for (int64_t c = 0; c < cols; c += vectorWidth)
+      chunks.push_back({c, std::min(vectorWidth, cols - c)});
+    auto vecType = [&](int64_t width) {
+      return VectorType::get({width}, b.getF32Type());
+    };
     Value pad = mlpc::floatConstant(b, loc, b.getF32Type(), 0.0);
     int64_t k = cast<RankedTensorType>(x.getType()).getDimSize(1);
-    SmallVector<Value> rowIdx;
+    auto index = [&](OpBuilder &ib, Value base, int64_t off) -> Value {
+      if (off == 0)
+        return base;
+      return arith::AddIOp::create(ib, loc, base,
+                                   arith::ConstantIndexOp::create(ib, loc, off));
+    };
+    SmallVector<Value> rowIdx, colIdx;
     for (int64_t r = 0; r < rows; ++r)
-      rowIdx.push_back(r == 0 ? i
-                              : arith::AddIOp::create(
-                                    b, loc, i,
-                                    arith::ConstantIndexOp::create(b, loc, r))
-                                    .getResult());
-    SmallVector<Value> inits(rows, zero);
+      rowIdx.push_back(index(b, i, r));
+    for (auto [off, width] : chunks)
+      colIdx.push_back(index(b, j, off));
+    // Accumulators, row-major over (row, chunk).
+    SmallVector<Value> inits;
+    for (int64_t r = 0; r < rows; ++r)
+      for (auto [off, width] : chunks)
+        inits.push_back(mlpc::floatConstant(b, loc, vecType(width), 0.0));
     auto kLoop = scf::ForOp::create(
         b, loc, arith::ConstantIndexOp::create(b, loc, 0),
         arith::ConstantIndexOp::create(b, loc, k),
         arith::ConstantIndexOp::create(b, loc, 1), inits,
         [&](OpBuilder &kb, Location l, Value kk, ValueRange acc) {
-          Value wv = vector::TransferReadOp::create(
-              kb, l, vt, w, ValueRange{kk, j}, pad, ArrayRef<bool>{true});
+          SmallVector<Value> wv;
+          for (auto [c, chunk] : llvm::enumerate(chunks))
+            wv.push_back(vector::TransferReadOp::create(
+                kb, l, vecType(chunk.second), w, ValueRange{kk, colIdx[c]},
+                pad, ArrayRef<bool>{true}));
           SmallVector<Value> next;
           for (int64_t r = 0; r < rows; ++r) {
             Value xs = tensor::ExtractOp::create(kb, l, x,
                                                  ValueRange{rowIdx[r], kk});
-            Value xb = vector::BroadcastOp::create(kb, l, vt, xs);
-            next.push_back(vector::FMAOp::create(kb, l, xb, wv, acc[r]));
+            for (auto [c, chunk] : llvm::enumerate(chunks)) {
+              Value xb = vector::BroadcastOp::create(
+                  kb, l, vecType(chunk.second), xs);
+              next.push_back(vector::FMAOp::create(
+                  kb, l, xb, wv[c], acc[r * chunks.size() + c]));
+            }
           }
           scf::YieldOp::create(kb, l, next);
         });
     // Epilogue on the accumulators, then the tile's only store.
-    Value bv = vector::TransferReadOp::create(b, loc, vt, bias, ValueRange{j},
-                                              pad, ArrayRef<bool>{true});
+    SmallVector<Value> bv;
+    for (auto [c, chunk] : llvm::enumerate(chunks))
+      bv.push_back(vector::TransferReadOp::create(
+          b, loc, vecType(chunk.second), bias, ValueRange{colIdx[c]}, pad,
+          ArrayRef<bool>{true}));
     StringRef act = op.getActivation();
     float alpha = op.getAlpha().convertToFloat();
-    for (int64_t r = 0; r < rows; ++r) {
-      Value z = arith::AddFOp::create(b, loc, kLoop.getResult(r), bv);
-      Value a = mlpc::buildActivation(b, loc, act, alpha, z);
-      out = vector::TransferWriteOp::create(b, loc, a, out,
-                                            ValueRange{rowIdx[r], j},
-                                            ArrayRef<bool>{true})
-                .getResult();
-    }
+    for (int64_t r = 0; r < rows; ++r)
+      for (size_t c = 0; c < chunks.size(); ++c) {
+        Value z = arith::AddFOp::create(
+            b, loc, kLoop.getResult(r * chunks.size() + c), bv[c]);
+        Value a = mlpc::buildActivation(b, loc, act, alpha, z);
+        out = vector::TransferWriteOp::create(b, loc, a, out,
+                                              ValueRange{rowIdx[r], colIdx[c]},
+                                              ArrayRef<bool>{true})
+                  .getResult();
+      }
     return out;
   }
 };
@@ -193,13 +225,13 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
 struct LowerDensePass : mlpc::impl::LowerDenseBase<LowerDensePass> {
   using LowerDenseBase::LowerDenseBase;
   void runOnOperation() override {
-    if (tileRows < 1 || tileCols < 1) {
-      getOperation().emitError("mlp-lower-dense: tile-rows and tile-cols "
-                               "must be at least 1");
+    if (tileRows < 1 || tileCols < 1 || vectorWidth < 1) {
+      getOperation().emitError("mlp-lower-dense: tile-rows, tile-cols and "
+                               "vector-width must be at least 1");
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<DenseKernel>(&getContext(), tileRows, tileCols);
+    patterns.add<DenseKernel>(&getContext(), tileRows, tileCols, vectorWidth);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -15,14 +15,17 @@ mlpc::PipelineOptions mlpc::tileForFeatures(StringRef features) {
     // 32 zmm registers: 6 x 2 accumulators, 2 weight vectors, 1 broadcast.
     opts.tileRows = 6;
     opts.tileCols = 32;
+    opts.vectorWidth = 16;
   } else if (has("avx")) {
-    // 16 ymm registers: 4 x 2 accumulators plus weights and broadcast.
-    opts.tileRows = 4;
+    // 16 ymm registers: 6 x 2 accumulators, 2 weight vectors, 1 broadcast.
+    opts.tileRows = 6;
     opts.tileCols = 16;
+    opts.vectorWidth = 8;
   } else {
     // 16 xmm registers (SSE2 or other targets).
     opts.tileRows = 4;
     opts.tileCols = 8;
+    opts.vectorWidth = 4;
   }
   return opts;
 }
@@ -37,6 +40,7 @@ void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
   LowerDenseOptions dense;
   dense.tileRows = opts.tileRows;
   dense.tileCols = opts.tileCols;
+  dense.vectorWidth = opts.vectorWidth;
   fpm.addPass(createLowerDense(dense));
   fpm.addPass(createLowerToLinalg());
   if (opts.optLevel > 0) {

@@ -1,4 +1,4 @@
-// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8" -split-input-file | FileCheck %s
+// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8" -split-input-file | FileCheck %s
 
 // The dense layer becomes a loop over 2x8 register tiles. Inside a tile, the
 // K loop only accumulates (fma into vector iter_args); bias and activation
@@ -35,9 +35,11 @@
 // The last two columns (10 = 8 + 2) are a narrower tile, not a scalar loop.
 // CHECK: scf.for {{.*}} -> (vector<2xf32>, vector<2xf32>)
 // CHECK: vector.transfer_write %{{.*}} : vector<2xf32>, tensor<?x10xf32>
-// Leftover rows: the same kernel with one row.
+// Leftover rows: one row at a time with a tile twice as wide (as many
+// accumulators as the 2-row tile), built of vectors of at most 8 lanes:
+// the 10 columns are one 8-lane and one 2-lane accumulator.
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[ROWS]])
-// CHECK: -> (vector<8xf32>)
+// CHECK: -> (vector<8xf32>, vector<2xf32>)
 // CHECK-NOT: mlp.dense
 func.func @dense_relu(%x: tensor<?x4xf32>) -> tensor<?x10xf32> {
   %w = arith.constant dense<0.5> : tensor<10x4xf32>

@@ -54,7 +54,10 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
     Option<"tileRows", "tile-rows", "int64_t", "6",
            "Output rows per register tile">,
     Option<"tileCols", "tile-cols", "int64_t", "32",
-           "Output columns per register tile (f32 lanes)">
+           "Output columns per register tile (f32 lanes)">,
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes of one vector register; tiles are built of vectors "
+           "no wider than this">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

@@ -10,6 +10,8 @@ struct PipelineOptions {
   /// Register tile of the dense kernel (rows x f32 lanes).
   int64_t tileRows = 6;
   int64_t tileCols = 32;
+  /// f32 lanes of one vector register.
+  int64_t vectorWidth = 16;
   /// 0 disables the fusion and cleanup passes (for debugging).
   unsigned optLevel = 3;
 };

@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
     x[i] = (float)rand() / RAND_MAX;
 
   printf("| batch | mlpc us/call | OpenBLAS+C us/call | mlpc GFLOP/s | "
-         "mlpc samples/s | OpenBLAS/mlpc | max |diff| |\n");
+         "mlpc samples/s | OpenBLAS/mlpc | max abs diff |\n");
   printf("|---|---|---|---|---|---|---|\n");
   const int batches[] = {1, 256};
   for (int bi = 0; bi < 2; ++bi) {

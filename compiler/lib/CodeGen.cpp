@@ -5,6 +5,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -68,6 +69,12 @@ bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec,
       cgLevel));
   if (!tm) {
     error = "cannot create a target machine for " + triple.str() + " / " + cpu;
+    return false;
+  }
+  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for " + triple.str() +
+            "; use --mcpu=native, a name such as x86-64, x86-64-v3, haswell or "
+            "znver4, or leave it out";
     return false;
   }
 

@@ -48,27 +48,28 @@ Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
   if (activation == "tanh")
     return math::TanhOp::create(b, loc, x);
   if (activation == "gelu") {
-    // 0.5 * x * (1 + erf(x / sqrt(2)))
-    Value s = arith::MulFOp::create(b, loc, x, c(M_SQRT1_2));
-    Value erf = math::ErfOp::create(b, loc, s);
-    Value onePlus = arith::AddFOp::create(b, loc, c(1.0), erf);
+    // 0.5 * x * (1 + erf(x / sqrt(2))) written as 0.5 * x * erfc(-x / sqrt(2)):
+    // for negative x, 1 + erf cancels to a few ulps of 1 while erfc keeps
+    // full relative accuracy in the tail.
+    Value s = arith::MulFOp::create(b, loc, x, c(-M_SQRT1_2));
+    Value erfc = math::ErfcOp::create(b, loc, s);
     Value half = arith::MulFOp::create(b, loc, x, c(0.5));
-    return arith::MulFOp::create(b, loc, half, onePlus);
+    return arith::MulFOp::create(b, loc, half, erfc);
   }
   if (activation == "gelu_tanh") {
-    // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))), written as
-    // sqrt(2/pi) * x * (1 + 0.044715 x^2) so that large |x| saturates tanh
-    // instead of overflowing x^3 first into inf - inf.
+    // 0.5 * x * (1 + tanh(u)), u = sqrt(2/pi) * (x + 0.044715 x^3), is
+    // x * sigmoid(2u) = x / (1 + exp(-2u)): no cancellation for negative x,
+    // and u is formed as sqrt(2/pi) * x * (1 + 0.044715 x^2) so that x^3
+    // cannot overflow first.
     Value x2 = arith::MulFOp::create(b, loc, x, x);
     Value poly = arith::AddFOp::create(
         b, loc, c(1.0), arith::MulFOp::create(b, loc, x2, c(0.044715)));
-    Value inner = arith::MulFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, x, c(std::sqrt(2.0 / M_PI))),
+    Value minus2u = arith::MulFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, x, c(-2.0 * std::sqrt(2.0 / M_PI))),
         poly);
-    Value th = math::TanhOp::create(b, loc, inner);
-    Value onePlus = arith::AddFOp::create(b, loc, c(1.0), th);
-    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
-    return arith::MulFOp::create(b, loc, half, onePlus);
+    Value e = math::ExpOp::create(b, loc, minus2u);
+    Value den = arith::AddFOp::create(b, loc, c(1.0), e);
+    return arith::DivFOp::create(b, loc, x, den);
   }
   llvm_unreachable("activation names are checked by the mlp.dense verifier");
 }

@@ -47,6 +47,7 @@ void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
     // Chains that fusion into mlp.dense could not absorb (a residual add
     // and its activation, softmax's normalization) become one loop nest.
     fpm.addPass(createLinalgElementwiseOpFusionPass());
+    fpm.addPass(createApproximateMath());
     fpm.addPass(createCanonicalizerPass());
     fpm.addPass(createCSEPass());
   }

@@ -50,7 +50,7 @@ func.func @broadcast_add(%a: tensor<?x3xf32>, %b: tensor<3xf32>, %c: tensor<?x1x
 // CHECK: linalg.generic
 // CHECK: math.tanh
 // CHECK: linalg.generic
-// CHECK: math.erf
+// CHECK: math.erfc
 // CHECK: linalg.generic
 // CHECK: arith.cmpf ogt
 // CHECK-NEXT: arith.select

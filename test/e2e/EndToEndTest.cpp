@@ -377,3 +377,60 @@ TEST(Abi, OutOfMemoryIsAStatusNotACrash) {
   EXPECT_EQ(mnist_fused(x.data(), y.data(), 1), MLPC_OK);
 }
 } // namespace
+
+namespace {
+/// The activations use polynomial approximations of exp, tanh and erf
+/// (mlp-approximate-math). Sweep them densely and bound the error against
+/// float64; the measured maxima are printed and recorded in
+/// docs/accuracy.md.
+TEST(Accuracy, ApproximationsOverADenseSweep) {
+  std::vector<float> in;
+  for (double v = -30; v <= 30; v += 1.0 / 1024)
+    in.push_back(float(v));
+  for (double v = 1e-6; v < 1e6; v *= 1.01) {
+    in.push_back(float(v));
+    in.push_back(float(-v));
+  }
+  in.resize(in.size() / 16 * 16);
+  int64_t batch = in.size() / 16;
+  std::vector<std::vector<float>> out(6, std::vector<float>(in.size()));
+  ASSERT_EQ(activations(in.data(), out[0].data(), out[1].data(), out[2].data(),
+                        out[3].data(), out[4].data(), out[5].data(), batch),
+            MLPC_OK);
+  const char *names[] = {"relu", "sigmoid", "tanh", "gelu", "gelu_tanh",
+                         "leaky_relu"};
+  // |error| <= absBound + relBound * |exact|
+  const double absBound[] = {0, 1e-7, 1e-7, 2e-7, 2e-7, 0};
+  const double relBound[] = {0, 4e-7, 4e-7, 1e-6, 1e-6, 1e-7};
+  for (int a = 0; a < 6; ++a) {
+    double worstAbs = 0, worstRel = 0;
+    for (size_t i = 0; i < in.size(); ++i) {
+      double exact = activate(names[a], double(in[i]), 0.1);
+      double err = std::fabs(out[a][i] - exact);
+      worstAbs = std::max(worstAbs, std::fabs(exact) < 1 ? err : 0);
+      worstRel = std::max(worstRel, std::fabs(exact) >= 1 ? err / std::fabs(exact) : 0);
+      EXPECT_LE(err, absBound[a] + relBound[a] * std::fabs(exact))
+          << names[a] << "(" << in[i] << ")";
+    }
+    std::printf("%-10s max abs error (|f| < 1): %.2e, max rel error (|f| >= 1): %.2e\n",
+                names[a], worstAbs, worstRel);
+  }
+  // Softmax and log_softmax go through the exp and log approximations.
+  std::vector<float> logits = randomInput(10 * 4096, 77, 40.0);
+  std::vector<float> p(logits.size()), lp(logits.size());
+  ASSERT_EQ(softmax_rows(logits.data(), p.data(), 4096), MLPC_OK);
+  ASSERT_EQ(log_softmax_rows(logits.data(), lp.data(), 4096), MLPC_OK);
+  std::vector<double> wp(logits.begin(), logits.end()), wl = wp;
+  softmaxRows(wp, 4096, 10, false);
+  softmaxRows(wl, 4096, 10, true);
+  double worstP = 0, worstL = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    worstP = std::max(worstP, std::fabs(p[i] - wp[i]));
+    worstL = std::max(worstL, std::fabs(lp[i] - wl[i]) / std::max(1.0, std::fabs(wl[i])));
+  }
+  std::printf("softmax max abs error: %.2e, log_softmax max error (abs, rel above 1): %.2e\n",
+              worstP, worstL);
+  EXPECT_LE(worstP, 1e-6);
+  EXPECT_LE(worstL, 1e-6);
+}
+} // namespace

@@ -81,6 +81,21 @@ def LowerToLinalg : Pass<"mlp-lower-to-linalg", "::mlir::func::FuncOp"> {
                            "::mlir::math::MathDialect"];
 }
 
+def ApproximateMath : Pass<"mlp-approximate-math", "::mlir::func::FuncOp"> {
+  let summary = "Replace exp, log, tanh and erf by vectorizable polynomials";
+  let description = [{
+    Rewrites f32 `math.exp`, `math.log`, `math.tanh` and `math.erf`, scalar
+    or vector, with upstream's polynomial approximations (range reduction
+    plus minimax polynomials, exact handling of overflow to +inf, underflow
+    to 0 and NaN), so that activations and softmax vectorize instead of
+    calling libm once per lane. The end-to-end tests bound their error
+    against a float64 reference (see docs/accuracy.md).
+  }];
+  let dependentDialects = ["::mlir::math::MathDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def EntryPoints : Pass<"mlp-entry-points", "::mlir::ModuleOp"> {
   let summary = "Turn public tensor functions into destination-passing kernels";
   let description = [{

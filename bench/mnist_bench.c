@@ -1,7 +1,9 @@
 /* Times the MNIST-shaped model compiled by mlpc against a peer computing the
  * same forward pass with OpenBLAS sgemm plus a C epilogue (bias, relu,
  * stable softmax), interleaved in blocks of 50 calls in one process, on
- * the same weights and inputs. Prints median time per call, GFLOP/s and the ratio.
+ * the same weights and inputs, on 1 and 2 threads (mlpc_set_num_threads,
+ * openblas_set_num_threads). Prints median time per call, GFLOP/s and the
+ * ratio.
  *
  *   mnist_bench WEIGHTS.bin [reps]
  */
@@ -76,12 +78,15 @@ int main(int argc, char **argv) {
   for (int i = 0; i < MaxBatch * In; ++i)
     x[i] = (float)rand() / RAND_MAX;
 
-  printf("| batch | mlpc us/call | OpenBLAS+C us/call | mlpc GFLOP/s | "
+  printf("| threads | batch | mlpc us/call | OpenBLAS+C us/call | mlpc GFLOP/s | "
          "mlpc samples/s | OpenBLAS/mlpc | max abs diff |\n");
-  printf("|---|---|---|---|---|---|---|\n");
+  printf("|---|---|---|---|---|---|---|---|\n");
   const int batches[] = {1, 256};
-  for (int bi = 0; bi < 2; ++bi) {
-    int batch = batches[bi];
+  for (int run = 0; run < 4; ++run) {
+    int threads = run < 2 ? 1 : 2;
+    int batch = batches[run % 2];
+    mlpc_set_num_threads(threads);
+    openblas_set_num_threads(threads);
     int n = batch == 1 ? reps * 10 : reps;
     double *ta = malloc(sizeof(double) * n), *tb = malloc(sizeof(double) * n);
     for (int i = 0; i < 50; ++i) { /* warm up caches and the pager */
@@ -114,7 +119,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < batch * Out; ++i)
       diff = fmax(diff, fabs(ya[i] - yb[i]));
     double flops = 2.0 * batch * (In * H1 + H1 * H2 + H2 * Out);
-    printf("| %d | %.2f | %.2f | %.1f | %.0f | %.2f | %.1e |\n", batch,
+    printf("| %d | %d | %.2f | %.2f | %.1f | %.0f | %.2f | %.1e |\n", threads, batch,
            ma * 1e6, mb * 1e6, flops / ma * 1e-9, batch / ma, mb / ma, diff);
     free(ta);
     free(tb);

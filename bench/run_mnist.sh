@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # First benchmark: the MNIST-shaped model (784-128-64-10) at batch 1 and 256,
-# mlpc against OpenBLAS sgemm + C epilogue, interleaved in one process, one
-# thread. Installs OpenBLAS (Debian's libopenblas-dev) if needed.
+# mlpc against OpenBLAS sgemm + C epilogue, interleaved in one process, on 1
+# and 2 threads. Installs OpenBLAS (Debian's libopenblas-dev) if needed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/build/bench"
@@ -17,4 +17,4 @@ cc -std=c11 -O2 -march=native -I"$out" -I"$root/runtime/include" -I/usr/include/
   "$root/bench/mnist_bench.c" "$out/mnist.o" -L"$root/build/lib" -lmlpc_runtime \
   -lopenblas -lm -o "$out/mnist_bench"
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-OPENBLAS_NUM_THREADS=1 "$out/mnist_bench" "$out/mnist_weights.bin" "${1:-2001}"
+"$out/mnist_bench" "$out/mnist_weights.bin" "${1:-2001}"

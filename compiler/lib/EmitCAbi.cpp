@@ -3,7 +3,14 @@
 // Runs on the LLVM dialect, after func-to-llvm has expanded every memref
 // argument of a kernel into (allocated, aligned, offset, sizes..., strides...).
 // The wrapper validates what a C caller can get wrong (null pointers, the
-// batch) and returns a status instead of letting the kernel fault.
+// batch) and returns a status instead of letting the kernel fault. Then:
+//
+//   * serially: it calls the kernel on the caller's buffers, with the
+//     kernel's scratch (mlp-plan-scratch) on the stack or from malloc;
+//   * for entries marked by mlp-mark-row-parallel: it hands a per-range
+//     function `__mlpc_NAME_rows(ptrs, rows)` to the runtime's
+//     mlpc_parallel_rows, which runs row ranges on its threads (or the
+//     whole batch here, when that does not pay).
 //
 //===----------------------------------------------------------------------===//
 #include "mlpc/EntryPoints.h"
@@ -20,6 +27,284 @@ namespace mlir::mlpc {
 using namespace mlir;
 
 namespace {
+/// Scratch buffers up to this size live on the stack.
+constexpr int64_t kStackScratchBytes = 16384;
+
+/// Builds LLVM dialect IR for one kernel's entry point.
+class WrapperBuilder {
+public:
+  WrapperBuilder(ModuleOp module, LLVM::LLVMFuncOp kernel,
+                 SmallVector<ArrayRef<int64_t>> shapes)
+      : module(module), kernel(kernel), shapes(std::move(shapes)),
+        ctx(module.getContext()), loc(kernel.getLoc()), b(ctx),
+        ptrTy(LLVM::LLVMPointerType::get(ctx)), i64(IntegerType::get(ctx, 64)),
+        i32(IntegerType::get(ctx, 32)), i1(IntegerType::get(ctx, 1)) {}
+
+  LogicalResult build(StringRef name);
+
+private:
+  ModuleOp module;
+  LLVM::LLVMFuncOp kernel;
+  SmallVector<ArrayRef<int64_t>> shapes; // arguments, then results
+  MLIRContext *ctx;
+  Location loc;
+  OpBuilder b;
+  Type ptrTy, i64, i32, i1;
+
+  Value cst64(int64_t v) {
+    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+  }
+  Value cst32(int32_t v) {
+    return LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
+  }
+  Block *addBlock(Region &region, TypeRange args = {}) {
+    Block *blk = new Block();
+    region.push_back(blk);
+    for (Type t : args)
+      blk->addArgument(t, loc);
+    return blk;
+  }
+  LLVM::LLVMFuncOp declare(StringRef name, Type result, ArrayRef<Type> args) {
+    if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+      return f;
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    return LLVM::LLVMFuncOp::create(mb, loc, name,
+                                    LLVM::LLVMFunctionType::get(result, args));
+  }
+  bool batched() const {
+    return llvm::any_of(shapes, [](ArrayRef<int64_t> s) {
+      return ShapedType::isDynamic(s[0]);
+    });
+  }
+  int64_t rowBytes(ArrayRef<int64_t> s) const {
+    int64_t bytes = 4;
+    for (int64_t d : s.drop_front())
+      bytes *= std::max<int64_t>(d, 1);
+    return bytes;
+  }
+
+  Value checkArguments(Block *entry);
+  LogicalResult emitKernelCall(Region &region, ValueRange ptrs, Value rows);
+};
+
+/// True when any of the entry's buffer pointers is null.
+Value WrapperBuilder::checkArguments(Block *entry) {
+  Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
+  Value anyNull = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
+  for (unsigned i = 0; i < shapes.size(); ++i)
+    anyNull = LLVM::OrOp::create(
+        b, loc, anyNull,
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                             entry->getArgument(i), null));
+  return anyNull;
+}
+
+/// In `region` at b's insertion point: builds memref descriptors for `ptrs`
+/// with `rows` as the dynamic leading size, provides the scratch buffer,
+/// calls the kernel and returns its status. Ends the current block.
+LogicalResult WrapperBuilder::emitKernelCall(Region &region, ValueRange ptrs,
+                                             Value rows) {
+  SmallVector<Value> operands;
+  for (auto [p, s] : llvm::zip(ptrs, shapes)) {
+    operands.append({p, p, cst64(0)});
+    SmallVector<Value> sizes, strides(s.size());
+    for (int64_t d : s)
+      sizes.push_back(ShapedType::isDynamic(d) ? rows : cst64(d));
+    int64_t stride = 1;
+    for (int64_t d = s.size() - 1; d >= 0; --d) {
+      strides[d] = cst64(stride);
+      stride *= ShapedType::isDynamic(s[d]) ? 1 : s[d];
+    }
+    operands.append(sizes);
+    operands.append(strides);
+  }
+  if (!kernel->hasAttr(mlpc::kScratchRowBytesAttr)) {
+    if (operands.size() != kernel.getNumArguments())
+      return kernel.emitError("mlp-emit-c-abi: kernel takes ")
+             << kernel.getNumArguments() << " arguments, expected "
+             << operands.size() << " from its entry shapes";
+    LLVM::CallOp::create(b, loc, kernel, operands);
+    LLVM::ReturnOp::create(b, loc, cst32(MLPC_OK));
+    return success();
+  }
+
+  // The scratch buffer: stack when small, else malloc (checked), freed
+  // after the kernel returns.
+  std::string sizeName = kernel.getName().str() + "_scratch_bytes";
+  auto sizeFn = module.lookupSymbol<LLVM::LLVMFuncOp>(sizeName);
+  if (!sizeFn)
+    return kernel.emitError("mlp-emit-c-abi: missing ") << sizeName;
+  if (operands.size() + 5 != kernel.getNumArguments() ||
+      operands.size() != sizeFn.getNumArguments())
+    return kernel.emitError("mlp-emit-c-abi: kernel and scratch size "
+                            "function do not take the entry's buffers");
+  LLVM::LLVMFuncOp mallocFn = declare("malloc", ptrTy, {i64});
+  LLVM::LLVMFuncOp freeFn =
+      declare("free", LLVM::LLVMVoidType::get(ctx), {ptrTy});
+
+  Value bytes = LLVM::CallOp::create(b, loc, sizeFn, operands).getResult();
+  Value small = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ule, bytes,
+                                     cst64(kStackScratchBytes));
+  Block *stack = addBlock(region), *heap = addBlock(region),
+        *oom = addBlock(region), *run = addBlock(region, {ptrTy, i1}),
+        *release = addBlock(region), *done = addBlock(region);
+  LLVM::CondBrOp::create(b, loc, small, stack, heap);
+
+  b.setInsertionPointToStart(stack);
+  Value onStack = LLVM::AllocaOp::create(b, loc, ptrTy, b.getI8Type(), bytes,
+                                         /*alignment=*/64);
+  Value no = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
+  LLVM::BrOp::create(b, loc, ValueRange{onStack, no}, run);
+
+  b.setInsertionPointToStart(heap);
+  Value onHeap = LLVM::CallOp::create(b, loc, mallocFn, bytes).getResult();
+  Value isNull = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, onHeap,
+                                      LLVM::ZeroOp::create(b, loc, ptrTy));
+  Value yes = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(true));
+  LLVM::CondBrOp::create(b, loc, isNull, oom, ValueRange{}, run,
+                         ValueRange{onHeap, yes});
+
+  b.setInsertionPointToStart(oom);
+  LLVM::ReturnOp::create(b, loc, cst32(MLPC_ERR_OUT_OF_MEMORY));
+
+  b.setInsertionPointToStart(run);
+  Value scratch = run->getArgument(0);
+  operands.append({scratch, scratch, cst64(0), bytes, cst64(1)});
+  LLVM::CallOp::create(b, loc, kernel, operands);
+  LLVM::CondBrOp::create(b, loc, run->getArgument(1), release, done);
+
+  b.setInsertionPointToStart(release);
+  LLVM::CallOp::create(b, loc, freeFn, scratch);
+  LLVM::BrOp::create(b, loc, done);
+
+  b.setInsertionPointToStart(done);
+  LLVM::ReturnOp::create(b, loc, cst32(MLPC_OK));
+  return success();
+}
+
+LogicalResult WrapperBuilder::build(StringRef name) {
+  // The kernel is reached only through its wrapper: internal linkage keeps
+  // several models linkable into one program and lets LLVM inline it.
+  for (StringRef helper : {StringRef(), StringRef("_scratch_bytes")})
+    if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(
+            (kernel.getName() + helper).str())) {
+      f.setLinkage(LLVM::Linkage::Internal);
+      f->removeAttr("sym_visibility");
+    }
+
+  SmallVector<Type> params(shapes.size(), ptrTy);
+  params.push_back(i64);
+  b.setInsertionPointAfter(kernel);
+  auto wrapper = LLVM::LLVMFuncOp::create(
+      b, loc, name, LLVM::LLVMFunctionType::get(i32, params));
+  Region &body = wrapper.getBody();
+  Block *entry = wrapper.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  Value batch = entry->getArguments().back();
+  ValueRange ptrs = entry->getArguments().drop_back();
+
+  // Any null pointer -> MLPC_ERR_NULL_POINTER.
+  Value anyNull = checkArguments(entry);
+  // Batch: >= 1; the static leading size if the entry has no dynamic one;
+  // small enough that no buffer's byte size, nor the scratch's, overflows.
+  Value badBatch =
+      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, batch, cst64(1));
+  auto orTooBig = [&](int64_t perRow) {
+    int64_t maxBatch =
+        std::numeric_limits<int64_t>::max() / std::max<int64_t>(perRow, 1);
+    badBatch = LLVM::OrOp::create(
+        b, loc, badBatch,
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::sgt, batch,
+                             cst64(maxBatch)));
+  };
+  if (!batched())
+    badBatch = LLVM::OrOp::create(
+        b, loc, badBatch,
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, batch,
+                             cst64(shapes.front()[0])));
+  for (ArrayRef<int64_t> s : shapes)
+    if (ShapedType::isDynamic(s[0]))
+      orTooBig(rowBytes(s));
+  if (auto scratch =
+          kernel->getAttrOfType<IntegerAttr>(mlpc::kScratchRowBytesAttr))
+    orTooBig(scratch.getInt());
+
+  Block *nullBlock = addBlock(body), *batchBlock = addBlock(body),
+        *badBlock = addBlock(body), *callBlock = addBlock(body);
+  LLVM::CondBrOp::create(b, loc, anyNull, nullBlock, batchBlock);
+  b.setInsertionPointToStart(nullBlock);
+  LLVM::ReturnOp::create(b, loc, cst32(MLPC_ERR_NULL_POINTER));
+  b.setInsertionPointToStart(batchBlock);
+  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, callBlock);
+  b.setInsertionPointToStart(badBlock);
+  LLVM::ReturnOp::create(b, loc, cst32(MLPC_ERR_BAD_BATCH));
+  b.setInsertionPointToStart(callBlock);
+
+  auto flops = kernel->getAttrOfType<IntegerAttr>(mlpc::kRowParallelAttr);
+  bool allBatched = llvm::all_of(shapes, [](ArrayRef<int64_t> s) {
+    return ShapedType::isDynamic(s[0]);
+  });
+  if (!flops || !allBatched)
+    return emitKernelCall(body, ptrs, batch);
+
+  // __mlpc_NAME_rows(void *const *ptrs, int64_t rows): one row range.
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(wrapper);
+  auto rowsFn = LLVM::LLVMFuncOp::create(
+      b, loc, (kernel.getName() + "_rows").str(),
+      LLVM::LLVMFunctionType::get(i32, {ptrTy, i64}), LLVM::Linkage::Internal);
+  Block *rowsEntry = rowsFn.addEntryBlock(b);
+  b.setInsertionPointToStart(rowsEntry);
+  SmallVector<Value> loaded;
+  for (unsigned i = 0; i < shapes.size(); ++i) {
+    Value slot = LLVM::GEPOp::create(b, loc, ptrTy, ptrTy,
+                                     rowsEntry->getArgument(0),
+                                     ArrayRef<LLVM::GEPArg>{int32_t(i)});
+    loaded.push_back(LLVM::LoadOp::create(b, loc, ptrTy, slot));
+  }
+  if (failed(emitKernelCall(rowsFn.getBody(), loaded, rowsEntry->getArgument(1))))
+    return failure();
+
+  // In the wrapper: batches too small to split run right here, without a
+  // call into the runtime (this is most calls of a small model).
+  b.setInsertionPointToStart(callBlock);
+  int64_t minRows = 2 * int64_t(MLPC_MIN_FLOPS_PER_THREAD) / flops.getInt();
+  Block *serial = addBlock(body), *split = addBlock(body);
+  LLVM::CondBrOp::create(
+      b, loc,
+      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, batch,
+                           cst64(std::max<int64_t>(minRows, 2))),
+      serial, split);
+  b.setInsertionPointToStart(serial);
+  if (failed(emitKernelCall(body, ptrs, batch)))
+    return failure();
+
+  // Otherwise pointers and row sizes into arrays, then the runtime.
+  b.setInsertionPointToStart(split);
+  int64_t n = shapes.size();
+  Value ptrArray = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, cst64(n), 8);
+  Value rowArray = LLVM::AllocaOp::create(b, loc, ptrTy, i64, cst64(n), 8);
+  for (auto [i, s] : llvm::enumerate(shapes)) {
+    auto at = [&](Value base, Type elem) {
+      return LLVM::GEPOp::create(b, loc, ptrTy, elem, base,
+                                 ArrayRef<LLVM::GEPArg>{int32_t(i)});
+    };
+    LLVM::StoreOp::create(b, loc, ptrs[i], at(ptrArray, ptrTy));
+    LLVM::StoreOp::create(b, loc, cst64(rowBytes(s)), at(rowArray, i64));
+  }
+  LLVM::LLVMFuncOp parallel =
+      declare("mlpc_parallel_rows", i32, {ptrTy, ptrTy, ptrTy, i32, i64, i64});
+  Value fnPtr = LLVM::AddressOfOp::create(b, loc, rowsFn);
+  Value status =
+      LLVM::CallOp::create(b, loc, parallel,
+                           ValueRange{fnPtr, ptrArray, rowArray,
+                                      cst32(int32_t(n)), batch,
+                                      cst64(flops.getInt())})
+          .getResult();
+  LLVM::ReturnOp::create(b, loc, status);
+  return success();
+}
+
 struct EmitCAbiPass : mlpc::impl::EmitCAbiBase<EmitCAbiPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -28,223 +313,23 @@ struct EmitCAbiPass : mlpc::impl::EmitCAbiBase<EmitCAbiPass> {
       if (f->hasAttr(mlpc::kEntryNameAttr))
         kernels.push_back(f);
     });
-    for (LLVM::LLVMFuncOp kernel : kernels)
-      if (failed(emitWrapper(module, kernel)))
+    for (LLVM::LLVMFuncOp kernel : kernels) {
+      auto name = kernel->getAttrOfType<StringAttr>(mlpc::kEntryNameAttr);
+      auto argShapes = kernel->getAttrOfType<ArrayAttr>(mlpc::kArgShapesAttr);
+      auto resShapes =
+          kernel->getAttrOfType<ArrayAttr>(mlpc::kResultShapesAttr);
+      if (!name || !argShapes || !resShapes) {
+        kernel.emitError("mlp-emit-c-abi: kernel lacks its entry attributes; "
+                         "run mlp-entry-points first");
         return signalPassFailure();
-  }
-
-  LogicalResult emitWrapper(ModuleOp module, LLVM::LLVMFuncOp kernel) {
-    MLIRContext *ctx = module.getContext();
-    Location loc = kernel.getLoc();
-    // The kernel is reached only through its wrapper: internal linkage keeps
-    // several models linkable into one program and lets LLVM inline it.
-    kernel.setLinkage(LLVM::Linkage::Internal);
-    kernel->removeAttr("sym_visibility");
-    auto name = kernel->getAttrOfType<StringAttr>(mlpc::kEntryNameAttr);
-    auto argShapes = kernel->getAttrOfType<ArrayAttr>(mlpc::kArgShapesAttr);
-    auto resShapes = kernel->getAttrOfType<ArrayAttr>(mlpc::kResultShapesAttr);
-    if (!name || !argShapes || !resShapes)
-      return kernel.emitError("mlp-emit-c-abi: kernel lacks its entry "
-                              "attributes; run mlp-entry-points first");
-    SmallVector<ArrayRef<int64_t>> shapes;
-    for (ArrayAttr list : {argShapes, resShapes})
-      for (Attribute a : list)
-        shapes.push_back(cast<DenseI64ArrayAttr>(a).asArrayRef());
-
-    auto ptrTy = LLVM::LLVMPointerType::get(ctx);
-    auto i64 = IntegerType::get(ctx, 64);
-    auto i32 = IntegerType::get(ctx, 32);
-    auto i1 = IntegerType::get(ctx, 1);
-    SmallVector<Type> params(shapes.size(), ptrTy);
-    params.push_back(i64);
-    OpBuilder b(ctx);
-    b.setInsertionPointAfter(kernel);
-    auto wrapper = LLVM::LLVMFuncOp::create(
-        b, loc, name.getValue(), LLVM::LLVMFunctionType::get(i32, params));
-    // Wrappers of several models may not collide in one program, but each
-    // entry name is the user's: keep it external and exported.
-    Block *entry = wrapper.addEntryBlock(b);
-    Block *callBlock = new Block();
-    wrapper.getBody().push_back(callBlock);
-    b.setInsertionPointToStart(entry);
-    Value batch = entry->getArguments().back();
-    auto cst64 = [&](int64_t v) {
-      return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
-    };
-    auto ret = [&](OpBuilder &rb, int32_t code) {
-      Value c = LLVM::ConstantOp::create(rb, loc, i32,
-                                         rb.getI32IntegerAttr(code));
-      LLVM::ReturnOp::create(rb, loc, c);
-    };
-
-    // Any null pointer -> MLPC_ERR_NULL_POINTER.
-    Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
-    Value anyNull = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
-    for (unsigned i = 0; i < shapes.size(); ++i) {
-      Value isNull = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
-                                          entry->getArgument(i), null);
-      anyNull = LLVM::OrOp::create(b, loc, anyNull, isNull);
-    }
-    // Batch: >= 1; the static leading size if the entry has no dynamic one;
-    // small enough that no buffer's byte size overflows int64.
-    bool dynamic = llvm::any_of(shapes, [](ArrayRef<int64_t> s) {
-      return ShapedType::isDynamic(s[0]);
-    });
-    Value badBatch =
-        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, batch, cst64(1));
-    if (!dynamic) {
-      Value ne = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, batch,
-                                      cst64(shapes.front()[0]));
-      badBatch = LLVM::OrOp::create(b, loc, badBatch, ne);
-    }
-    for (ArrayRef<int64_t> s : shapes) {
-      if (!ShapedType::isDynamic(s[0]))
-        continue;
-      int64_t rowBytes = 4;
-      for (int64_t d : s.drop_front())
-        rowBytes *= std::max<int64_t>(d, 1);
-      int64_t maxBatch = std::numeric_limits<int64_t>::max() / rowBytes;
-      Value tooBig = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::sgt,
-                                          batch, cst64(maxBatch));
-      badBatch = LLVM::OrOp::create(b, loc, badBatch, tooBig);
-    }
-    if (auto rowBytes =
-            kernel->getAttrOfType<IntegerAttr>(mlpc::kScratchRowBytesAttr)) {
-      // The scratch size, sum of every intermediate, must not overflow.
-      int64_t maxBatch = std::numeric_limits<int64_t>::max() /
-                         std::max<int64_t>(rowBytes.getInt(), 1);
-      Value tooBig = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::sgt,
-                                          batch, cst64(maxBatch));
-      badBatch = LLVM::OrOp::create(b, loc, badBatch, tooBig);
-    }
-    Block *nullBlock = new Block(), *badBlock = new Block(),
-          *batchBlock = new Block();
-    wrapper.getBody().push_back(batchBlock);
-    wrapper.getBody().push_back(nullBlock);
-    wrapper.getBody().push_back(badBlock);
-    LLVM::CondBrOp::create(b, loc, anyNull, nullBlock, batchBlock);
-    b.setInsertionPointToStart(nullBlock);
-    ret(b, MLPC_ERR_NULL_POINTER);
-    b.setInsertionPointToStart(badBlock);
-    ret(b, MLPC_ERR_BAD_BATCH);
-    // The comparisons were built in the entry block; branch on them here.
-    b.setInsertionPointToStart(batchBlock);
-    LLVM::CondBrOp::create(b, loc, badBatch, badBlock, callBlock);
-
-    // The call, with each pointer expanded into a memref descriptor.
-    b.setInsertionPointToStart(callBlock);
-    SmallVector<Value> operands;
-    for (auto [i, s] : llvm::enumerate(shapes)) {
-      Value p = entry->getArgument(i);
-      operands.append({p, p, cst64(0)});
-      SmallVector<Value> sizes;
-      for (int64_t d : s)
-        sizes.push_back(ShapedType::isDynamic(d) ? batch : cst64(d));
-      SmallVector<Value> strides(s.size());
-      int64_t stride = 1;
-      for (int64_t d = s.size() - 1; d >= 0; --d) {
-        strides[d] = cst64(stride);
-        stride *= ShapedType::isDynamic(s[d]) ? 1 : s[d];
       }
-      operands.append(sizes);
-      operands.append(strides);
+      SmallVector<ArrayRef<int64_t>> shapes;
+      for (ArrayAttr list : {argShapes, resShapes})
+        for (Attribute a : list)
+          shapes.push_back(cast<DenseI64ArrayAttr>(a).asArrayRef());
+      if (failed(WrapperBuilder(module, kernel, shapes).build(name)))
+        return signalPassFailure();
     }
-    if (kernel->hasAttr(mlpc::kScratchRowBytesAttr))
-      return callWithScratch(module, kernel, wrapper, b, loc, operands);
-    if (operands.size() != kernel.getNumArguments())
-      return kernel.emitError("mlp-emit-c-abi: kernel takes ")
-             << kernel.getNumArguments() << " arguments, expected "
-             << operands.size() << " from its entry shapes";
-    LLVM::CallOp::create(b, loc, kernel, operands);
-    ret(b, MLPC_OK);
-    return success();
-  }
-
-  /// Allocates the kernel's scratch buffer (on the stack up to
-  /// kStackScratchBytes, else with malloc, returning
-  /// MLPC_ERR_OUT_OF_MEMORY if that fails), calls the kernel and frees it.
-  static constexpr int64_t kStackScratchBytes = 16384;
-
-  LogicalResult callWithScratch(ModuleOp module, LLVM::LLVMFuncOp kernel,
-                                LLVM::LLVMFuncOp wrapper, OpBuilder &b,
-                                Location loc, SmallVector<Value> operands) {
-    MLIRContext *ctx = module.getContext();
-    auto ptrTy = LLVM::LLVMPointerType::get(ctx);
-    auto i64 = IntegerType::get(ctx, 64);
-    auto i32 = IntegerType::get(ctx, 32);
-    auto i1 = IntegerType::get(ctx, 1);
-    std::string sizeName = kernel.getName().str() + "_scratch_bytes";
-    auto sizeFn = module.lookupSymbol<LLVM::LLVMFuncOp>(sizeName);
-    if (!sizeFn)
-      return kernel.emitError("mlp-emit-c-abi: missing ") << sizeName;
-    sizeFn.setLinkage(LLVM::Linkage::Internal);
-    sizeFn->removeAttr("sym_visibility");
-    if (operands.size() + 5 != kernel.getNumArguments() ||
-        operands.size() != sizeFn.getNumArguments())
-      return kernel.emitError("mlp-emit-c-abi: kernel and scratch size "
-                              "function do not take the entry's buffers");
-    auto cst64 = [&](int64_t v) {
-      return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
-    };
-    auto declare = [&](StringRef name, Type result, ArrayRef<Type> args) {
-      if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
-        return f;
-      OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-      return LLVM::LLVMFuncOp::create(mb, loc, name,
-                                      LLVM::LLVMFunctionType::get(result, args));
-    };
-    LLVM::LLVMFuncOp mallocFn = declare("malloc", ptrTy, {i64});
-    LLVM::LLVMFuncOp freeFn =
-        declare("free", LLVM::LLVMVoidType::get(ctx), {ptrTy});
-
-    Value bytes = LLVM::CallOp::create(b, loc, sizeFn, operands).getResult();
-    Value small = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ule, bytes,
-                                       cst64(kStackScratchBytes));
-    Region &body = wrapper.getBody();
-    auto addBlock = [&](TypeRange args = {}) {
-      Block *blk = new Block();
-      body.push_back(blk);
-      for (Type t : args)
-        blk->addArgument(t, loc);
-      return blk;
-    };
-    Block *stack = addBlock(), *heap = addBlock(), *oom = addBlock(),
-          *run = addBlock({ptrTy, i1}), *release = addBlock(), *done = addBlock();
-    LLVM::CondBrOp::create(b, loc, small, stack, heap);
-
-    b.setInsertionPointToStart(stack);
-    Value onStack = LLVM::AllocaOp::create(b, loc, ptrTy, b.getI8Type(), bytes,
-                                           /*alignment=*/64);
-    Value no = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
-    LLVM::BrOp::create(b, loc, ValueRange{onStack, no}, run);
-
-    b.setInsertionPointToStart(heap);
-    Value onHeap = LLVM::CallOp::create(b, loc, mallocFn, bytes).getResult();
-    Value isNull = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, onHeap,
-                                        LLVM::ZeroOp::create(b, loc, ptrTy));
-    Value yes = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(true));
-    LLVM::CondBrOp::create(b, loc, isNull, oom, ValueRange{},
-                           run, ValueRange{onHeap, yes});
-
-    b.setInsertionPointToStart(oom);
-    LLVM::ReturnOp::create(
-        b, loc, LLVM::ConstantOp::create(b, loc, i32,
-                                         b.getI32IntegerAttr(MLPC_ERR_OUT_OF_MEMORY)));
-
-    b.setInsertionPointToStart(run);
-    Value scratch = run->getArgument(0);
-    operands.append({scratch, scratch, cst64(0), bytes, cst64(1)});
-    LLVM::CallOp::create(b, loc, kernel, operands);
-    LLVM::CondBrOp::create(b, loc, run->getArgument(1), release, done);
-
-    b.setInsertionPointToStart(release);
-    LLVM::CallOp::create(b, loc, freeFn, scratch);
-    LLVM::BrOp::create(b, loc, done);
-
-    b.setInsertionPointToStart(done);
-    LLVM::ReturnOp::create(
-        b, loc, LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(MLPC_OK)));
-    return success();
   }
 };
 } // namespace

@@ -33,6 +33,7 @@ mlpc::PipelineOptions mlpc::tileForFeatures(StringRef features) {
 void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
                                     const PipelineOptions &opts) {
   pm.addPass(createVerifyModel());
+  pm.addPass(createMarkRowParallel());
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   if (opts.optLevel > 0)
     fpm.addPass(createFuseDense());

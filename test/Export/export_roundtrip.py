@@ -24,7 +24,8 @@ def compile_model(text, name, tmp):
     with open(src, "w") as f:
         f.write(text)
     subprocess.run([MLPC, src, "-o", obj], check=True)
-    subprocess.run([CC, "-shared", obj, "-o", lib, "-lm"], check=True)
+    subprocess.run([CC, "-shared", obj, "-o", lib, "-L" + os.environ["MLPC_LIB_DIR"],
+                    "-lmlpc_runtime", "-lm", "-lpthread"], check=True)
     fn = getattr(ctypes.CDLL(lib), name)
     fn.restype = ctypes.c_int32
     return fn

@@ -14,14 +14,17 @@
 // Batch limit: INT64_MAX / (4 bytes * 3 floats per row).
 // CHECK: llvm.mlir.constant(768614336404564650 : i64)
 // CHECK: llvm.cond_br %{{.*}}, ^[[NULLBB:.*]], ^[[BATCHBB:.*]]
-// CHECK: llvm.call @__mlpc_model(%[[IN]], %[[IN]], %{{.*}}, %[[BATCH]], %{{.*}}, %{{.*}}, %{{.*}}, %[[OUT]], %[[OUT]], %{{.*}}, %[[BATCH]],
-// CHECK: llvm.return
-// CHECK: ^[[BATCHBB]]:
-// CHECK: llvm.cond_br
 // CHECK: ^[[NULLBB]]:
 // CHECK-NEXT: %[[C1:.*]] = llvm.mlir.constant(1 : i32)
 // CHECK-NEXT: llvm.return %[[C1]]
-// CHECK: llvm.mlir.constant(2 : i32)
+// CHECK: ^[[BATCHBB]]:
+// CHECK-NEXT: llvm.cond_br %{{.*}}, ^[[BADBB:.*]], ^[[CALLBB:.*]]
+// CHECK: ^[[BADBB]]:
+// CHECK-NEXT: %[[C2:.*]] = llvm.mlir.constant(2 : i32)
+// CHECK-NEXT: llvm.return %[[C2]]
+// CHECK: ^[[CALLBB]]:
+// CHECK: llvm.call @__mlpc_model(%[[IN]], %[[IN]], %{{.*}}, %[[BATCH]], %{{.*}}, %{{.*}}, %{{.*}}, %[[OUT]], %[[OUT]], %{{.*}}, %[[BATCH]],
+// CHECK: llvm.return
 func.func @model(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   return %x : tensor<?x3xf32>
 }
@@ -56,4 +59,30 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %e2 = tensor.empty(%d) : tensor<?x3xf32>
   %b = linalg.mul ins(%a, %x : tensor<?x3xf32>, tensor<?x3xf32>) outs(%e2 : tensor<?x3xf32>) -> tensor<?x3xf32>
   return %b : tensor<?x3xf32>
+}
+
+// An entry marked row-parallel: small batches call the kernel directly;
+// from 2 * MLPC_MIN_FLOPS_PER_THREAD / flops rows (here 2^22 / 2^20 = 4)
+// on, a per-range function goes to the runtime's mlpc_parallel_rows with
+// the pointers and their row sizes in bytes.
+// RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=PAR
+// PAR-LABEL: llvm.func internal @__mlpc_rows_rows(
+// PAR-SAME: %[[PTRS:.*]]: !llvm.ptr, %[[ROWS:.*]]: i64) -> i32
+// PAR: %[[P0:.*]] = llvm.getelementptr %[[PTRS]][0]
+// PAR: %[[IN:.*]] = llvm.load %[[P0]]
+// PAR: llvm.call @__mlpc_rows(%[[IN]], %[[IN]], %{{.*}}, %[[ROWS]],
+// PAR-LABEL: llvm.func @rows(
+// PAR-SAME: %[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[B:.*]]: i64) -> i32
+// PAR: %[[FOUR:.*]] = llvm.mlir.constant(4 : i64)
+// PAR: llvm.icmp "slt" %[[B]], %[[FOUR]]
+// PAR: llvm.call @__mlpc_rows(%[[X]], %[[X]]
+// PAR: %[[ARR:.*]] = llvm.alloca {{.*}} x !llvm.ptr
+// PAR: %[[RB:.*]] = llvm.alloca {{.*}} x i64
+// PAR: llvm.store %[[X]]
+// PAR: llvm.mlir.constant(12 : i64)
+// PAR: %[[FN:.*]] = llvm.mlir.addressof @__mlpc_rows_rows
+// PAR: %[[S:.*]] = llvm.call @mlpc_parallel_rows(%[[FN]], %[[ARR]], %[[RB]], %{{.*}}, %[[B]], %{{.*}})
+// PAR: llvm.return %[[S]]
+func.func @rows(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_parallel_flops = 1048576 : i64} {
+  return %x : tensor<?x3xf32>
 }

@@ -434,3 +434,39 @@ TEST(Accuracy, ApproximationsOverADenseSweep) {
   EXPECT_LE(worstL, 1e-6);
 }
 } // namespace
+
+namespace {
+/// Every thread count gives bitwise the same result: each output row is
+/// computed by the same code in the same order whichever thread runs it.
+TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
+  const int64_t batch = 1000; // large enough to be split
+  std::vector<float> x = randomInput(batch * 784, 31);
+  std::vector<float> want(batch * 10), got(batch * 10);
+  mlpc_set_num_threads(1);
+  ASSERT_EQ(mlpc_get_num_threads(), 1);
+  ASSERT_EQ(mnist_fused(x.data(), want.data(), batch), MLPC_OK);
+  for (int threads : {2, 3, 4}) {
+    mlpc_set_num_threads(threads);
+    EXPECT_EQ(mlpc_get_num_threads(), threads);
+    for (int64_t b : {int64_t(1), int64_t(19), int64_t(20), int64_t(333), batch}) {
+      std::fill(got.begin(), got.end(), -1.0f);
+      ASSERT_EQ(mnist_fused(x.data(), got.data(), b), MLPC_OK);
+      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), b * 10 * sizeof(float)))
+          << threads << " threads, batch " << b;
+    }
+  }
+  mlpc_set_num_threads(0); // back to the default
+  EXPECT_GE(mlpc_get_num_threads(), 1);
+  expectClose(want, reference(mnistModel(), x.data(), batch), 2e-5, 1e-4,
+              "threaded mnist");
+}
+
+TEST(Threads, ErrorsFromRangesAreReported) {
+  // The scratch allocation of each range fails: the status comes back.
+  mlpc_set_num_threads(4);
+  std::vector<float> x(784), y(10);
+  EXPECT_EQ(mnist_fused(x.data(), y.data(), int64_t(1) << 40),
+            MLPC_ERR_OUT_OF_MEMORY);
+  mlpc_set_num_threads(0);
+}
+} // namespace

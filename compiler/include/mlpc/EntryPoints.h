@@ -17,6 +17,10 @@ constexpr llvm::StringLiteral kResultShapesAttr = "mlpc.result_shapes";
 /// scratch buffer (its last argument): an upper bound of that buffer's bytes
 /// per batch row (plus alignment), so the wrapper can bound the batch.
 constexpr llvm::StringLiteral kScratchRowBytesAttr = "mlpc.scratch_row_bytes";
+/// Left by mlp-mark-row-parallel on an entry whose batch rows are computed
+/// independently of each other: the FLOPs per row (for the runtime to
+/// judge whether splitting the batch over threads pays).
+constexpr llvm::StringLiteral kRowParallelAttr = "mlpc.row_parallel_flops";
 
 /// The private kernel behind the public entry point `entry`.
 std::string kernelName(llvm::StringRef entry);

@@ -15,6 +15,18 @@ def VerifyModel : Pass<"mlp-verify-model", "::mlir::ModuleOp"> {
   }];
 }
 
+def MarkRowParallel : Pass<"mlp-mark-row-parallel", "::mlir::ModuleOp"> {
+  let summary = "Mark entry points whose batch rows are independent";
+  let description = [{
+    Sets `mlpc.row_parallel_flops` (the FLOPs per batch row) on each public
+    entry point in which every value is either batched (leading dimension
+    the batch, rows computed independently) or constant, and no op mixes
+    rows (no softmax over the batch axis, no product of two batched values).
+    `mlp-emit-c-abi` lets such entries split large batches over the
+    runtime's threads; the split never changes a row's result.
+  }];
+}
+
 def FuseDense : Pass<"mlp-fuse-dense", "::mlir::func::FuncOp"> {
   let summary = "Fuse matmul + bias add (+ activation) into mlp.dense";
   let description = [{

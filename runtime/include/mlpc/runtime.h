@@ -40,6 +40,30 @@ const char *mlpc_status_string(int32_t status);
 /* The version of the runtime library, e.g. "0.1.0". */
 const char *mlpc_runtime_version(void);
 
+/* Threads. Entry points whose batch rows are independent split large
+ * batches over a pool of threads started on first use. The default is the
+ * MLPC_NUM_THREADS environment variable, else the number of online CPUs.
+ * Results are bitwise identical whatever the number of threads. Set it
+ * before the first parallel call to size the pool; later calls can only
+ * lower it (up to the pool's size). n < 1 restores the default. */
+void mlpc_set_num_threads(int32_t n);
+int32_t mlpc_get_num_threads(void);
+
+/* A batch is split over threads only when each thread gets at least this
+ * many floating-point operations; below it, waking threads costs more than
+ * it saves. Generated code calls serially below that size. */
+#define MLPC_MIN_FLOPS_PER_THREAD (1 << 21)
+
+/* Used by generated code: runs range_fn over [0, batch) split into row
+ * ranges, each with its pointers advanced by begin * row_bytes[i], on up to
+ * mlpc_get_num_threads() threads (the caller included). Returns the first
+ * nonzero status of a range, else MLPC_OK. */
+int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs,
+                                               int64_t rows),
+                           void *const *ptrs, const int64_t *row_bytes,
+                           int32_t num_ptrs, int64_t batch,
+                           int64_t flops_per_row);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,136 @@
+//===- MarkRowParallel.cpp - find entries whose batch rows are independent -===//
+//
+// An MLP computes each batch row on its own, so a large batch can be split
+// into row ranges run on several threads, each range giving exactly what it
+// would give in one call. That holds when every value is either "batched"
+// (its leading dimension is the batch, rows independent) or "constant" (no
+// dependence on the arguments), and no op mixes rows:
+//   matmul/dense  batched x constant weights (and constant bias)
+//   add           batched + batched of equal rank, or + constant broadcast
+//                 over the leading dimension
+//   activations   batched -> batched
+//   softmax       batched, along any axis but the leading one
+// Anything else (a static entry, softmax over the batch, a product of two
+// batched values, unknown ops) leaves the entry serial.
+//
+//===----------------------------------------------------------------------===//
+#include "mlpc/EntryPoints.h"
+#include "mlpc/Passes.h"
+#include "mlp/MlpOps.h"
+
+namespace mlir::mlpc {
+#define GEN_PASS_DEF_MARKROWPARALLEL
+#include "mlpc/Passes.h.inc"
+} // namespace mlir::mlpc
+
+using namespace mlir;
+using namespace mlir::mlp;
+
+namespace {
+enum class Kind { Batched, Constant };
+
+struct Analysis {
+  DenseMap<Value, Kind> kinds;
+  int64_t flopsPerRow = 0;
+
+  std::optional<Kind> kindOf(Value v) {
+    auto it = kinds.find(v);
+    if (it != kinds.end())
+      return it->second;
+    return std::nullopt;
+  }
+  bool isConstant(Value v) { return kindOf(v) == Kind::Constant; }
+  bool isBatched(Value v) { return kindOf(v) == Kind::Batched; }
+
+  /// Kind of `op`'s result, or nullopt if it mixes rows.
+  std::optional<Kind> visit(Operation *op) {
+    if (op->hasTrait<OpTrait::ConstantLike>())
+      return Kind::Constant;
+    if (llvm::all_of(op->getOperands(),
+                     [&](Value v) { return isConstant(v); }) &&
+        isa<MlpDialect>(op->getDialect()))
+      return Kind::Constant;
+    auto contraction = [&](Value x, Value w, ValueRange rest) -> std::optional<Kind> {
+      if (!isBatched(x) || !isConstant(w) ||
+          !llvm::all_of(rest, [&](Value v) { return isConstant(v); }))
+        return std::nullopt;
+      auto wt = cast<ShapedType>(w.getType());
+      if (wt.hasStaticShape())
+        flopsPerRow += 2 * wt.getNumElements();
+      return Kind::Batched;
+    };
+    if (auto mm = dyn_cast<MatmulOp>(op))
+      return contraction(mm.getA(), mm.getB(), {});
+    if (auto d = dyn_cast<DenseOp>(op))
+      return contraction(d.getX(), d.getW(), d.getB());
+    if (auto add = dyn_cast<AddOp>(op)) {
+      auto rank = [](Value v) { return cast<ShapedType>(v.getType()).getRank(); };
+      Value a = add.getA(), b = add.getB();
+      if (isBatched(a) && isBatched(b) && rank(a) == rank(b))
+        return Kind::Batched;
+      for (auto [x, c] : {std::pair{a, b}, std::pair{b, a}}) {
+        if (!isBatched(x) || !isConstant(c))
+          continue;
+        auto ct = cast<ShapedType>(c.getType());
+        // The constant must not reach the batch dimension, or be 1 there.
+        if (ct.getRank() < rank(x) || ct.getDimSize(0) == 1)
+          return Kind::Batched;
+      }
+      return std::nullopt;
+    }
+    if (isa<ReluOp, SigmoidOp, TanhOp, GeluOp, LeakyReluOp>(op))
+      return isBatched(op->getOperand(0)) ? std::optional(Kind::Batched)
+                                          : std::nullopt;
+    auto softmaxAxis = [&](int64_t axis, Value x) -> std::optional<Kind> {
+      int64_t r = cast<ShapedType>(x.getType()).getRank();
+      if (axis < 0)
+        axis += r;
+      if (!isBatched(x) || axis == 0)
+        return std::nullopt;
+      return Kind::Batched;
+    };
+    if (auto s = dyn_cast<SoftmaxOp>(op))
+      return softmaxAxis(static_cast<int64_t>(s.getAxis()), s.getX());
+    if (auto s = dyn_cast<LogSoftmaxOp>(op))
+      return softmaxAxis(static_cast<int64_t>(s.getAxis()), s.getX());
+    return std::nullopt;
+  }
+
+  bool run(func::FuncOp func) {
+    for (BlockArgument arg : func.getArguments()) {
+      auto t = dyn_cast<RankedTensorType>(arg.getType());
+      if (!t || t.getRank() == 0 || !t.isDynamicDim(0))
+        return false;
+      kinds[arg] = Kind::Batched;
+    }
+    for (Operation &op : func.getBody().front()) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op))
+        return llvm::all_of(ret.getOperands(),
+                            [&](Value v) { return isBatched(v); });
+      if (op.getNumResults() != 1 || op.getNumRegions() != 0)
+        return false;
+      std::optional<Kind> k = visit(&op);
+      if (!k)
+        return false;
+      kinds[op.getResult(0)] = *k;
+    }
+    return false;
+  }
+};
+
+struct MarkRowParallelPass
+    : mlpc::impl::MarkRowParallelBase<MarkRowParallelPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (!func.isPublic() || func.isExternal())
+        continue;
+      Analysis analysis;
+      if (!analysis.run(func))
+        continue;
+      Builder b(func.getContext());
+      func->setAttr(mlpc::kRowParallelAttr,
+                    b.getI64IntegerAttr(std::max<int64_t>(analysis.flopsPerRow, 1)));
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,48 @@
+// RUN: mlpc-opt %s -mlp-mark-row-parallel | FileCheck %s
+
+// Rows independent: a dense layer (2*4*3 FLOPs per row), a bias, a
+// residual add, softmax along the last axis.
+// CHECK-LABEL: func.func @mlp
+// CHECK-SAME: attributes {mlpc.row_parallel_flops = 24 : i64}
+func.func @mlp(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x4xf32>
+  %b = arith.constant dense<0.5> : tensor<3xf32>
+  %h = mlp.matmul %x, %w {transpose_b = true} : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x3xf32>
+  %z = mlp.add %h, %b : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  %r = mlp.add %z, %h : tensor<?x3xf32>, tensor<?x3xf32> -> tensor<?x3xf32>
+  %p = mlp.softmax %r : tensor<?x3xf32> -> tensor<?x3xf32>
+  return %p : tensor<?x3xf32>
+}
+
+// Softmax over the batch axis mixes rows.
+// CHECK-LABEL: func.func @softmax_over_batch
+// CHECK-NOT: mlpc.row_parallel_flops
+func.func @softmax_over_batch(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %p = mlp.softmax %x {axis = 0} : tensor<?x4xf32> -> tensor<?x4xf32>
+  return %p : tensor<?x4xf32>
+}
+
+// A product of two batched values mixes rows.
+// CHECK-LABEL: func.func @batched_weights
+// CHECK-NOT: mlpc.row_parallel_flops
+func.func @batched_weights(%x: tensor<?x4xf32>, %w: tensor<?x4xf32>) -> tensor<?x?xf32> {
+  %h = mlp.matmul %x, %w {transpose_b = true} : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x?xf32>
+  return %h : tensor<?x?xf32>
+}
+
+// A static entry has no batch to split.
+// CHECK-LABEL: func.func @static_entry
+// CHECK-NOT: mlpc.row_parallel_flops
+func.func @static_entry(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %r = mlp.relu %x : tensor<4x4xf32> -> tensor<4x4xf32>
+  return %r : tensor<4x4xf32>
+}
+
+// An argument without a batch dimension (a bias given at run time) cannot
+// be split with the rows.
+// CHECK-LABEL: func.func @unbatched_argument
+// CHECK-NOT: mlpc.row_parallel_flops
+func.func @unbatched_argument(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  %z = mlp.add %x, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  return %z : tensor<?x4xf32>
+}

@@ -55,33 +55,22 @@ struct FuseBiasAdd : OpRewritePattern<AddOp> {
 };
 
 /// act(dense{activation = "none"}) -> dense{activation = act}.
-template <typename ActOp>
-struct FuseActivation : OpRewritePattern<ActOp> {
-  using OpRewritePattern<ActOp>::OpRewritePattern;
+struct FuseActivation : RewritePattern {
+  FuseActivation(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
 
-  LogicalResult matchAndRewrite(ActOp act,
+  LogicalResult matchAndRewrite(Operation *act,
                                 PatternRewriter &rewriter) const override {
-    auto dense = act.getX().template getDefiningOp<DenseOp>();
+    std::optional<ActivationSpec> spec = getActivationSpec(act);
+    if (!spec)
+      return failure();
+    auto dense = act->getOperand(0).getDefiningOp<DenseOp>();
     if (!dense || !dense->hasOneUse() || dense.getActivation() != "none")
       return rewriter.notifyMatchFailure(act, "operand is not a bare dense");
-    float alpha = 0.01f;
-    StringRef name;
-    if constexpr (std::is_same_v<ActOp, ReluOp>)
-      name = "relu";
-    else if constexpr (std::is_same_v<ActOp, SigmoidOp>)
-      name = "sigmoid";
-    else if constexpr (std::is_same_v<ActOp, TanhOp>)
-      name = "tanh";
-    else if constexpr (std::is_same_v<ActOp, GeluOp>)
-      name = act.getApproximate() == "tanh" ? "gelu_tanh" : "gelu";
-    else {
-      name = "leaky_relu";
-      alpha = act.getAlpha().convertToFloat();
-    }
     rewriter.replaceOpWithNewOp<DenseOp>(
-        act, act.getType(), dense.getX(), dense.getW(), dense.getB(),
-        rewriter.getStringAttr(name), rewriter.getF32FloatAttr(alpha),
-        dense.getTransposeWAttr());
+        act, act->getResultTypes(), dense.getX(), dense.getW(), dense.getB(),
+        rewriter.getStringAttr(spec->name),
+        rewriter.getF32FloatAttr(spec->alpha), dense.getTransposeWAttr());
     rewriter.eraseOp(dense);
     return success();
   }
@@ -90,10 +79,7 @@ struct FuseActivation : OpRewritePattern<ActOp> {
 struct FuseDensePass : mlpc::impl::FuseDenseBase<FuseDensePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseBiasAdd, FuseActivation<ReluOp>,
-                 FuseActivation<SigmoidOp>, FuseActivation<TanhOp>,
-                 FuseActivation<GeluOp>, FuseActivation<LeakyReluOp>>(
-        &getContext());
+    patterns.add<FuseBiasAdd, FuseActivation>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

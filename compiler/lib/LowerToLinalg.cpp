@@ -154,28 +154,18 @@ struct LowerAdd : OpRewritePattern<AddOp> {
   }
 };
 
-template <typename ActOp>
-struct LowerActivation : OpRewritePattern<ActOp> {
-  using OpRewritePattern<ActOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(ActOp op, PatternRewriter &b) const override {
-    StringRef name;
-    float alpha = 0.0f;
-    if constexpr (std::is_same_v<ActOp, ReluOp>)
-      name = "relu";
-    else if constexpr (std::is_same_v<ActOp, SigmoidOp>)
-      name = "sigmoid";
-    else if constexpr (std::is_same_v<ActOp, TanhOp>)
-      name = "tanh";
-    else if constexpr (std::is_same_v<ActOp, GeluOp>)
-      name = op.getApproximate() == "tanh" ? "gelu_tanh" : "gelu";
-    else {
-      name = "leaky_relu";
-      alpha = op.getAlpha().convertToFloat();
-    }
-    b.replaceOp(op, buildUnary(b, op.getLoc(), op.getX(),
+struct LowerActivation : RewritePattern {
+  LowerActivation(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &b) const override {
+    std::optional<ActivationSpec> spec = getActivationSpec(op);
+    if (!spec)
+      return failure();
+    b.replaceOp(op, buildUnary(b, op->getLoc(), op->getOperand(0),
                                [&](OpBuilder &nb, Location l, Value v) {
-                                 return mlpc::buildActivation(nb, l, name,
-                                                              alpha, v);
+                                 return mlpc::buildActivation(
+                                     nb, l, spec->name, spec->alpha, v);
                                }));
     return success();
   }
@@ -189,12 +179,9 @@ struct LowerToLinalgPass : mlpc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    target.addIllegalDialect<MlpDialect>();
     RewritePatternSet patterns(ctx);
-    patterns.add<LowerMatmul, LowerDenseGeneric, LowerAdd,
-                 LowerActivation<ReluOp>, LowerActivation<SigmoidOp>,
-                 LowerActivation<TanhOp>, LowerActivation<GeluOp>,
-                 LowerActivation<LeakyReluOp>>(ctx);
+    patterns.add<LowerMatmul, LowerDenseGeneric, LowerAdd, LowerActivation>(
+        ctx);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

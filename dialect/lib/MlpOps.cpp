@@ -9,6 +9,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace mlir::mlp;
@@ -22,6 +23,21 @@ bool mlir::mlp::isKnownActivation(StringRef name) {
               "leaky_relu"},
              true)
       .Default(false);
+}
+
+std::optional<ActivationSpec> mlir::mlp::getActivationSpec(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<ActivationSpec>>(op)
+      .Case([](ReluOp) { return ActivationSpec{"relu"}; })
+      .Case([](SigmoidOp) { return ActivationSpec{"sigmoid"}; })
+      .Case([](TanhOp) { return ActivationSpec{"tanh"}; })
+      .Case([](GeluOp g) {
+        return ActivationSpec{g.getApproximate() == "tanh" ? "gelu_tanh"
+                                                           : "gelu"};
+      })
+      .Case([](LeakyReluOp l) {
+        return ActivationSpec{"leaky_relu", l.getAlpha().convertToFloat()};
+      })
+      .Default([](Operation *) { return std::nullopt; });
 }
 
 namespace {

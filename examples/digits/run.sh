@@ -4,12 +4,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/examples/digits"
-prefix="${MLPC_PREFIX:-$root/install}"
 out="${MLPC_EXAMPLE_DIR:-$root/build/examples/digits}"
 
-"$root/tools/install-deps.sh"
-MLPC_PREFIX="$prefix" "$root/tools/build.sh"
-cmake --install "${MLPC_BUILD_DIR:-$root/build}" --prefix "$prefix" >/dev/null
+prefix="$("$root/tools/install-mlpc.sh")"
 
 mkdir -p "$out"
 # What a user does: compile the model, then link it with the runtime.

@@ -3,12 +3,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/examples/mnist"
-prefix="${MLPC_PREFIX:-$root/install}"
 out="${MLPC_EXAMPLE_DIR:-$root/build/examples/mnist}"
 
-"$root/tools/install-deps.sh"
-MLPC_PREFIX="$prefix" "$root/tools/build.sh"
-cmake --install "${MLPC_BUILD_DIR:-$root/build}" --prefix "$prefix" >/dev/null
+prefix="$("$root/tools/install-mlpc.sh")"
 
 /usr/bin/python3 "$here/make_model.py" "$out"
 "$prefix/bin/mlpc" "$out/mnist.mlir" -o "$out/mnist.o" --header "$out/mnist.h"

@@ -223,6 +223,20 @@ TEST(Softmax, OtherAxes) {
 // Activations at extremes
 //===----------------------------------------------------------------------===//
 
+/// The outputs of the `activations` entry, in this order.
+const char *const kActivationNames[] = {"relu", "sigmoid", "tanh",
+                                        "gelu", "gelu_tanh", "leaky_relu"};
+
+/// Runs `activations` on `in` ([batch, 16]); one output per activation.
+std::vector<std::vector<float>> runActivations(const std::vector<float> &in,
+                                               int64_t batch) {
+  std::vector<std::vector<float>> out(6, std::vector<float>(in.size()));
+  EXPECT_EQ(activations(in.data(), out[0].data(), out[1].data(), out[2].data(),
+                        out[3].data(), out[4].data(), out[5].data(), batch),
+            MLPC_OK);
+  return out;
+}
+
 TEST(Activations, ExtremeInputs) {
   const float inf = std::numeric_limits<float>::infinity();
   std::vector<float> x = {-inf, -1e30f, -1000, -88.8f, -20, -3, -0.5f, -0.0f,
@@ -231,12 +245,8 @@ TEST(Activations, ExtremeInputs) {
   std::vector<float> in;
   for (int i = 0; i < batch; ++i)
     in.insert(in.end(), x.begin(), x.end());
-  std::vector<std::vector<float>> out(6, std::vector<float>(in.size()));
-  ASSERT_EQ(activations(in.data(), out[0].data(), out[1].data(), out[2].data(),
-                        out[3].data(), out[4].data(), out[5].data(), batch),
-            MLPC_OK);
-  const char *names[] = {"relu", "sigmoid", "tanh", "gelu", "gelu_tanh",
-                         "leaky_relu"};
+  std::vector<std::vector<float>> out = runActivations(in, batch);
+  const auto &names = kActivationNames;
   for (int a = 0; a < 6; ++a) {
     std::vector<double> want;
     for (float v : in)
@@ -393,12 +403,8 @@ TEST(Accuracy, ApproximationsOverADenseSweep) {
   }
   in.resize(in.size() / 16 * 16);
   int64_t batch = in.size() / 16;
-  std::vector<std::vector<float>> out(6, std::vector<float>(in.size()));
-  ASSERT_EQ(activations(in.data(), out[0].data(), out[1].data(), out[2].data(),
-                        out[3].data(), out[4].data(), out[5].data(), batch),
-            MLPC_OK);
-  const char *names[] = {"relu", "sigmoid", "tanh", "gelu", "gelu_tanh",
-                         "leaky_relu"};
+  std::vector<std::vector<float>> out = runActivations(in, batch);
+  const auto &names = kActivationNames;
   // |error| <= absBound + relBound * |exact|
   const double absBound[] = {0, 1e-7, 1e-7, 2e-7, 2e-7, 0};
   const double relBound[] = {0, 4e-7, 4e-7, 1e-6, 1e-6, 1e-7};

@@ -21,6 +21,9 @@
 #include "mlp/MlpOps.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+#include <functional>
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -34,6 +37,10 @@ using namespace mlir;
 using namespace mlir::mlp;
 
 namespace {
+
+/// Weight matrices up to this many bytes are expected to stay in L2 across
+/// a whole call (half of a 512 KiB-1 MiB L2, leaving room for activations).
+constexpr int64_t kL2WeightBudget = 512 * 1024;
 
 /// The float values of a constant weight, whether written inline, as hex or
 /// as a dense_resource blob.
@@ -49,27 +56,113 @@ std::optional<SmallVector<float>> constantValues(Value v) {
   return std::nullopt;
 }
 
-/// `w` [N,K] as a [K,N] value: folded at compile time for constants (kept
-/// as a resource blob so that large weights are not uniqued), otherwise a
-/// linalg.transpose at run time.
-Value transposedWeights(OpBuilder &b, Location loc, Value w) {
-  auto type = cast<RankedTensorType>(w.getType());
-  int64_t n = type.getDimSize(0), k = type.getDimSize(1);
-  auto kn = RankedTensorType::get({k, n}, type.getElementType());
-  if (std::optional<SmallVector<float>> values = constantValues(w)) {
-    SmallVector<float> t(values->size());
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t c = 0; c < k; ++c)
-        t[c * n + r] = (*values)[r * k + c];
-    auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
-        ArrayRef<float>(t));
-    auto attr = DenseF32ResourceElementsAttr::get(kn, "mlpc_packed_weight",
-                                                  std::move(blob));
-    return arith::ConstantOp::create(b, loc, kn, cast<TypedAttr>(attr));
+/// How a tile reads its weights.
+///
+/// Constant weights are packed at compile time into panels of `panelWidth`
+/// columns, [N/P][K][P]: the K x P block a tile streams through is then
+/// contiguous (one cache line after the other, few TLB pages) instead of
+/// one line per 4*N bytes. Columns after the last whole panel go to a
+/// separate [K, N % P] constant. Both are resource blobs, so large weights
+/// are not hashed into the context. Weights that are not constants are
+/// read as [K, N], transposed at run time if given as [N, K].
+struct Weights {
+  Value kn;                     // [K, N], for non-constant weights
+  Value panels, rest;           // packed constants (either may be null)
+  int64_t panelWidth = 1, packedCols = 0;
+
+  /// A reader of columns [j + off, j + off + width) at any k. `j` is either
+  /// a constant or a multiple of panelWidth (a tile loop's induction
+  /// variable); off is a multiple of the vector width, which divides
+  /// panelWidth, so a read never crosses a panel.
+  std::function<Value(OpBuilder &, Location, Value)>
+  reader(OpBuilder &b, Location loc, Value j, int64_t off, int64_t width,
+         Value pad) const {
+    auto vt = VectorType::get({width}, b.getF32Type());
+    auto cst = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    if (kn) {
+      Value col = off ? arith::AddIOp::create(b, loc, j, cst(off)).getResult() : j;
+      return [=, src = kn](OpBuilder &rb, Location l, Value k) -> Value {
+        return vector::TransferReadOp::create(rb, l, vt, src, ValueRange{k, col},
+                                              pad, ArrayRef<bool>{true});
+      };
+    }
+    std::optional<int64_t> js = getConstantIntValue(j);
+    if (js && *js + off >= packedCols) {
+      Value col = cst(*js + off - packedCols);
+      return [=, src = rest](OpBuilder &rb, Location l, Value k) -> Value {
+        return vector::TransferReadOp::create(rb, l, vt, src, ValueRange{k, col},
+                                              pad, ArrayRef<bool>{true});
+      };
+    }
+    Value panel =
+        js ? cst((*js + off) / panelWidth)
+           : arith::DivUIOp::create(
+                 b, loc, arith::AddIOp::create(b, loc, j, cst(off)),
+                 cst(panelWidth))
+                 .getResult();
+    Value lane = cst(((js ? *js : 0) + off) % panelWidth);
+    return [=, src = panels](OpBuilder &rb, Location l, Value k) -> Value {
+      return vector::TransferReadOp::create(rb, l, vt, src,
+                                            ValueRange{panel, k, lane}, pad,
+                                            ArrayRef<bool>{true});
+    };
   }
-  Value init = tensor::EmptyOp::create(b, loc, kn.getShape(), kn.getElementType());
-  return linalg::TransposeOp::create(b, loc, w, init, ArrayRef<int64_t>{1, 0})
-      .getResult()[0];
+};
+
+Value resourceConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                       ArrayRef<float> data, StringRef name) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
+  auto attr = DenseF32ResourceElementsAttr::get(type, name, std::move(blob));
+  return arith::ConstantOp::create(b, loc, type, cast<TypedAttr>(attr));
+}
+
+Weights prepareWeights(OpBuilder &b, Location loc, Value w, bool transposed,
+                       int64_t panelWidth) {
+  auto type = cast<RankedTensorType>(w.getType());
+  int64_t n = type.getDimSize(transposed ? 0 : 1);
+  int64_t k = type.getDimSize(transposed ? 1 : 0);
+  Weights wts;
+  std::optional<SmallVector<float>> values = constantValues(w);
+  if (!values) {
+    wts.kn = w;
+    if (transposed) {
+      Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{k, n},
+                                           type.getElementType());
+      wts.kn = linalg::TransposeOp::create(b, loc, w, init,
+                                           ArrayRef<int64_t>{1, 0})
+                   .getResult()[0];
+    }
+    return wts;
+  }
+  auto at = [&](int64_t kk, int64_t col) {
+    return transposed ? (*values)[col * k + kk] : (*values)[kk * n + col];
+  };
+  int64_t numPanels = n / panelWidth, restCols = n % panelWidth;
+  wts.panelWidth = panelWidth;
+  wts.packedCols = numPanels * panelWidth;
+  if (numPanels) {
+    SmallVector<float> data;
+    data.reserve(numPanels * k * panelWidth);
+    for (int64_t p = 0; p < numPanels; ++p)
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int64_t l = 0; l < panelWidth; ++l)
+          data.push_back(at(kk, p * panelWidth + l));
+    wts.panels = resourceConstant(b, loc, {numPanels, k, panelWidth}, data,
+                                  "mlpc_weight_panels");
+  }
+  if (restCols) {
+    SmallVector<float> data;
+    data.reserve(k * restCols);
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t c = 0; c < restCols; ++c)
+        data.push_back(at(kk, wts.packedCols + c));
+    wts.rest = resourceConstant(b, loc, {k, restCols}, data,
+                                "mlpc_weight_rest");
+  }
+  return wts;
 }
 
 struct DenseKernel : OpRewritePattern<DenseOp> {
@@ -87,8 +180,8 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
       return b.notifyMatchFailure(op, "the kernel needs static K and N");
     Location loc = op.getLoc();
     Value x = op.getX(), bias = op.getB();
-    Value w = op.getTransposeW() ? transposedWeights(b, loc, op.getW())
-                                 : op.getW();
+    Weights w =
+        prepareWeights(b, loc, op.getW(), op.getTransposeW(), tileCols);
     auto resultType = cast<RankedTensorType>(op.getType());
     int64_t n = resultType.getDimSize(1);
 
@@ -112,20 +205,60 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
           });
       return loop.getResult(0);
     };
-    out = rowLoop(c0, mFull, cR, tileRows, tileCols, out);
-    // Leftover rows (all of batch 1) go one at a time with a tile as many
-    // times wider as the full tile has rows: the same number of independent
-    // accumulators, so the K loop is bound by FMA throughput, not by the
-    // latency of a single dependency chain.
-    if (tileRows > 1)
-      out = rowLoop(mFull, m, c1, 1, tileCols * tileRows, out);
+    int64_t k = cast<RankedTensorType>(x.getType()).getDimSize(1);
+    if (k * n * 4 <= kL2WeightBudget) {
+      // Rows outer: the weights stay in L2 across row blocks, and each
+      // block's rows of x in L1 across its column tiles.
+      out = rowLoop(c0, mFull, cR, tileRows, tileCols, out);
+      // Leftover rows (all of batch 1) go one at a time with a tile as many
+      // times wider as the full tile has rows: the same number of
+      // independent accumulators, so the K loop is bound by FMA throughput,
+      // not by the latency of a single dependency chain.
+      if (tileRows > 1)
+        out = rowLoop(mFull, m, c1, 1, tileCols * tileRows, out);
+    } else {
+      // Weights too large for L2: column panels outer. One K x tileCols
+      // panel of weights stays in L2 while every row block of the batch
+      // passes over it, so each weight is read from memory once per call
+      // instead of once per row block.
+      auto panel = [&](OpBuilder &pb, Location l, Value j, int64_t cols,
+                       Value o) {
+        auto rows = [&](Value lb, Value ub, Value step, int64_t r, Value init) {
+          return scf::ForOp::create(
+                     pb, l, lb, ub, step, init,
+                     [&](OpBuilder &ib, Location il, Value i, ValueRange it) {
+                       scf::YieldOp::create(ib, il,
+                                            tile(ib, il, op, x, w, bias, i, r,
+                                                 j, cols, it[0]));
+                     })
+              .getResult(0);
+        };
+        return rows(c0, mFull, cR, tileRows, o);
+      };
+      int64_t nFull = n - n % tileCols;
+      if (nFull > 0)
+        out = scf::ForOp::create(
+                  b, loc, c0, arith::ConstantIndexOp::create(b, loc, nFull),
+                  arith::ConstantIndexOp::create(b, loc, tileCols), out,
+                  [&](OpBuilder &jb, Location l, Value j, ValueRange it) {
+                    scf::YieldOp::create(jb, l,
+                                         panel(jb, l, j, tileCols, it[0]));
+                  })
+                  .getResult(0);
+      if (n % tileCols)
+        out = panel(b, loc, arith::ConstantIndexOp::create(b, loc, nFull),
+                    n % tileCols, out);
+      if (tileRows > 1)
+        out = rowLoop(mFull, m, c1, 1, tileCols * tileRows, out);
+    }
     b.replaceOp(op, out);
     return success();
   }
 
   /// Rows [i, i + rows) of the output: whole tiles of `cols` columns, then
   /// one narrower tile for the rest.
-  Value rowBlock(OpBuilder &b, Location loc, DenseOp op, Value x, Value w,
+  Value rowBlock(OpBuilder &b, Location loc, DenseOp op, Value x,
+                 const Weights &w,
                  Value bias, int64_t n, Value i, int64_t rows, int64_t cols,
                  Value out) const {
     int64_t nFull = n - n % cols;
@@ -149,7 +282,8 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
   /// One register tile: rows x cols outputs at (i, j), each row held as
   /// vectors of at most `vectorWidth` lanes (so LLVM never has to legalize
   /// odd or oversized vector types).
-  Value tile(OpBuilder &b, Location loc, DenseOp op, Value x, Value w,
+  Value tile(OpBuilder &b, Location loc, DenseOp op, Value x,
+             const Weights &w,
              Value bias, Value i, int64_t rows, Value j, int64_t cols,
              Value out) const {
     // Column chunks [offset, width) of the tile.
@@ -177,16 +311,17 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
     for (int64_t r = 0; r < rows; ++r)
       for (auto [off, width] : chunks)
         inits.push_back(mlpc::floatConstant(b, loc, vecType(width), 0.0));
+    SmallVector<std::function<Value(OpBuilder &, Location, Value)>> readers;
+    for (auto [off, width] : chunks)
+      readers.push_back(w.reader(b, loc, j, off, width, pad));
     auto kLoop = scf::ForOp::create(
         b, loc, arith::ConstantIndexOp::create(b, loc, 0),
         arith::ConstantIndexOp::create(b, loc, k),
         arith::ConstantIndexOp::create(b, loc, 1), inits,
         [&](OpBuilder &kb, Location l, Value kk, ValueRange acc) {
           SmallVector<Value> wv;
-          for (auto [c, chunk] : llvm::enumerate(chunks))
-            wv.push_back(vector::TransferReadOp::create(
-                kb, l, vecType(chunk.second), w, ValueRange{kk, colIdx[c]},
-                pad, ArrayRef<bool>{true}));
+          for (auto &read : readers)
+            wv.push_back(read(kb, l, kk));
           SmallVector<Value> next;
           for (int64_t r = 0; r < rows; ++r) {
             Value xs = tensor::ExtractOp::create(kb, l, x,

@@ -4,18 +4,22 @@
 // K loop only accumulates (fma into vector iter_args); bias and activation
 // are applied to the accumulators and the tile is stored once, by a
 // transfer_write of the activated value: the epilogue is fused.
-// Constant [N,K] weights are transposed at compile time into [K,N].
+// Constant [N,K] weights are packed at compile time into panels of
+// tile-cols columns, [N/8][K][8] (here one panel), and the 2 columns left
+// over into [K][2], so that each tile streams contiguous weights.
 
 // CHECK-LABEL: func.func @dense_relu
 // CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>)
-// CHECK-DAG: %[[W:.*]] = arith.constant dense_resource<mlpc_packed_weight> : tensor<4x10xf32>
+// CHECK-DAG: %[[W:.*]] = arith.constant dense_resource<mlpc_weight_panels> : tensor<1x4x8xf32>
+// CHECK-DAG: %[[REST:.*]] = arith.constant dense_resource<mlpc_weight_rest> : tensor<4x2xf32>
 // CHECK-DAG: %[[B:.*]] = arith.constant dense<{{.*}}> : tensor<10xf32>
 // Whole row tiles, then leftover rows one at a time.
 // CHECK: %[[ROWS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x10xf32>)
 // CHECK: %[[COLS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[O:.*]] = %[[OUT]])
 // CHECK: %[[I1:.*]] = arith.addi %[[I]]
+// CHECK: %[[P:.*]] = arith.divui %[[J]]
 // CHECK: %[[ACC:.*]]:2 = scf.for %[[K:.*]] = {{.*}} iter_args(%[[A0:.*]] = %{{.*}}, %[[A1:.*]] = %{{.*}}) -> (vector<8xf32>, vector<8xf32>)
-// CHECK-NEXT: %[[WV:.*]] = vector.transfer_read %[[W]][%[[K]], %[[J]]]
+// CHECK-NEXT: %[[WV:.*]] = vector.transfer_read %[[W]][%[[P]], %[[K]], %{{.*}}]
 // CHECK-NEXT: %[[X0:.*]] = tensor.extract %[[X]][%[[I]], %[[K]]]
 // CHECK-NEXT: %[[XB0:.*]] = vector.broadcast %[[X0]]
 // CHECK-NEXT: %[[F0:.*]] = vector.fma %[[XB0]], %[[WV]], %[[A0]]
@@ -34,6 +38,7 @@
 // CHECK-NEXT: scf.yield %[[W1]]
 // The last two columns (10 = 8 + 2) are a narrower tile, not a scalar loop.
 // CHECK: scf.for {{.*}} -> (vector<2xf32>, vector<2xf32>)
+// CHECK-NEXT: vector.transfer_read %[[REST]]
 // CHECK: vector.transfer_write %{{.*}} : vector<2xf32>, tensor<?x10xf32>
 // Leftover rows: one row at a time with a tile twice as wide (as many
 // accumulators as the 2-row tile), built of vectors of at most 8 lanes:
@@ -61,4 +66,24 @@ func.func @dense_relu(%x: tensor<?x4xf32>) -> tensor<?x10xf32> {
 func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: tensor<8xf32>) -> tensor<3x8xf32> {
   %y = mlp.dense %x, %w, %b {activation = "sigmoid", transpose_w = true} : tensor<3x4xf32>, tensor<8x4xf32>, tensor<8xf32> -> tensor<3x8xf32>
   return %y : tensor<3x8xf32>
+}
+
+// -----
+
+// Weights larger than the L2 budget (here 1 MiB): column panels outer, so
+// one K x 8 panel stays in cache while every 2-row block passes over it;
+// the leftover row then runs with the wide single-row tile.
+// CHECK-LABEL: func.func @dense_large
+// CHECK: %[[PANELS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x512xf32>)
+// CHECK-NEXT: %[[BLOCKS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: -> (vector<8xf32>, vector<8xf32>)
+// CHECK: scf.yield
+// CHECK: scf.yield %[[BLOCKS]]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[PANELS]])
+// CHECK: -> (vector<8xf32>, vector<8xf32>)
+func.func @dense_large(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
+  %w = arith.constant dense<0.5> : tensor<512x512xf32>
+  %b = arith.constant dense<0.0> : tensor<512xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x512xf32>, tensor<512x512xf32>, tensor<512xf32> -> tensor<?x512xf32>
+  return %y : tensor<?x512xf32>
 }

@@ -5,6 +5,8 @@
 #include "acts_fused.h"
 #include "acts_unfused.h"
 #include "elementwise.h"
+#include "large_dense.h"
+#include "large_fused.h"
 #include "mnist_avx2.h"
 #include "mnist_baseline.h"
 #include "mnist_dense.h"
@@ -115,6 +117,8 @@ const MlpCase kCases[] = {
     {"acts_fused", acts_fused, activationsModel},
     {"acts_unfused", acts_unfused, activationsModel},
     {"acts_dense", acts_dense, activationsModel},
+    {"large_fused", large_fused, largeModel},
+    {"large_dense", large_dense, largeModel},
 };
 
 INSTANTIATE_TEST_SUITE_P(

@@ -242,6 +242,13 @@ inline Mlp activationsModel() {
                  Head::LogSoftmax, 2);
 }
 
+/// A first layer larger than the kernel's L2 budget (600 x 700 floats,
+/// 1.7 MB), so it runs column panels outer; 700 = 43 x 16 + 12 leaves a
+/// remainder panel.
+inline Mlp largeModel() {
+  return makeMlp({600, 700, 37}, {"gelu", "none"}, Head::Softmax, 5);
+}
+
 } // namespace mlpc_test
 
 #endif // MLPC_TEST_E2E_MODELS_H

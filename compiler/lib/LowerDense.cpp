@@ -221,6 +221,12 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
       // panel of weights stays in L2 while every row block of the batch
       // passes over it, so each weight is read from memory once per call
       // instead of once per row block.
+      // Rows done inside the panels: all of them if there is a whole row
+      // block, else none (mTail = mFull = 0 and mWide = 0).
+      Value hasBlock = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                             mFull, c0);
+      Value mTail = arith::SelectOp::create(b, loc, hasBlock, m, mFull);
+      Value mWide = mTail;
       auto panel = [&](OpBuilder &pb, Location l, Value j, int64_t cols,
                        Value o) {
         auto rows = [&](Value lb, Value ub, Value step, int64_t r, Value init) {
@@ -233,7 +239,13 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
                      })
               .getResult(0);
         };
-        return rows(c0, mFull, cR, tileRows, o);
+        o = rows(c0, mFull, cR, tileRows, o);
+        // Leftover rows, while the panel is in cache (one-row tiles). When
+        // there is no whole block at all (batch < tile-rows), they are
+        // done below with wide tiles instead, which suits a tiny batch.
+        if (tileRows > 1)
+          o = rows(mFull, mTail, c1, 1, o);
+        return o;
       };
       int64_t nFull = n - n % tileCols;
       if (nFull > 0)
@@ -249,7 +261,7 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
         out = panel(b, loc, arith::ConstantIndexOp::create(b, loc, nFull),
                     n % tileCols, out);
       if (tileRows > 1)
-        out = rowLoop(mFull, m, c1, 1, tileCols * tileRows, out);
+        out = rowLoop(mWide, m, c1, 1, tileCols * tileRows, out);
     }
     b.replaceOp(op, out);
     return success();

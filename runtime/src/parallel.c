@@ -141,18 +141,17 @@ int32_t mlpc_parallel_rows(RangeFn fn, void *const *ptrs,
   if (threads <= 1 || pthread_mutex_trylock(&poolTaken) != 0)
     return fn(ptrs, batch); /* another caller has the pool: run here */
 
-  /* A few chunks per thread balance uneven progress; each is a whole
-     number of rows. */
+  /* Two ranges per thread balance uneven progress. Ranges are multiples
+     of 8 rows, so the kernels' row blocks stay whole: a kernel handles the
+     rows left over from its blocks more slowly. */
   struct Job job;
   job.fn = fn;
   job.ptrs = ptrs;
   job.rowBytes = row_bytes;
   job.numPtrs = num_ptrs;
   job.batch = batch;
-  int64_t chunks = (int64_t)threads * 4;
-  if (chunks > batch)
-    chunks = batch;
-  job.chunkRows = (batch + chunks - 1) / chunks;
+  int64_t chunks = (int64_t)threads * 2;
+  job.chunkRows = ((batch + chunks - 1) / chunks + 7) / 8 * 8;
   job.numChunks = (batch + job.chunkRows - 1) / job.chunkRows;
   atomic_init(&job.nextChunk, 0);
   atomic_init(&job.status, MLPC_OK);

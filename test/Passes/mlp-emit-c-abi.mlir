@@ -62,7 +62,7 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 }
 
 // An entry marked row-parallel: small batches call the kernel directly;
-// from 2 * MLPC_MIN_FLOPS_PER_THREAD / flops rows (here 2^22 / 2^20 = 4)
+// from 2 * MLPC_MIN_FLOPS_PER_THREAD / flops rows (here 2^24 / 2^20 = 16)
 // on, a per-range function goes to the runtime's mlpc_parallel_rows with
 // the pointers and their row sizes in bytes.
 // RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=PAR
@@ -73,8 +73,8 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // PAR: llvm.call @__mlpc_rows(%[[IN]], %[[IN]], %{{.*}}, %[[ROWS]],
 // PAR-LABEL: llvm.func @rows(
 // PAR-SAME: %[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[B:.*]]: i64) -> i32
-// PAR: %[[FOUR:.*]] = llvm.mlir.constant(4 : i64)
-// PAR: llvm.icmp "slt" %[[B]], %[[FOUR]]
+// PAR: %[[MIN:.*]] = llvm.mlir.constant(16 : i64)
+// PAR: llvm.icmp "slt" %[[B]], %[[MIN]]
 // PAR: llvm.call @__mlpc_rows(%[[X]], %[[X]]
 // PAR: %[[ARR:.*]] = llvm.alloca {{.*}} x !llvm.ptr
 // PAR: %[[RB:.*]] = llvm.alloca {{.*}} x i64

@@ -71,15 +71,19 @@ func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: t
 // -----
 
 // Weights larger than the L2 budget (here 1 MiB): column panels outer, so
-// one K x 8 panel stays in cache while every 2-row block passes over it;
-// the leftover row then runs with the wide single-row tile.
+// one K x 8 panel stays in cache while every 2-row block, then each
+// leftover row, passes over it. Only when there is no whole block (batch 1)
+// do the rows run after the panels, with the wide single-row tile.
 // CHECK-LABEL: func.func @dense_large
+// CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[MFULL:.*]], %{{.*}}
+// CHECK: %[[MTAIL:.*]] = arith.select %[[HAS]], %[[M:.*]], %[[MFULL]]
 // CHECK: %[[PANELS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x512xf32>)
-// CHECK-NEXT: %[[BLOCKS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK-NEXT: %[[BLOCKS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[MFULL]] step %{{.*}} iter_args
 // CHECK: -> (vector<8xf32>, vector<8xf32>)
-// CHECK: scf.yield
-// CHECK: scf.yield %[[BLOCKS]]
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[PANELS]])
+// CHECK: %[[TAIL:.*]] = scf.for %{{.*}} = %[[MFULL]] to %[[MTAIL]] step %{{.*}} iter_args(%{{.*}} = %[[BLOCKS]])
+// CHECK: -> (vector<8xf32>)
+// CHECK: scf.yield %[[TAIL]]
+// CHECK: scf.for %{{.*}} = %[[MTAIL]] to %[[M]] step %{{.*}} iter_args(%{{.*}} = %[[PANELS]])
 // CHECK: -> (vector<8xf32>, vector<8xf32>)
 func.func @dense_large(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
   %w = arith.constant dense<0.5> : tensor<512x512xf32>

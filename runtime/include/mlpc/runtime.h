@@ -50,9 +50,9 @@ void mlpc_set_num_threads(int32_t n);
 int32_t mlpc_get_num_threads(void);
 
 /* A batch is split over threads only when each thread gets at least this
- * many floating-point operations; below it, waking threads costs more than
- * it saves. Generated code calls serially below that size. */
-#define MLPC_MIN_FLOPS_PER_THREAD (1 << 21)
+ * many floating-point operations (8 M, some 80 us of work): waking a thread
+ * costs tens of microseconds. Generated code calls serially below it. */
+#define MLPC_MIN_FLOPS_PER_THREAD (1 << 23)
 
 /* Used by generated code: runs range_fn over [0, batch) split into row
  * ranges, each with its pointers advanced by begin * row_bytes[i], on up to

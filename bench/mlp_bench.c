@@ -1,0 +1,165 @@
+/* Times an MLP compiled by mlpc against a peer computing the same forward
+ * pass with OpenBLAS sgemm per layer plus a C epilogue (bias, relu, stable
+ * softmax), on the same weights and inputs, in one process. The two are
+ * interleaved in blocks of calls, each block warm in cache (a user calls
+ * one model in a loop). Each (threads, batch) cell prints the median time
+ * per call, samples/s, GFLOP/s, % of the measured peak, and the ratio.
+ *
+ * Built by bench/run.sh with -DENTRY=<model name> -include <model>.h:
+ *   mlp_bench WEIGHTS.bin DIMS SOFTMAX BATCHES PEAK1 PEAK2
+ *   e.g. mlp_bench mnist_weights.bin 784,128,64,10 1 1,32,256,4096 30.5 61
+ * PEAK1/PEAK2: measured peak GFLOP/s on 1 and 2 threads (0: unknown).
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+#endif
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { MaxLayers = 16 };
+static int numLayers, dims[MaxLayers + 1], softmax;
+static float *weights[MaxLayers], *biases[MaxLayers], *temp[2];
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The peer: y = act(x W^T + b) per layer with sgemm, then the epilogue. */
+static void blasForward(const float *x, float *y, int batch) {
+  const float *in = x;
+  for (int l = 0; l < numLayers; ++l) {
+    int k = dims[l], n = dims[l + 1];
+    float *out = l + 1 == numLayers ? y : temp[l % 2];
+    for (int r = 0; r < batch; ++r)
+      memcpy(out + (size_t)r * n, biases[l], sizeof(float) * n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, n, k, 1.0f,
+                in, k, weights[l], k, 1.0f, out, n);
+    if (l + 1 < numLayers)
+      for (size_t i = 0; i < (size_t)batch * n; ++i)
+        out[i] = out[i] > 0 ? out[i] : 0;
+    in = out;
+  }
+  int n = dims[numLayers];
+  for (int r = 0; softmax && r < batch; ++r) {
+    float *row = y + (size_t)r * n, mx = row[0], sum = 0;
+    for (int c = 1; c < n; ++c)
+      mx = row[c] > mx ? row[c] : mx;
+    for (int c = 0; c < n; ++c)
+      sum += row[c] = expf(row[c] - mx);
+    for (int c = 0; c < n; ++c)
+      row[c] /= sum;
+  }
+}
+
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int parseList(const char *s, int *out, int max) {
+  int n = 0;
+  for (char *end; *s && n < max; s = *end ? end + 1 : end)
+    out[n++] = (int)strtol(s, &end, 10);
+  return n;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 7) {
+    fprintf(stderr, "usage: %s WEIGHTS DIMS SOFTMAX BATCHES PEAK1 PEAK2\n",
+            argv[0]);
+    return 2;
+  }
+  numLayers = parseList(argv[2], dims, MaxLayers + 1) - 1;
+  softmax = atoi(argv[3]);
+  int batches[16], numBatches = parseList(argv[4], batches, 16);
+  double peak[3] = {0, atof(argv[5]), atof(argv[6])};
+  int maxBatch = 0, maxWidth = 0;
+  for (int i = 0; i < numBatches; ++i)
+    maxBatch = batches[i] > maxBatch ? batches[i] : maxBatch;
+  for (int l = 0; l <= numLayers; ++l)
+    maxWidth = dims[l] > maxWidth ? dims[l] : maxWidth;
+  FILE *f = fopen(argv[1], "rb");
+  double flopsPerRow = 0;
+  for (int l = 0; f && l < numLayers; ++l) {
+    size_t nw = (size_t)dims[l] * dims[l + 1];
+    weights[l] = malloc(nw * 4);
+    biases[l] = malloc((size_t)dims[l + 1] * 4);
+    if (fread(weights[l], 4, nw, f) != nw ||
+        fread(biases[l], 4, dims[l + 1], f) != (size_t)dims[l + 1]) {
+      fclose(f);
+      f = NULL;
+    }
+    flopsPerRow += 2.0 * nw;
+  }
+  if (!f) {
+    fprintf(stderr, "cannot read %s\n", argv[1]);
+    return 1;
+  }
+  fclose(f);
+  size_t in = (size_t)maxBatch * dims[0], out = (size_t)maxBatch * dims[numLayers];
+  float *x = malloc(in * 4), *ya = malloc(out * 4), *yb = malloc(out * 4);
+  temp[0] = malloc((size_t)maxBatch * maxWidth * 4);
+  temp[1] = malloc((size_t)maxBatch * maxWidth * 4);
+  srand(1);
+  for (size_t i = 0; i < in; ++i)
+    x[i] = (float)rand() / RAND_MAX;
+
+  for (int threads = 1; threads <= 2; ++threads) {
+    mlpc_set_num_threads(threads);
+    openblas_set_num_threads(threads);
+    for (int bi = 0; bi < numBatches; ++bi) {
+      int batch = batches[bi];
+      double flops = flopsPerRow * batch;
+      /* About 0.6 s of mlpc per cell, at least 10 calls. */
+      int calls = (int)(0.6 / (flops / 50e9 + 2e-6));
+      calls = calls < 10 ? 10 : calls > 20000 ? 20000 : calls;
+      int block = calls < 50 ? calls : 50;
+      double *ta = malloc(sizeof(double) * calls), *tb = malloc(sizeof(double) * calls);
+      for (int i = 0; i < calls; i += block) {
+        for (int w = 0; w < 2; ++w)
+          ENTRY(x, ya, batch);
+        for (int j = i; j < i + block && j < calls; ++j) {
+          double t0 = now();
+          if (ENTRY(x, ya, batch) != MLPC_OK)
+            return 1;
+          ta[j] = now() - t0;
+        }
+        for (int w = 0; w < 2; ++w)
+          blasForward(x, yb, batch);
+        for (int j = i; j < i + block && j < calls; ++j) {
+          double t0 = now();
+          blasForward(x, yb, batch);
+          tb[j] = now() - t0;
+        }
+      }
+      qsort(ta, calls, sizeof(double), cmp);
+      qsort(tb, calls, sizeof(double), cmp);
+      double ma = ta[calls / 2], mb = tb[calls / 2], diff = 0;
+      for (size_t i = 0; i < (size_t)batch * dims[numLayers]; ++i)
+        diff = fmax(diff, fabs(ya[i] - yb[i]) / fmax(1.0, fabs(yb[i])));
+      double gflops = flops / ma * 1e-9;
+      char pct[16] = "-";
+      if (peak[threads] > 0)
+        snprintf(pct, sizeof pct, "%.0f%%", 100 * gflops / peak[threads]);
+      printf("| %s | %d | %d | %.2f | %.2f | %.0f | %.1f | %s | %.2f | %.1e |\n",
+             STR(ENTRY), threads, batch, ma * 1e6, mb * 1e6, batch / ma,
+             gflops, pct, mb / ma, diff);
+      fflush(stdout);
+      free(ta);
+      free(tb);
+      if (diff > 1e-4) {
+        fprintf(stderr, "outputs disagree\n");
+        return 1;
+      }
+    }
+  }
+  return 0;
+}

@@ -1,9 +1,10 @@
-/* Times an MLP compiled by mlpc against a peer computing the same forward
- * pass with OpenBLAS sgemm per layer plus a C epilogue (bias, relu, stable
- * softmax), on the same weights and inputs, in one process. The two are
- * interleaved in blocks of calls, each block warm in cache (a user calls
- * one model in a loop). Each (threads, batch) cell prints the median time
- * per call, samples/s, GFLOP/s, % of the measured peak, and the ratio.
+/* Times an MLP compiled by mlpc against peers computing the same forward
+ * pass with a library sgemm per layer plus a C epilogue (bias, relu,
+ * stable softmax): OpenBLAS and oneDNN. All run in one process on the same
+ * weights and inputs, interleaved in blocks of calls, each block warm in
+ * cache (a user calls one model in a loop). Each (threads, batch) cell
+ * prints the median time per call of each, mlpc's samples/s, GFLOP/s and
+ * % of the measured peak, and the best peer's time over mlpc's.
  *
  * Built by bench/run.sh with -DENTRY=<model name> -include <model>.h:
  *   mlp_bench WEIGHTS.bin DIMS SOFTMAX BATCHES PEAK1 PEAK2
@@ -16,6 +17,8 @@
 #define STR2(x) #x
 #define STR(x) STR2(x)
 #include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,16 +35,29 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* The peer: y = act(x W^T + b) per layer with sgemm, then the epilogue. */
-static void blasForward(const float *x, float *y, int batch) {
+typedef void (*Gemm)(int m, int n, int k, const float *x, const float *w,
+                     float *c); /* c += x w^T, row-major */
+
+static void openblasGemm(int m, int n, int k, const float *x, const float *w,
+                         float *c) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, x, k, w,
+              k, 1.0f, c, n);
+}
+
+static void onednnGemm(int m, int n, int k, const float *x, const float *w,
+                       float *c) {
+  dnnl_sgemm('N', 'T', m, n, k, 1.0f, x, k, w, k, 1.0f, c, n);
+}
+
+/* A peer: y = act(x W^T + b) per layer with `gemm`, then the epilogue. */
+static void peerForward(Gemm gemm, const float *x, float *y, int batch) {
   const float *in = x;
   for (int l = 0; l < numLayers; ++l) {
     int k = dims[l], n = dims[l + 1];
     float *out = l + 1 == numLayers ? y : temp[l % 2];
     for (int r = 0; r < batch; ++r)
       memcpy(out + (size_t)r * n, biases[l], sizeof(float) * n);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, n, k, 1.0f,
-                in, k, weights[l], k, 1.0f, out, n);
+    gemm(batch, n, k, in, weights[l], out);
     if (l + 1 < numLayers)
       for (size_t i = 0; i < (size_t)batch * n; ++i)
         out[i] = out[i] > 0 ? out[i] : 0;
@@ -112,49 +128,57 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < in; ++i)
     x[i] = (float)rand() / RAND_MAX;
 
+  const Gemm peers[] = {openblasGemm, onednnGemm};
+  enum { NumPeers = 2 };
   for (int threads = 1; threads <= 2; ++threads) {
     mlpc_set_num_threads(threads);
     openblas_set_num_threads(threads);
+    omp_set_num_threads(threads);
     for (int bi = 0; bi < numBatches; ++bi) {
       int batch = batches[bi];
       double flops = flopsPerRow * batch;
-      /* About 0.6 s of mlpc per cell, at least 10 calls. */
-      int calls = (int)(0.6 / (flops / 50e9 + 2e-6));
+      /* About 0.5 s of mlpc per cell, at least 10 calls. */
+      int calls = (int)(0.5 / (flops / 50e9 + 2e-6));
       calls = calls < 10 ? 10 : calls > 20000 ? 20000 : calls;
       int block = calls < 50 ? calls : 50;
-      double *ta = malloc(sizeof(double) * calls), *tb = malloc(sizeof(double) * calls);
+      double *t[1 + NumPeers];
+      for (int p = 0; p <= NumPeers; ++p)
+        t[p] = malloc(sizeof(double) * calls);
+      double diff = 0;
       for (int i = 0; i < calls; i += block) {
-        for (int w = 0; w < 2; ++w)
-          ENTRY(x, ya, batch);
-        for (int j = i; j < i + block && j < calls; ++j) {
-          double t0 = now();
-          if (ENTRY(x, ya, batch) != MLPC_OK)
-            return 1;
-          ta[j] = now() - t0;
-        }
-        for (int w = 0; w < 2; ++w)
-          blasForward(x, yb, batch);
-        for (int j = i; j < i + block && j < calls; ++j) {
-          double t0 = now();
-          blasForward(x, yb, batch);
-          tb[j] = now() - t0;
+        for (int p = 0; p <= NumPeers; ++p) {
+          for (int j = i - 2; j < i + block && j < calls; ++j) { /* 2 warm */
+            double t0 = now();
+            if (p == 0) {
+              if (ENTRY(x, ya, batch) != MLPC_OK)
+                return 1;
+            } else {
+              peerForward(peers[p - 1], x, yb, batch);
+            }
+            if (j >= i)
+              t[p][j] = now() - t0;
+          }
+          if (p > 0)
+            for (size_t e = 0; e < (size_t)batch * dims[numLayers]; ++e)
+              diff = fmax(diff, fabs(ya[e] - yb[e]) / fmax(1.0, fabs(yb[e])));
         }
       }
-      qsort(ta, calls, sizeof(double), cmp);
-      qsort(tb, calls, sizeof(double), cmp);
-      double ma = ta[calls / 2], mb = tb[calls / 2], diff = 0;
-      for (size_t i = 0; i < (size_t)batch * dims[numLayers]; ++i)
-        diff = fmax(diff, fabs(ya[i] - yb[i]) / fmax(1.0, fabs(yb[i])));
-      double gflops = flops / ma * 1e-9;
+      double med[1 + NumPeers];
+      for (int p = 0; p <= NumPeers; ++p) {
+        qsort(t[p], calls, sizeof(double), cmp);
+        med[p] = t[p][calls / 2];
+        free(t[p]);
+      }
+      double best = fmin(med[1], med[2]);
+      double gflops = flops / med[0] * 1e-9;
       char pct[16] = "-";
       if (peak[threads] > 0)
         snprintf(pct, sizeof pct, "%.0f%%", 100 * gflops / peak[threads]);
-      printf("| %s | %d | %d | %.2f | %.2f | %.0f | %.1f | %s | %.2f | %.1e |\n",
-             STR(ENTRY), threads, batch, ma * 1e6, mb * 1e6, batch / ma,
-             gflops, pct, mb / ma, diff);
+      printf("| %s | %d | %d | %.2f | %.2f | %.2f | %.0f | %.1f | %s | %.2f | "
+             "%.1e |\n",
+             STR(ENTRY), threads, batch, med[0] * 1e6, med[1] * 1e6,
+             med[2] * 1e6, batch / med[0], gflops, pct, best / med[0], diff);
       fflush(stdout);
-      free(ta);
-      free(tb);
       if (diff > 1e-4) {
         fprintf(stderr, "outputs disagree\n");
         return 1;

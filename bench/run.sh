@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Benchmark: mlpc against OpenBLAS sgemm + C epilogue on the MNIST-shaped
-# model (784-128-64-10, softmax) and the wide one (1024-4096-4096-1024), on
-# 1 and 2 threads, in one run; prints a markdown table with the machine's
-# measured FMA peak. Installs OpenBLAS (Debian's libopenblas-dev) if needed.
+# Benchmark: mlpc against OpenBLAS and oneDNN (sgemm per layer + C
+# epilogue) on the MNIST-shaped model (784-128-64-10, softmax) and the wide
+# one (1024-4096-4096-1024), on 1 and 2 threads, in one run; prints a
+# markdown table with the machine's measured FMA peak. Installs Debian's
+# libopenblas-dev and libdnnl-dev if needed.
 #   bench/run.sh [quick]     quick: fewer batch sizes
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/build/bench"
 "$root/tools/install-deps.sh" >&2
-dpkg-query -W -f='${Status}' libopenblas-dev 2>/dev/null | grep -q "install ok installed" || {
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get install -y -qq --no-install-recommends libopenblas-dev >&2; }
+for p in libopenblas-dev libdnnl-dev; do
+  dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q "install ok installed" || {
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get install -y -qq --no-install-recommends $p >&2; }
+done
 "$root/tools/build.sh" >&2
 mkdir -p "$out"
 blas_inc=/usr/include/x86_64-linux-gnu/openblas-pthread
@@ -18,22 +21,24 @@ blas_inc=/usr/include/x86_64-linux-gnu/openblas-pthread
 cc -O2 -mavx2 -mfma "$root/bench/peak.c" -lpthread -o "$out/peak"
 read -r peak1 peak2 < <("$out/peak")
 # OpenBLAS's idle threads spin for 2^28 cycles by default after each call,
-# which takes the second core from the mlpc block that follows; let them
-# sleep after 2^4 cycles instead.
+# which takes the second core from the block that follows; let them sleep
+# after 2^4 cycles instead.
 export OPENBLAS_THREAD_TIMEOUT=4
+# The same for oneDNN's OpenMP threads.
+export OMP_WAIT_POLICY=passive
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;" \
      "measured FMA peak $peak1 GFLOP/s (1 thread), $peak2 (2); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| model | threads | batch | mlpc us/call | OpenBLAS+C us/call | mlpc samples/s | mlpc GFLOP/s | % of peak | OpenBLAS/mlpc | max rel diff |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | threads | batch | mlpc us/call | OpenBLAS+C us/call | oneDNN+C us/call | mlpc samples/s | mlpc GFLOP/s | % of peak | best peer/mlpc | max rel diff |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 run() { # name dims softmax batches
   /usr/bin/python3 "$root/examples/mnist/make_model.py" "$out" "$1" "$2" \
     "$([ "$3" = 1 ] && echo softmax || echo none)"
   "$root/build/bin/mlpc" "$out/$1.mlir" -o "$out/$1.o" --header "$out/$1.h"
   cc -std=c11 -O2 -D_POSIX_C_SOURCE=199309L -DENTRY="$1" -include "$out/$1.h" -I"$root/runtime/include" \
     -I"$blas_inc" "$root/bench/mlp_bench.c" "$out/$1.o" -L"$root/build/lib" \
-    -lmlpc_runtime -lopenblas -lm -lpthread -o "$out/bench_$1"
+    -fopenmp -lmlpc_runtime -lopenblas -ldnnl -lm -lpthread -o "$out/bench_$1"
   "$out/bench_$1" "$out/$1_weights.bin" "$2" "$3" "$4" "$peak1" "$peak2"
 }
 if [ "${1:-}" = quick ]; then

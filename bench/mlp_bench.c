@@ -17,9 +17,9 @@
 #define STR2(x) #x
 #define STR(x) STR2(x)
 #include <cblas.h>
-#include <oneapi/dnnl/dnnl.h>
-#include <omp.h>
 #include <math.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +120,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   fclose(f);
-  size_t in = (size_t)maxBatch * dims[0], out = (size_t)maxBatch * dims[numLayers];
+  size_t in = (size_t)maxBatch * dims[0],
+         out = (size_t)maxBatch * dims[numLayers];
   float *x = malloc(in * 4), *ya = malloc(out * 4), *yb = malloc(out * 4);
   temp[0] = malloc((size_t)maxBatch * maxWidth * 4);
   temp[1] = malloc((size_t)maxBatch * maxWidth * 4);

@@ -26,15 +26,25 @@ static void *spin(void *arg) {
          a9 = _mm256_set1_ps(9);
   for (long it = 0; it < Iters; ++it) {
 #define FMA(a) a = _mm256_fmadd_ps(a, m, c)
-    FMA(a0); FMA(a1); FMA(a2); FMA(a3); FMA(a4);
-    FMA(a5); FMA(a6); FMA(a7); FMA(a8); FMA(a9);
+    FMA(a0);
+    FMA(a1);
+    FMA(a2);
+    FMA(a3);
+    FMA(a4);
+    FMA(a5);
+    FMA(a6);
+    FMA(a7);
+    FMA(a8);
+    FMA(a9);
 #undef FMA
     /* Keep every FMA: the compiler may not fold the recurrences. */
-    __asm__ volatile("" : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4),
-                     "+x"(a5), "+x"(a6), "+x"(a7), "+x"(a8), "+x"(a9));
+    __asm__ volatile(""
+                     : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4),
+                       "+x"(a5), "+x"(a6), "+x"(a7), "+x"(a8), "+x"(a9));
   }
-  __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
-                           _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+  __m256 s = _mm256_add_ps(
+      _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+      _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
   s = _mm256_add_ps(s, _mm256_add_ps(a8, a9));
   _mm256_storeu_ps(sink, s);
   return NULL;

@@ -12,8 +12,7 @@
 
 using namespace mlir;
 
-Value mlpc::floatConstant(OpBuilder &b, Location loc, Type type,
-                          double value) {
+Value mlpc::floatConstant(OpBuilder &b, Location loc, Type type, double value) {
   Type elem = getElementTypeOrSelf(type);
   auto scalar = b.getFloatAttr(elem, value);
   if (auto shaped = dyn_cast<ShapedType>(type))
@@ -33,8 +32,8 @@ Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
     return arith::MaximumFOp::create(b, loc, x, c(0.0));
   if (activation == "leaky_relu") {
     Value scaled = arith::MulFOp::create(b, loc, x, c(alpha));
-    Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
-                                      c(0.0));
+    Value pos =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, c(0.0));
     return arith::SelectOp::create(b, loc, pos, x, scaled);
   }
   if (activation == "sigmoid") {
@@ -65,7 +64,8 @@ Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
     Value poly = arith::AddFOp::create(
         b, loc, c(1.0), arith::MulFOp::create(b, loc, x2, c(0.044715)));
     Value minus2u = arith::MulFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, x, c(-2.0 * std::sqrt(2.0 / M_PI))),
+        b, loc,
+        arith::MulFOp::create(b, loc, x, c(-2.0 * std::sqrt(2.0 / M_PI))),
         poly);
     Value e = math::ExpOp::create(b, loc, minus2u);
     Value den = arith::AddFOp::create(b, loc, c(1.0), e);

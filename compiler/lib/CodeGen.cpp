@@ -14,8 +14,7 @@
 
 using namespace mlir;
 
-std::pair<std::string, std::string>
-mlpc::resolveCpu(const TargetSpec &spec) {
+std::pair<std::string, std::string> mlpc::resolveCpu(const TargetSpec &spec) {
   bool host = spec.cpu.empty() || spec.cpu == "native";
   std::string cpu = host ? llvm::sys::getHostCPUName().str() : spec.cpu;
   std::string features;
@@ -44,9 +43,8 @@ static llvm::OptimizationLevel optimizationLevel(unsigned level) {
   }
 }
 
-bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec,
-                      OutputKind kind, llvm::raw_pwrite_stream &os,
-                      std::string &error) {
+bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec, OutputKind kind,
+                      llvm::raw_pwrite_stream &os, std::string &error) {
   llvm::InitializeAllTargetInfos();
   llvm::InitializeAllTargets();
   llvm::InitializeAllTargetMCs();
@@ -60,13 +58,13 @@ bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec,
     return false;
   auto [cpu, features] = resolveCpu(spec);
   llvm::TargetOptions options;
-  auto cgLevel = spec.optLevel == 0 ? llvm::CodeGenOptLevel::None
+  auto cgLevel = spec.optLevel == 0   ? llvm::CodeGenOptLevel::None
                  : spec.optLevel == 1 ? llvm::CodeGenOptLevel::Less
                  : spec.optLevel == 2 ? llvm::CodeGenOptLevel::Default
                                       : llvm::CodeGenOptLevel::Aggressive;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
-      cgLevel));
+  std::unique_ptr<llvm::TargetMachine> tm(
+      target->createTargetMachine(triple, cpu, features, options,
+                                  llvm::Reloc::PIC_, std::nullopt, cgLevel));
   if (!tm) {
     error = "cannot create a target machine for " + triple.str() + " / " + cpu;
     return false;

@@ -92,10 +92,10 @@ Value WrapperBuilder::checkArguments(Block *entry) {
   Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
   Value anyNull = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
   for (unsigned i = 0; i < shapes.size(); ++i)
-    anyNull = LLVM::OrOp::create(
-        b, loc, anyNull,
-        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
-                             entry->getArgument(i), null));
+    anyNull =
+        LLVM::OrOp::create(b, loc, anyNull,
+                           LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                                entry->getArgument(i), null));
   return anyNull;
 }
 
@@ -212,10 +212,10 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   auto orTooBig = [&](int64_t perRow) {
     int64_t maxBatch =
         std::numeric_limits<int64_t>::max() / std::max<int64_t>(perRow, 1);
-    badBatch = LLVM::OrOp::create(
-        b, loc, badBatch,
-        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::sgt, batch,
-                             cst64(maxBatch)));
+    badBatch = LLVM::OrOp::create(b, loc, badBatch,
+                                  LLVM::ICmpOp::create(b, loc,
+                                                       LLVM::ICmpPredicate::sgt,
+                                                       batch, cst64(maxBatch)));
   };
   if (!batched())
     badBatch = LLVM::OrOp::create(
@@ -241,9 +241,8 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   b.setInsertionPointToStart(callBlock);
 
   auto flops = kernel->getAttrOfType<IntegerAttr>(mlpc::kRowParallelAttr);
-  bool allBatched = llvm::all_of(shapes, [](ArrayRef<int64_t> s) {
-    return ShapedType::isDynamic(s[0]);
-  });
+  bool allBatched = llvm::all_of(
+      shapes, [](ArrayRef<int64_t> s) { return ShapedType::isDynamic(s[0]); });
   if (!flops || !allBatched)
     return emitKernelCall(body, ptrs, batch);
 
@@ -257,12 +256,13 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   b.setInsertionPointToStart(rowsEntry);
   SmallVector<Value> loaded;
   for (unsigned i = 0; i < shapes.size(); ++i) {
-    Value slot = LLVM::GEPOp::create(b, loc, ptrTy, ptrTy,
-                                     rowsEntry->getArgument(0),
-                                     ArrayRef<LLVM::GEPArg>{int32_t(i)});
+    Value slot =
+        LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, rowsEntry->getArgument(0),
+                            ArrayRef<LLVM::GEPArg>{int32_t(i)});
     loaded.push_back(LLVM::LoadOp::create(b, loc, ptrTy, slot));
   }
-  if (failed(emitKernelCall(rowsFn.getBody(), loaded, rowsEntry->getArgument(1))))
+  if (failed(
+          emitKernelCall(rowsFn.getBody(), loaded, rowsEntry->getArgument(1))))
     return failure();
 
   // In the wrapper: batches too small to split run right here, without a
@@ -295,12 +295,11 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   LLVM::LLVMFuncOp parallel =
       declare("mlpc_parallel_rows", i32, {ptrTy, ptrTy, ptrTy, i32, i64, i64});
   Value fnPtr = LLVM::AddressOfOp::create(b, loc, rowsFn);
-  Value status =
-      LLVM::CallOp::create(b, loc, parallel,
-                           ValueRange{fnPtr, ptrArray, rowArray,
-                                      cst32(int32_t(n)), batch,
-                                      cst64(flops.getInt())})
-          .getResult();
+  Value status = LLVM::CallOp::create(b, loc, parallel,
+                                      ValueRange{fnPtr, ptrArray, rowArray,
+                                                 cst32(int32_t(n)), batch,
+                                                 cst64(flops.getInt())})
+                     .getResult();
   LLVM::ReturnOp::create(b, loc, status);
   return success();
 }

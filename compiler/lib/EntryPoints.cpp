@@ -32,7 +32,8 @@ namespace {
 struct EntryPointsPass : mlpc::impl::EntryPointsBase<EntryPointsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+    for (auto func :
+         llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
       if (!func.isPublic() || func.isExternal())
         continue;
       if (failed(convert(func)))

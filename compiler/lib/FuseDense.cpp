@@ -7,8 +7,8 @@
 // unfused value and fusing would compute the product twice.
 //
 //===----------------------------------------------------------------------===//
-#include "mlpc/Passes.h"
 #include "mlp/MlpOps.h"
+#include "mlpc/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"

@@ -12,8 +12,8 @@ Value mlpc::emptyLike(OpBuilder &b, Location loc, RankedTensorType type,
   for (auto [i, size] : llvm::enumerate(type.getShape()))
     if (ShapedType::isDynamic(size))
       dynSizes.push_back(tensor::DimOp::create(b, loc, like, dimsOfLike[i]));
-  return tensor::EmptyOp::create(b, loc, type.getShape(),
-                                 type.getElementType(), dynSizes);
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 dynSizes);
 }
 
 Value mlpc::fillF32(OpBuilder &b, Location loc, Value empty, double value) {

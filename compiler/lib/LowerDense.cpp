@@ -1,7 +1,7 @@
 //===- LowerDense.cpp - mlp.dense -> register-tiled kernel ----------------===//
 //
 // The output is computed in tiles of R rows x C columns held in vector
-// registers (R vectors of C lanes):
+// registers (each row as C/V vectors of V lanes):
 //
 //   for i in rows step R:                  (then the leftover rows one by one)
 //     for j in cols step C:                (then one narrower tile, C' < C)
@@ -11,22 +11,27 @@
 //
 // so bias and activation are applied to the accumulators before the single
 // store, and nothing is written to memory between the product and the
-// activation. Weights are read as [K,N] rows; constant [N,K] weights are
-// transposed at compile time, so the kernel never gathers.
+// activation. Constant weights are packed at compile time into panels of C
+// columns ([N/C][K][C]), so a tile streams contiguous memory and never
+// gathers. When the weights do not fit in L2 the two outer loops swap:
+// each K x C panel stays in cache while all rows pass over it.
+//
+// Every output element is computed by the same FMA sequence (k = 0..K-1
+// from zero, then bias, then activation) whichever tile covers it, so the
+// batch size and the split over threads never change a result.
 //
 //===----------------------------------------------------------------------===//
+#include "mlp/MlpOps.h"
 #include "mlpc/Activation.h"
 #include "mlpc/LinalgBuilders.h"
 #include "mlpc/Passes.h"
-#include "mlp/MlpOps.h"
 
-#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
-
-#include <functional>
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <functional>
 
 namespace mlir::mlpc {
 #define GEN_PASS_DEF_LOWERDENSE
@@ -66,8 +71,8 @@ std::optional<SmallVector<float>> constantValues(Value v) {
 /// are not hashed into the context. Weights that are not constants are
 /// read as [K, N], transposed at run time if given as [N, K].
 struct Weights {
-  Value kn;                     // [K, N], for non-constant weights
-  Value panels, rest;           // packed constants (either may be null)
+  Value kn;           // [K, N], for non-constant weights
+  Value panels, rest; // packed constants (either may be null)
   int64_t panelWidth = 1, packedCols = 0;
 
   /// A reader of columns [j + off, j + off + width) at any k. `j` is either
@@ -82,26 +87,26 @@ struct Weights {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
     if (kn) {
-      Value col = off ? arith::AddIOp::create(b, loc, j, cst(off)).getResult() : j;
+      Value col =
+          off ? arith::AddIOp::create(b, loc, j, cst(off)).getResult() : j;
       return [=, src = kn](OpBuilder &rb, Location l, Value k) -> Value {
-        return vector::TransferReadOp::create(rb, l, vt, src, ValueRange{k, col},
-                                              pad, ArrayRef<bool>{true});
+        return vector::TransferReadOp::create(
+            rb, l, vt, src, ValueRange{k, col}, pad, ArrayRef<bool>{true});
       };
     }
     std::optional<int64_t> js = getConstantIntValue(j);
     if (js && *js + off >= packedCols) {
       Value col = cst(*js + off - packedCols);
       return [=, src = rest](OpBuilder &rb, Location l, Value k) -> Value {
-        return vector::TransferReadOp::create(rb, l, vt, src, ValueRange{k, col},
-                                              pad, ArrayRef<bool>{true});
+        return vector::TransferReadOp::create(
+            rb, l, vt, src, ValueRange{k, col}, pad, ArrayRef<bool>{true});
       };
     }
-    Value panel =
-        js ? cst((*js + off) / panelWidth)
-           : arith::DivUIOp::create(
-                 b, loc, arith::AddIOp::create(b, loc, j, cst(off)),
-                 cst(panelWidth))
-                 .getResult();
+    Value panel = js ? cst((*js + off) / panelWidth)
+                     : arith::DivUIOp::create(
+                           b, loc, arith::AddIOp::create(b, loc, j, cst(off)),
+                           cst(panelWidth))
+                           .getResult();
     Value lane = cst(((js ? *js : 0) + off) % panelWidth);
     return [=, src = panels](OpBuilder &rb, Location l, Value k) -> Value {
       return vector::TransferReadOp::create(rb, l, vt, src,
@@ -131,9 +136,9 @@ Weights prepareWeights(OpBuilder &b, Location loc, Value w, bool transposed,
     if (transposed) {
       Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{k, n},
                                            type.getElementType());
-      wts.kn = linalg::TransposeOp::create(b, loc, w, init,
-                                           ArrayRef<int64_t>{1, 0})
-                   .getResult()[0];
+      wts.kn =
+          linalg::TransposeOp::create(b, loc, w, init, ArrayRef<int64_t>{1, 0})
+              .getResult()[0];
     }
     return wts;
   }
@@ -159,8 +164,8 @@ Weights prepareWeights(OpBuilder &b, Location loc, Value w, bool transposed,
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t c = 0; c < restCols; ++c)
         data.push_back(at(kk, wts.packedCols + c));
-    wts.rest = resourceConstant(b, loc, {k, restCols}, data,
-                                "mlpc_weight_rest");
+    wts.rest =
+        resourceConstant(b, loc, {k, restCols}, data, "mlpc_weight_rest");
   }
   return wts;
 }
@@ -172,16 +177,14 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
 
   int64_t tileRows, tileCols, vectorWidth;
 
-  LogicalResult matchAndRewrite(DenseOp op,
-                                PatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(DenseOp op, PatternRewriter &b) const override {
     auto wType = cast<RankedTensorType>(op.getW().getType());
     auto xType = cast<RankedTensorType>(op.getX().getType());
     if (!wType.hasStaticShape() || xType.isDynamicDim(1))
       return b.notifyMatchFailure(op, "the kernel needs static K and N");
     Location loc = op.getLoc();
     Value x = op.getX(), bias = op.getB();
-    Weights w =
-        prepareWeights(b, loc, op.getW(), op.getTransposeW(), tileCols);
+    Weights w = prepareWeights(b, loc, op.getW(), op.getTransposeW(), tileCols);
     auto resultType = cast<RankedTensorType>(op.getType());
     int64_t n = resultType.getDimSize(1);
 
@@ -191,8 +194,8 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value cR = arith::ConstantIndexOp::create(b, loc, tileRows);
     // Rows in whole tiles: m - m % R.
-    Value mFull = arith::SubIOp::create(
-        b, loc, m, arith::RemUIOp::create(b, loc, m, cR));
+    Value mFull =
+        arith::SubIOp::create(b, loc, m, arith::RemUIOp::create(b, loc, m, cR));
 
     auto rowLoop = [&](Value lb, Value ub, Value step, int64_t rows,
                        int64_t cols, Value init) {
@@ -222,20 +225,19 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
       // passes over it, so each weight is read from memory once per call
       // instead of once per row block.
       // Rows done inside the panels: all of them if there is a whole row
-      // block, else none (mTail = mFull = 0 and mWide = 0).
-      Value hasBlock = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
-                                             mFull, c0);
+      // block, else none (then mTail = mFull = 0).
+      Value hasBlock =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, mFull, c0);
       Value mTail = arith::SelectOp::create(b, loc, hasBlock, m, mFull);
-      Value mWide = mTail;
       auto panel = [&](OpBuilder &pb, Location l, Value j, int64_t cols,
                        Value o) {
         auto rows = [&](Value lb, Value ub, Value step, int64_t r, Value init) {
           return scf::ForOp::create(
                      pb, l, lb, ub, step, init,
                      [&](OpBuilder &ib, Location il, Value i, ValueRange it) {
-                       scf::YieldOp::create(ib, il,
-                                            tile(ib, il, op, x, w, bias, i, r,
-                                                 j, cols, it[0]));
+                       scf::YieldOp::create(
+                           ib, il,
+                           tile(ib, il, op, x, w, bias, i, r, j, cols, it[0]));
                      })
               .getResult(0);
         };
@@ -249,19 +251,19 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
       };
       int64_t nFull = n - n % tileCols;
       if (nFull > 0)
-        out = scf::ForOp::create(
-                  b, loc, c0, arith::ConstantIndexOp::create(b, loc, nFull),
-                  arith::ConstantIndexOp::create(b, loc, tileCols), out,
-                  [&](OpBuilder &jb, Location l, Value j, ValueRange it) {
-                    scf::YieldOp::create(jb, l,
-                                         panel(jb, l, j, tileCols, it[0]));
-                  })
-                  .getResult(0);
+        out =
+            scf::ForOp::create(
+                b, loc, c0, arith::ConstantIndexOp::create(b, loc, nFull),
+                arith::ConstantIndexOp::create(b, loc, tileCols), out,
+                [&](OpBuilder &jb, Location l, Value j, ValueRange it) {
+                  scf::YieldOp::create(jb, l, panel(jb, l, j, tileCols, it[0]));
+                })
+                .getResult(0);
       if (n % tileCols)
         out = panel(b, loc, arith::ConstantIndexOp::create(b, loc, nFull),
                     n % tileCols, out);
       if (tileRows > 1)
-        out = rowLoop(mWide, m, c1, 1, tileCols * tileRows, out);
+        out = rowLoop(mTail, m, c1, 1, tileCols * tileRows, out);
     }
     b.replaceOp(op, out);
     return success();
@@ -270,9 +272,8 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
   /// Rows [i, i + rows) of the output: whole tiles of `cols` columns, then
   /// one narrower tile for the rest.
   Value rowBlock(OpBuilder &b, Location loc, DenseOp op, Value x,
-                 const Weights &w,
-                 Value bias, int64_t n, Value i, int64_t rows, int64_t cols,
-                 Value out) const {
+                 const Weights &w, Value bias, int64_t n, Value i, int64_t rows,
+                 int64_t cols, Value out) const {
     int64_t nFull = n - n % cols;
     if (nFull > 0) {
       auto loop = scf::ForOp::create(
@@ -294,8 +295,7 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
   /// One register tile: rows x cols outputs at (i, j), each row held as
   /// vectors of at most `vectorWidth` lanes (so LLVM never has to legalize
   /// odd or oversized vector types).
-  Value tile(OpBuilder &b, Location loc, DenseOp op, Value x,
-             const Weights &w,
+  Value tile(OpBuilder &b, Location loc, DenseOp op, Value x, const Weights &w,
              Value bias, Value i, int64_t rows, Value j, int64_t cols,
              Value out) const {
     // Column chunks [offset, width) of the tile.
@@ -310,8 +310,8 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
     auto index = [&](OpBuilder &ib, Value base, int64_t off) -> Value {
       if (off == 0)
         return base;
-      return arith::AddIOp::create(ib, loc, base,
-                                   arith::ConstantIndexOp::create(ib, loc, off));
+      return arith::AddIOp::create(
+          ib, loc, base, arith::ConstantIndexOp::create(ib, loc, off));
     };
     SmallVector<Value> rowIdx, colIdx;
     for (int64_t r = 0; r < rows; ++r)
@@ -336,13 +336,13 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
             wv.push_back(read(kb, l, kk));
           SmallVector<Value> next;
           for (int64_t r = 0; r < rows; ++r) {
-            Value xs = tensor::ExtractOp::create(kb, l, x,
-                                                 ValueRange{rowIdx[r], kk});
+            Value xs =
+                tensor::ExtractOp::create(kb, l, x, ValueRange{rowIdx[r], kk});
             for (auto [c, chunk] : llvm::enumerate(chunks)) {
-              Value xb = vector::BroadcastOp::create(
-                  kb, l, vecType(chunk.second), xs);
-              next.push_back(vector::FMAOp::create(
-                  kb, l, xb, wv[c], acc[r * chunks.size() + c]));
+              Value xb =
+                  vector::BroadcastOp::create(kb, l, vecType(chunk.second), xs);
+              next.push_back(vector::FMAOp::create(kb, l, xb, wv[c],
+                                                   acc[r * chunks.size() + c]));
             }
           }
           scf::YieldOp::create(kb, l, next);
@@ -350,9 +350,9 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
     // Epilogue on the accumulators, then the tile's only store.
     SmallVector<Value> bv;
     for (auto [c, chunk] : llvm::enumerate(chunks))
-      bv.push_back(vector::TransferReadOp::create(
-          b, loc, vecType(chunk.second), bias, ValueRange{colIdx[c]}, pad,
-          ArrayRef<bool>{true}));
+      bv.push_back(vector::TransferReadOp::create(b, loc, vecType(chunk.second),
+                                                  bias, ValueRange{colIdx[c]},
+                                                  pad, ArrayRef<bool>{true}));
     StringRef act = op.getActivation();
     float alpha = op.getAlpha().convertToFloat();
     for (int64_t r = 0; r < rows; ++r)

@@ -5,10 +5,10 @@
 // into one loop nest.
 //
 //===----------------------------------------------------------------------===//
+#include "mlp/MlpOps.h"
 #include "mlpc/Activation.h"
 #include "mlpc/LinalgBuilders.h"
 #include "mlpc/Passes.h"
-#include "mlp/MlpOps.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -25,21 +25,21 @@ namespace {
 using utils::IteratorType;
 
 /// x·w as a generic contraction (w read as [N,K] when `transposed`).
-Value buildMatmul(OpBuilder &b, Location loc, Value x, Value w,
-                  bool transposed, RankedTensorType resultType) {
+Value buildMatmul(OpBuilder &b, Location loc, Value x, Value w, bool transposed,
+                  RankedTensorType resultType) {
   MLIRContext *ctx = b.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
-  auto map = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(3, 0, e, ctx); };
-  SmallVector<AffineMap> maps = {map({m, k}),
-                                 transposed ? map({n, k}) : map({k, n}),
-                                 map({m, n})};
+  auto map = [&](ArrayRef<AffineExpr> e) {
+    return AffineMap::get(3, 0, e, ctx);
+  };
+  SmallVector<AffineMap> maps = {
+      map({m, k}), transposed ? map({n, k}) : map({k, n}), map({m, n})};
   Value init = mlpc::fillF32(
       b, loc, mlpc::emptyLike(b, loc, resultType, x, {0, 1}), 0.0);
   return mlpc::buildGeneric(
       b, loc, ValueRange{x, w}, init, maps,
-      {IteratorType::parallel, IteratorType::parallel,
-       IteratorType::reduction},
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
       [](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
         return arith::AddFOp::create(nb, l, a[2], prod);
@@ -77,12 +77,11 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
 /// register-tiled kernel of mlp-lower-dense does not take.
 struct LowerDenseGeneric : OpRewritePattern<DenseOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(DenseOp op,
-                                PatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(DenseOp op, PatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    Value prod = buildMatmul(b, loc, op.getX(), op.getW(), op.getTransposeW(),
-                             type);
+    Value prod =
+        buildMatmul(b, loc, op.getX(), op.getW(), op.getTransposeW(), type);
     MLIRContext *ctx = b.getContext();
     AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap col = AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, ctx);
@@ -119,8 +118,8 @@ struct LowerAdd : OpRewritePattern<AddOp> {
       int64_t offset = rank - inType.getRank();
       SmallVector<AffineExpr> exprs;
       for (int64_t i = 0; i < inType.getRank(); ++i) {
-        bool stretched = inType.getDimSize(i) == 1 &&
-                         type.getDimSize(i + offset) != 1;
+        bool stretched =
+            inType.getDimSize(i) == 1 && type.getDimSize(i + offset) != 1;
         exprs.push_back(stretched ? b.getAffineConstantExpr(0)
                                   : b.getAffineDimExpr(i + offset));
       }
@@ -164,8 +163,8 @@ struct LowerActivation : RewritePattern {
       return failure();
     b.replaceOp(op, buildUnary(b, op->getLoc(), op->getOperand(0),
                                [&](OpBuilder &nb, Location l, Value v) {
-                                 return mlpc::buildActivation(
-                                     nb, l, spec->name, spec->alpha, v);
+                                 return mlpc::buildActivation(nb, l, spec->name,
+                                                              spec->alpha, v);
                                }));
     return success();
   }

@@ -1,4 +1,5 @@
-//===- MarkRowParallel.cpp - find entries whose batch rows are independent -===//
+//===- MarkRowParallel.cpp - find entries whose batch rows are independent
+//-===//
 //
 // An MLP computes each batch row on its own, so a large batch can be split
 // into row ranges run on several threads, each range giving exactly what it
@@ -14,9 +15,9 @@
 // batched values, unknown ops) leaves the entry serial.
 //
 //===----------------------------------------------------------------------===//
+#include "mlp/MlpOps.h"
 #include "mlpc/EntryPoints.h"
 #include "mlpc/Passes.h"
-#include "mlp/MlpOps.h"
 
 namespace mlir::mlpc {
 #define GEN_PASS_DEF_MARKROWPARALLEL
@@ -50,7 +51,8 @@ struct Analysis {
                      [&](Value v) { return isConstant(v); }) &&
         isa<MlpDialect>(op->getDialect()))
       return Kind::Constant;
-    auto contraction = [&](Value x, Value w, ValueRange rest) -> std::optional<Kind> {
+    auto contraction = [&](Value x, Value w,
+                           ValueRange rest) -> std::optional<Kind> {
       if (!isBatched(x) || !isConstant(w) ||
           !llvm::all_of(rest, [&](Value v) { return isConstant(v); }))
         return std::nullopt;
@@ -64,7 +66,9 @@ struct Analysis {
     if (auto d = dyn_cast<DenseOp>(op))
       return contraction(d.getX(), d.getW(), d.getB());
     if (auto add = dyn_cast<AddOp>(op)) {
-      auto rank = [](Value v) { return cast<ShapedType>(v.getType()).getRank(); };
+      auto rank = [](Value v) {
+        return cast<ShapedType>(v.getType()).getRank();
+      };
       Value a = add.getA(), b = add.getB();
       if (isBatched(a) && isBatched(b) && rank(a) == rank(b))
         return Kind::Batched;
@@ -128,8 +132,9 @@ struct MarkRowParallelPass
       if (!analysis.run(func))
         continue;
       Builder b(func.getContext());
-      func->setAttr(mlpc::kRowParallelAttr,
-                    b.getI64IntegerAttr(std::max<int64_t>(analysis.flopsPerRow, 1)));
+      func->setAttr(
+          mlpc::kRowParallelAttr,
+          b.getI64IntegerAttr(std::max<int64_t>(analysis.flopsPerRow, 1)));
     }
   }
 };

@@ -99,10 +99,10 @@ struct PlanScratchPass : mlpc::impl::PlanScratchBase<PlanScratchPass> {
     b.setInsertionPoint(func);
     Location loc = func.getLoc();
     auto sizeFn = func::FuncOp::create(
-        b, loc, mlpc::kernelName(
-                    func->getAttrOfType<StringAttr>(mlpc::kEntryNameAttr)
-                        .getValue()) +
-                    "_scratch_bytes",
+        b, loc,
+        mlpc::kernelName(
+            func->getAttrOfType<StringAttr>(mlpc::kEntryNameAttr).getValue()) +
+            "_scratch_bytes",
         b.getFunctionType(entry.getArgumentTypes(), {b.getIndexType()}));
     sizeFn.setPrivate();
     Block *sizeBody = sizeFn.addEntryBlock();
@@ -145,8 +145,8 @@ struct PlanScratchPass : mlpc::impl::PlanScratchBase<PlanScratchPass> {
       for (int64_t d : alloc.getType().getShape())
         if (!ShapedType::isDynamic(d))
           elems *= d;
-      staticRowBytes += elems * (alloc.getType().getElementTypeBitWidth() / 8) +
-                        kAlign;
+      staticRowBytes +=
+          elems * (alloc.getType().getElementTypeBitWidth() / 8) + kAlign;
     }
     for (memref::AllocOp alloc : allocs)
       alloc.erase();

@@ -9,9 +9,9 @@
 // an exp is cheaper than a round trip of a temporary through memory.
 //
 //===----------------------------------------------------------------------===//
+#include "mlp/MlpOps.h"
 #include "mlpc/LinalgBuilders.h"
 #include "mlpc/Passes.h"
-#include "mlp/MlpOps.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -64,9 +64,9 @@ struct DecomposeSoftmax : OpRewritePattern<SoftmaxLikeOp> {
     auto redType = RankedTensorType::get(redShape, b.getF32Type());
 
     // m = max(x)
-    Value maxInit = mlpc::fillF32(
-        b, loc, mlpc::emptyLike(b, loc, redType, x, redDims),
-        -std::numeric_limits<double>::infinity());
+    Value maxInit =
+        mlpc::fillF32(b, loc, mlpc::emptyLike(b, loc, redType, x, redDims),
+                      -std::numeric_limits<double>::infinity());
     Value m = mlpc::buildGeneric(
         b, loc, x, maxInit, {id, red}, redIters,
         [](OpBuilder &nb, Location l, ValueRange a) -> Value {
@@ -104,8 +104,7 @@ struct DecomposeSoftmax : OpRewritePattern<SoftmaxLikeOp> {
   }
 };
 
-struct StableSoftmaxPass
-    : mlpc::impl::StableSoftmaxBase<StableSoftmaxPass> {
+struct StableSoftmaxPass : mlpc::impl::StableSoftmaxBase<StableSoftmaxPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<DecomposeSoftmax<SoftmaxOp>, DecomposeSoftmax<LogSoftmaxOp>>(

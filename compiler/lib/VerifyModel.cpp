@@ -79,9 +79,10 @@ struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
       }
       ++entries;
       StringRef name = func.getSymName();
-      bool cIdentifier =
-          !name.empty() && !llvm::isDigit(name.front()) &&
-          llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+      bool cIdentifier = !name.empty() && !llvm::isDigit(name.front()) &&
+                         llvm::all_of(name, [](char c) {
+                           return llvm::isAlnum(c) || c == '_';
+                         });
       if (!cIdentifier) {
         func.emitError() << "entry point @" << name
                          << " is not a valid C identifier; rename it using "
@@ -108,9 +109,8 @@ struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
         ok = false;
       }
     }
-    module.walk([&](arith::ConstantOp cst) {
-      ok &= succeeded(checkResource(cst));
-    });
+    module.walk(
+        [&](arith::ConstantOp cst) { ok &= succeeded(checkResource(cst)); });
     if (ok && entries == 0) {
       module.emitError("the module has no public func.func entry point; a "
                        "model needs at least one");

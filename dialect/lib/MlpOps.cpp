@@ -82,8 +82,7 @@ bool dimsAgree(int64_t a, int64_t b) {
 
 /// Checks the declared result type against the type the op implies.
 LogicalResult checkResult(Operation *op, ArrayRef<int64_t> inferred) {
-  FailureOr<RankedTensorType> res =
-      checkTensor(op, op->getResult(0), "result");
+  FailureOr<RankedTensorType> res = checkTensor(op, op->getResult(0), "result");
   if (failed(res))
     return failure();
   if (res->getShape() != inferred)
@@ -97,11 +96,9 @@ LogicalResult checkResult(Operation *op, ArrayRef<int64_t> inferred) {
 
 /// Shared by matmul and dense: checks a [M,K] by w ([K,N] or [N,K]) product
 /// and returns [M, N].
-FailureOr<SmallVector<int64_t>> checkContraction(Operation *op, Value a,
-                                                 Value b, bool transposed,
-                                                 StringRef aName,
-                                                 StringRef bName,
-                                                 StringRef flagName) {
+FailureOr<SmallVector<int64_t>>
+checkContraction(Operation *op, Value a, Value b, bool transposed,
+                 StringRef aName, StringRef bName, StringRef flagName) {
   auto at = checkTensor(op, a, aName, 2);
   if (failed(at))
     return failure();
@@ -114,8 +111,8 @@ FailureOr<SmallVector<int64_t>> checkContraction(Operation *op, Value a,
   if (!dimsAgree(k, bk)) {
     InFlightDiagnostic diag = op->emitOpError()
                               << "contraction dimensions differ: " << aName
-                              << " " << shapeStr(at->getShape()) << " has K = "
-                              << k << " but " << bName << " "
+                              << " " << shapeStr(at->getShape())
+                              << " has K = " << k << " but " << bName << " "
                               << shapeStr(bt->getShape()) << " has K = " << bk;
     if (transposed)
       diag << " (with " << flagName << " = true, " << bName
@@ -134,8 +131,8 @@ FailureOr<SmallVector<int64_t>> checkContraction(Operation *op, Value a,
 //===----------------------------------------------------------------------===//
 
 LogicalResult MatmulOp::verify() {
-  auto shape = checkContraction(*this, getA(), getB(), getTransposeB(),
-                                "lhs", "rhs", "transpose_b");
+  auto shape = checkContraction(*this, getA(), getB(), getTransposeB(), "lhs",
+                                "rhs", "transpose_b");
   if (failed(shape))
     return failure();
   return checkResult(*this, *shape);
@@ -169,10 +166,10 @@ LogicalResult AddOp::verify() {
       out[i] = da;
     else
       return emitOpError() << "shapes " << shapeStr(as) << " and "
-                           << shapeStr(bs)
-                           << " do not broadcast: dimension " << i
-                           << " of the result would be both " << da << " and "
-                           << db << "; make them equal or 1 (a bias must "
+                           << shapeStr(bs) << " do not broadcast: dimension "
+                           << i << " of the result would be both " << da
+                           << " and " << db
+                           << "; make them equal or 1 (a bias must "
                            << "have the length of the last dimension)";
   }
   return checkResult(*this, out);
@@ -237,8 +234,8 @@ LogicalResult DenseOp::verify() {
     return emitOpError() << "unknown activation \"" << getActivation()
                          << "\"; use one of \"none\", \"relu\", \"sigmoid\", "
                             "\"tanh\", \"gelu\", \"gelu_tanh\", \"leaky_relu\"";
-  auto shape = checkContraction(*this, getX(), getW(), getTransposeW(),
-                                "input", "weight", "transpose_w");
+  auto shape = checkContraction(*this, getX(), getW(), getTransposeW(), "input",
+                                "weight", "transpose_w");
   if (failed(shape))
     return failure();
   auto bt = checkTensor(*this, getB(), "bias", 1);

@@ -38,7 +38,7 @@ static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 static struct Job *currentJob;
 static uint64_t generation;
 static int busyWorkers;
-static int poolSize = 1; /* threads in the pool, the caller included */
+static int poolSize = 1;     /* threads in the pool, the caller included */
 static atomic_int requested; /* 0: the default */
 static pthread_once_t defaultOnce = PTHREAD_ONCE_INIT;
 static int defaultCount = 1;

@@ -101,7 +101,8 @@ struct MlpCase {
 
 void PrintTo(const MlpCase &c, std::ostream *os) { *os << c.name; }
 
-class MlpTest : public ::testing::TestWithParam<std::tuple<MlpCase, int64_t>> {};
+class MlpTest : public ::testing::TestWithParam<std::tuple<MlpCase, int64_t>> {
+};
 
 TEST_P(MlpTest, MatchesFloat64Reference) {
   auto [c, batch] = GetParam();
@@ -121,14 +122,15 @@ const MlpCase kCases[] = {
     {"large_dense", large_dense, largeModel},
 };
 
-INSTANTIATE_TEST_SUITE_P(
-    Models, MlpTest,
-    ::testing::Combine(::testing::ValuesIn(kCases),
-                       ::testing::Values<int64_t>(1, 7, 1000)),
-    [](const auto &info) {
-      return std::string(std::get<0>(info.param).name) + "_batch" +
-             std::to_string(std::get<1>(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(Models, MlpTest,
+                         ::testing::Combine(::testing::ValuesIn(kCases),
+                                            ::testing::Values<int64_t>(1, 7,
+                                                                       1000)),
+                         [](const auto &info) {
+                           return std::string(std::get<0>(info.param).name) +
+                                  "_batch" +
+                                  std::to_string(std::get<1>(info.param));
+                         });
 
 TEST(Mlp, FusedAndUnfusedAgree) {
   const int64_t batch = 33;
@@ -166,7 +168,8 @@ std::vector<std::vector<float>> extremeRows() {
       {1000, -1000, 0, 999, 1000, -500, 1, 2, 3, 1000},
       {-1000, -1000, -999, -1000, -1001, -1000, -1000, -1000, -1000, -1000},
       {1e30f, -1e30f, 0, 1e30f, 5, -5, 1e29f, -1e29f, 0, 1},
-      {-1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f},
+      {-1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f, -1e30f,
+       -1e30f},
       {7, 7, 7, 7, 7, 7, 7, 7, 7, 7},
       {0, -inf, 1, -inf, 2, -inf, 3, -inf, 4, -inf},
       {-inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, 0},
@@ -228,7 +231,7 @@ TEST(Softmax, OtherAxes) {
 //===----------------------------------------------------------------------===//
 
 /// The outputs of the `activations` entry, in this order.
-const char *const kActivationNames[] = {"relu", "sigmoid", "tanh",
+const char *const kActivationNames[] = {"relu", "sigmoid",   "tanh",
                                         "gelu", "gelu_tanh", "leaky_relu"};
 
 /// Runs `activations` on `in` ([batch, 16]); one output per activation.
@@ -243,8 +246,9 @@ std::vector<std::vector<float>> runActivations(const std::vector<float> &in,
 
 TEST(Activations, ExtremeInputs) {
   const float inf = std::numeric_limits<float>::infinity();
-  std::vector<float> x = {-inf, -1e30f, -1000, -88.8f, -20, -3, -0.5f, -0.0f,
-                          0.0f,  1e-30f, 0.5f,  3,      20,  88.8f, 1000, 1e30f};
+  std::vector<float> x = {-inf,  -1e30f, -1000, -88.8f, -20,  -3,
+                          -0.5f, -0.0f,  0.0f,  1e-30f, 0.5f, 3,
+                          20,    88.8f,  1000,  1e30f};
   const int64_t batch = 3; // three copies, to exercise more than one row
   std::vector<float> in;
   for (int i = 0; i < batch; ++i)
@@ -270,11 +274,15 @@ TEST(Activations, ExtremeInputs) {
 //===----------------------------------------------------------------------===//
 
 TEST(Dag, FanOutAndResidual) {
-  const double w1[4][4] = {{0.5, -0.2, 0.1, 0.0}, {0.3, 0.8, -0.5, 0.2},
-                           {-0.7, 0.1, 0.4, 0.9}, {0.2, 0.2, 0.2, -0.3}};
+  const double w1[4][4] = {{0.5, -0.2, 0.1, 0.0},
+                           {0.3, 0.8, -0.5, 0.2},
+                           {-0.7, 0.1, 0.4, 0.9},
+                           {0.2, 0.2, 0.2, -0.3}};
   const double b1[4] = {0.1, -0.1, 0.05, 0.0};
-  const double w2[4][4] = {{1.0, 0.0, -1.0, 0.5}, {0.25, -0.5, 0.75, 0.0},
-                           {0.0, 0.3, 0.3, 0.3}, {-0.4, 0.6, 0.0, 0.1}};
+  const double w2[4][4] = {{1.0, 0.0, -1.0, 0.5},
+                           {0.25, -0.5, 0.75, 0.0},
+                           {0.0, 0.3, 0.3, 0.3},
+                           {-0.4, 0.6, 0.0, 0.1}};
   const double b2[4] = {0.0, 0.2, -0.2, 0.1};
   const int64_t batch = 9;
   std::vector<float> x = randomInput(batch * 4, 11, 2.0);
@@ -323,9 +331,9 @@ TEST(Abi, StatusCodes) {
   EXPECT_EQ(mnist_fused(x.data(), nullptr, 1), MLPC_ERR_NULL_POINTER);
   EXPECT_EQ(mnist_fused(x.data(), y.data(), 0), MLPC_ERR_BAD_BATCH);
   EXPECT_EQ(mnist_fused(x.data(), y.data(), -5), MLPC_ERR_BAD_BATCH);
-  EXPECT_EQ(mnist_fused(x.data(), y.data(),
-                        std::numeric_limits<int64_t>::max()),
-            MLPC_ERR_BAD_BATCH);
+  EXPECT_EQ(
+      mnist_fused(x.data(), y.data(), std::numeric_limits<int64_t>::max()),
+      MLPC_ERR_BAD_BATCH);
   EXPECT_STREQ(mlpc_status_string(MLPC_OK), "success");
   EXPECT_NE(std::string(mlpc_status_string(MLPC_ERR_BAD_BATCH)).find("batch"),
             std::string::npos);
@@ -418,12 +426,14 @@ TEST(Accuracy, ApproximationsOverADenseSweep) {
       double exact = activate(names[a], double(in[i]), 0.1);
       double err = std::fabs(out[a][i] - exact);
       worstAbs = std::max(worstAbs, std::fabs(exact) < 1 ? err : 0);
-      worstRel = std::max(worstRel, std::fabs(exact) >= 1 ? err / std::fabs(exact) : 0);
+      worstRel = std::max(worstRel,
+                          std::fabs(exact) >= 1 ? err / std::fabs(exact) : 0);
       EXPECT_LE(err, absBound[a] + relBound[a] * std::fabs(exact))
           << names[a] << "(" << in[i] << ")";
     }
-    std::printf("%-10s max abs error (|f| < 1): %.2e, max rel error (|f| >= 1): %.2e\n",
-                names[a], worstAbs, worstRel);
+    std::printf(
+        "%-10s max abs error (|f| < 1): %.2e, max rel error (|f| >= 1): %.2e\n",
+        names[a], worstAbs, worstRel);
   }
   // Softmax and log_softmax go through the exp and log approximations.
   std::vector<float> logits = randomInput(10 * 4096, 77, 40.0);
@@ -436,9 +446,11 @@ TEST(Accuracy, ApproximationsOverADenseSweep) {
   double worstP = 0, worstL = 0;
   for (size_t i = 0; i < p.size(); ++i) {
     worstP = std::max(worstP, std::fabs(p[i] - wp[i]));
-    worstL = std::max(worstL, std::fabs(lp[i] - wl[i]) / std::max(1.0, std::fabs(wl[i])));
+    worstL = std::max(worstL, std::fabs(lp[i] - wl[i]) /
+                                  std::max(1.0, std::fabs(wl[i])));
   }
-  std::printf("softmax max abs error: %.2e, log_softmax max error (abs, rel above 1): %.2e\n",
+  std::printf("softmax max abs error: %.2e, log_softmax max error (abs, rel "
+              "above 1): %.2e\n",
               worstP, worstL);
   EXPECT_LE(worstP, 1e-6);
   EXPECT_LE(worstL, 1e-6);
@@ -458,7 +470,8 @@ TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
   for (int threads : {2, 3, 4}) {
     mlpc_set_num_threads(threads);
     EXPECT_EQ(mlpc_get_num_threads(), threads);
-    for (int64_t b : {int64_t(1), int64_t(19), int64_t(20), int64_t(333), batch}) {
+    for (int64_t b :
+         {int64_t(1), int64_t(19), int64_t(20), int64_t(333), batch}) {
       std::fill(got.begin(), got.end(), -1.0f);
       ASSERT_EQ(mnist_fused(x.data(), got.data(), b), MLPC_OK);
       EXPECT_EQ(0, std::memcmp(got.data(), want.data(), b * 10 * sizeof(float)))
@@ -484,10 +497,12 @@ TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
       ASSERT_EQ(large_fused(lx.data(), single.data(), b), MLPC_OK);
       mlpc_set_num_threads(threads);
       ASSERT_EQ(large_fused(lx.data(), lgot.data(), b), MLPC_OK);
-      EXPECT_EQ(0, std::memcmp(lgot.data(), single.data(), b * 37 * sizeof(float)))
+      EXPECT_EQ(0,
+                std::memcmp(lgot.data(), single.data(), b * 37 * sizeof(float)))
           << threads << " threads, batch " << b;
       // The same rows computed in a bigger batch: identical too.
-      EXPECT_EQ(0, std::memcmp(lgot.data(), lwant.data(), b * 37 * sizeof(float)))
+      EXPECT_EQ(0,
+                std::memcmp(lgot.data(), lwant.data(), b * 37 * sizeof(float)))
           << "rows of batch " << b << " vs batch " << batch;
     }
   }

@@ -85,7 +85,8 @@ inline double activate(const std::string &act, double z, double alpha) {
     return 0.5 * z * (1.0 + std::erf(z / std::sqrt(2.0)));
   if (act == "gelu_tanh")
     return 0.5 * z *
-           (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * z * (1.0 + 0.044715 * z * z)));
+           (1.0 +
+            std::tanh(std::sqrt(2.0 / M_PI) * z * (1.0 + 0.044715 * z * z)));
   if (act == "leaky_relu")
     return z > 0 ? z : alpha * z;
   return z;
@@ -132,8 +133,8 @@ inline std::vector<double> reference(const Mlp &m, const float *x,
 
 /// How the weights and layers are written.
 enum class Form {
-  Unfused,   ///< matmul{transpose_b} + add + activation, dense_resource blobs
-  DenseOps,  ///< mlp.dense with [K,N] weights written as inline hex
+  Unfused,  ///< matmul{transpose_b} + add + activation, dense_resource blobs
+  DenseOps, ///< mlp.dense with [K,N] weights written as inline hex
 };
 
 inline std::string hexBlob(const std::vector<float> &v, bool alignPrefix) {
@@ -157,9 +158,9 @@ inline std::string tensorType(const std::string &dims) {
 inline std::string toMlir(const Mlp &m, const std::string &name, Form form) {
   std::ostringstream os, resources;
   int in = m.layers.front().in;
-  os << "func.func @" << name << "(%x: " << tensorType("?x" + std::to_string(in))
-     << ") -> " << tensorType("?x" + std::to_string(m.layers.back().out))
-     << " {\n";
+  os << "func.func @" << name
+     << "(%x: " << tensorType("?x" + std::to_string(in)) << ") -> "
+     << tensorType("?x" + std::to_string(m.layers.back().out)) << " {\n";
   std::string cur = "%x";
   for (size_t li = 0; li < m.layers.size(); ++li) {
     const Layer &l = m.layers[li];
@@ -168,7 +169,8 @@ inline std::string toMlir(const Mlp &m, const std::string &name, Form form) {
     std::string outT = tensorType("?x" + std::to_string(l.out));
     std::string bT = tensorType(std::to_string(l.out));
     if (form == Form::Unfused) {
-      std::string wT = tensorType(std::to_string(l.out) + "x" + std::to_string(l.in));
+      std::string wT =
+          tensorType(std::to_string(l.out) + "x" + std::to_string(l.in));
       os << "  %w" << li << " = arith.constant dense_resource<" << id
          << "_w> : " << wT << "\n";
       os << "  %b" << li << " = arith.constant dense_resource<" << id
@@ -178,8 +180,8 @@ inline std::string toMlir(const Mlp &m, const std::string &name, Form form) {
       os << "  %h" << li << " = \"mlp.matmul\"(" << cur << ", %w" << li
          << ") {transpose_b = true} : (" << inT << ", " << wT << ") -> " << outT
          << "\n";
-      os << "  %z" << li << " = \"mlp.add\"(%h" << li << ", %b" << li
-         << ") : (" << outT << ", " << bT << ") -> " << outT << "\n";
+      os << "  %z" << li << " = \"mlp.add\"(%h" << li << ", %b" << li << ") : ("
+         << outT << ", " << bT << ") -> " << outT << "\n";
       cur = "%z" + std::to_string(li);
       if (l.act != "none") {
         std::string op = l.act == "gelu_tanh" ? "gelu" : l.act;
@@ -197,7 +199,8 @@ inline std::string toMlir(const Mlp &m, const std::string &name, Form form) {
       for (int o = 0; o < l.out; ++o)
         for (int i = 0; i < l.in; ++i)
           kn[i * l.out + o] = l.w[o * l.in + i];
-      std::string wT = tensorType(std::to_string(l.in) + "x" + std::to_string(l.out));
+      std::string wT =
+          tensorType(std::to_string(l.in) + "x" + std::to_string(l.out));
       os << "  %w" << li << " = arith.constant dense<\"" << hexBlob(kn, false)
          << "\"> : " << wT << "\n";
       os << "  %b" << li << " = arith.constant dense<\"" << hexBlob(l.b, false)
@@ -220,8 +223,8 @@ inline std::string toMlir(const Mlp &m, const std::string &name, Form form) {
   std::string res = resources.str();
   if (!res.empty()) {
     res.erase(res.size() - 2); // the last ",\n"
-    os << "{-#\n  dialect_resources: {\n    builtin: {\n" << res
-       << "\n    }\n  }\n#-}\n";
+    os << "{-#\n  dialect_resources: {\n    builtin: {\n"
+       << res << "\n    }\n  }\n#-}\n";
   }
   return os.str();
 }

@@ -26,16 +26,19 @@ int main(int argc, char **argv) {
   }
   std::string dir = argv[1];
   Mlp mnist = mnistModel(), acts = activationsModel(), large = largeModel();
-  bool ok = write(dir, "mnist_fused", toMlir(mnist, "mnist_fused", Form::Unfused)) &&
-            write(dir, "mnist_unfused", toMlir(mnist, "mnist_unfused", Form::Unfused)) &&
-            write(dir, "mnist_dense", toMlir(mnist, "mnist_dense", Form::DenseOps)) &&
-            write(dir, "acts_fused", toMlir(acts, "acts_fused", Form::Unfused)) &&
-            write(dir, "acts_unfused", toMlir(acts, "acts_unfused", Form::Unfused)) &&
-            write(dir, "acts_dense", toMlir(acts, "acts_dense", Form::DenseOps)) &&
-            write(dir, "mnist_baseline", toMlir(mnist, "mnist_baseline", Form::Unfused)) &&
-            write(dir, "mnist_avx2", toMlir(mnist, "mnist_avx2", Form::Unfused)) &&
-            write(dir, "large_fused", toMlir(large, "large_fused", Form::Unfused)) &&
-            write(dir, "large_dense", toMlir(large, "large_dense", Form::DenseOps));
+  bool ok =
+      write(dir, "mnist_fused", toMlir(mnist, "mnist_fused", Form::Unfused)) &&
+      write(dir, "mnist_unfused",
+            toMlir(mnist, "mnist_unfused", Form::Unfused)) &&
+      write(dir, "mnist_dense", toMlir(mnist, "mnist_dense", Form::DenseOps)) &&
+      write(dir, "acts_fused", toMlir(acts, "acts_fused", Form::Unfused)) &&
+      write(dir, "acts_unfused", toMlir(acts, "acts_unfused", Form::Unfused)) &&
+      write(dir, "acts_dense", toMlir(acts, "acts_dense", Form::DenseOps)) &&
+      write(dir, "mnist_baseline",
+            toMlir(mnist, "mnist_baseline", Form::Unfused)) &&
+      write(dir, "mnist_avx2", toMlir(mnist, "mnist_avx2", Form::Unfused)) &&
+      write(dir, "large_fused", toMlir(large, "large_fused", Form::Unfused)) &&
+      write(dir, "large_dense", toMlir(large, "large_dense", Form::DenseOps));
   if (!ok)
     std::cerr << "gen-models: cannot write to " << dir << "\n";
   return ok ? 0 : 1;

@@ -35,26 +35,28 @@ static cl::opt<std::string> inputFile(cl::Positional,
                                       cl::desc("<model.mlir | ->"),
                                       cl::init("-"), cl::cat(category));
 static cl::opt<std::string>
-    outputFile("o", cl::desc("Output file ('-' for stdout; default: the "
-                             "input's name with the output kind's suffix)"),
+    outputFile("o",
+               cl::desc("Output file ('-' for stdout; default: the "
+                        "input's name with the output kind's suffix)"),
                cl::value_desc("file"), cl::cat(category));
 
 enum class Emit { MLIR, LLVM, Asm, Obj };
 static cl::opt<Emit> emitKind(
     "emit", cl::desc("What to write (default: obj)"), cl::init(Emit::Obj),
-    cl::values(clEnumValN(Emit::MLIR, "mlir",
-                          "MLIR after mlpc's passes (linalg/vector on tensors)"),
-               clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
-               clEnumValN(Emit::Asm, "asm", "assembly for the target"),
-               clEnumValN(Emit::Obj, "obj", "a position-independent object")),
+    cl::values(
+        clEnumValN(Emit::MLIR, "mlir",
+                   "MLIR after mlpc's passes (linalg/vector on tensors)"),
+        clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
+        clEnumValN(Emit::Asm, "asm", "assembly for the target"),
+        clEnumValN(Emit::Obj, "obj", "a position-independent object")),
     cl::cat(category));
 static cl::opt<std::string>
     headerFile("header",
                cl::desc("Also write a C header declaring the entry points"),
                cl::value_desc("file"), cl::cat(category));
 static cl::opt<unsigned>
-    optLevel("O", cl::desc("Optimization level 0-3 (default: -O3)"),
-             cl::Prefix, cl::init(3), cl::cat(category));
+    optLevel("O", cl::desc("Optimization level 0-3 (default: -O3)"), cl::Prefix,
+             cl::init(3), cl::cat(category));
 static cl::opt<std::string>
     mcpu("mcpu", cl::desc("Target CPU (default: native, the host's)"),
          cl::init("native"), cl::cat(category));
@@ -65,7 +67,8 @@ static cl::opt<std::string>
     mtriple("mtriple", cl::desc("Target triple (default: the host's)"),
             cl::cat(category));
 
-static const char *overview = R"(mlpc: ahead-of-time compiler for MLP forward passes
+static const char *overview =
+    R"(mlpc: ahead-of-time compiler for MLP forward passes
 
 Compiles a model written in the mlp MLIR dialect into an object file that
 exports one C function per public entry point @NAME:
@@ -134,12 +137,11 @@ int run() {
   DialectRegistry registry;
   mlpc::registerEverything(registry);
   MLIRContext context(registry);
-  context.disableMultithreading(); // 2-core machines: threads cost more.
+  context.disableMultithreading();    // 2-core machines: threads cost more.
   context.printOpOnDiagnostic(false); // the source line is shown instead
 
   std::string error;
-  std::unique_ptr<llvm::MemoryBuffer> buffer =
-      openInputFile(inputFile, &error);
+  std::unique_ptr<llvm::MemoryBuffer> buffer = openInputFile(inputFile, &error);
   if (!buffer) {
     llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
     return 1;
@@ -172,9 +174,9 @@ int run() {
     return 1;
   SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(*module);
 
-  std::string output =
-      outputFile.getNumOccurrences() ? outputFile.getValue()
-                                     : defaultOutput(inputFile);
+  std::string output = outputFile.getNumOccurrences()
+                           ? outputFile.getValue()
+                           : defaultOutput(inputFile);
   std::string text;
   llvm::raw_string_ostream textStream(text);
   if (emitKind == Emit::MLIR) {
@@ -223,8 +225,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
-    os << "mlpc " << MLPC_VERSION_STRING << " (LLVM/MLIR " << LLVM_VERSION_STRING
-       << ")\n";
+    os << "mlpc " << MLPC_VERSION_STRING << " (LLVM/MLIR "
+       << LLVM_VERSION_STRING << ")\n";
   });
   cl::ParseCommandLineOptions(argc, argv, overview);
   return run();

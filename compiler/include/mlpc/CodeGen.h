@@ -11,8 +11,8 @@ namespace mlir::mlpc {
 enum class OutputKind { LLVMIR, Assembly, Object };
 
 struct TargetSpec {
-  std::string triple; ///< empty: the host's
-  std::string cpu;    ///< empty or "native": the host CPU
+  std::string triple;   ///< empty: the host's
+  std::string cpu;      ///< empty or "native": the host CPU
   std::string features; ///< extra "+a,-b" features on top of the CPU's
   unsigned optLevel = 3;
 };

@@ -19,10 +19,10 @@ Value fillF32(OpBuilder &b, Location loc, Value empty, double value);
 /// A linalg.generic with one result, given its inputs, init, maps and
 /// iterator kinds; `body` receives the block arguments (inputs then init)
 /// and returns the value to yield.
-Value buildGeneric(
-    OpBuilder &b, Location loc, ValueRange inputs, Value init,
-    ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> iterators,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+Value buildGeneric(OpBuilder &b, Location loc, ValueRange inputs, Value init,
+                   ArrayRef<AffineMap> maps,
+                   ArrayRef<utils::IteratorType> iterators,
+                   function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
 } // namespace mlir::mlpc
 

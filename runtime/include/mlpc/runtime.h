@@ -58,8 +58,7 @@ int32_t mlpc_get_num_threads(void);
  * ranges, each with its pointers advanced by begin * row_bytes[i], on up to
  * mlpc_get_num_threads() threads (the caller included). Returns the first
  * nonzero status of a range, else MLPC_OK. */
-int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs,
-                                               int64_t rows),
+int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
                            void *const *ptrs, const int64_t *row_bytes,
                            int32_t num_ptrs, int64_t batch,
                            int64_t flops_per_row);

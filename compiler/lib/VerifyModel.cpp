@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace mlir::mlpc {
 #define GEN_PASS_DEF_VERIFYMODEL
@@ -36,6 +37,24 @@ LogicalResult checkBoundaryType(func::FuncOp func, Type t, StringRef what,
       return fail() << "; only the leading (batch) dimension may be "
                        "dynamic, make dimension "
                     << d << " static";
+  return success();
+}
+
+/// Weights are packed at compile time and stored in the object: a single
+/// constant tensor beyond this is refused (ELF sections and the packing
+/// buffers would not cope), rather than crashing the compiler.
+constexpr int64_t kMaxConstantBytes = int64_t(1) << 31;
+
+LogicalResult checkConstantSize(arith::ConstantOp cst) {
+  auto type = dyn_cast<RankedTensorType>(cst.getType());
+  if (!type || !type.hasStaticShape())
+    return success();
+  int64_t bytes = std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+  for (int64_t d : type.getShape())
+    if (llvm::MulOverflow(bytes, d, bytes) || bytes > kMaxConstantBytes)
+      return cst.emitError() << "constant " << type
+                             << " is larger than mlpc's limit of 2 GiB per "
+                                "weight tensor; split the layer";
   return success();
 }
 
@@ -109,8 +128,9 @@ struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
         ok = false;
       }
     }
-    module.walk(
-        [&](arith::ConstantOp cst) { ok &= succeeded(checkResource(cst)); });
+    module.walk([&](arith::ConstantOp cst) {
+      ok &= succeeded(checkConstantSize(cst)) && succeeded(checkResource(cst));
+    });
     if (ok && entries == 0) {
       module.emitError("the module has no public func.func entry point; a "
                        "model needs at least one");

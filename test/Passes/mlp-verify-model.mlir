@@ -68,3 +68,12 @@ module {
     return %x : tensor<2xf32>
   }
 }
+
+// -----
+
+func.func @huge_weight(%x: tensor<?x100000xf32>) -> tensor<?x100000xf32> {
+  // expected-error @+1 {{constant 'tensor<100000x100000xf32>' is larger than mlpc's limit of 2 GiB per weight tensor; split the layer}}
+  %w = arith.constant dense<1.0> : tensor<100000x100000xf32>
+  %y = mlp.matmul %x, %w : tensor<?x100000xf32>, tensor<100000x100000xf32> -> tensor<?x100000xf32>
+  return %y : tensor<?x100000xf32>
+}

@@ -36,12 +36,11 @@ struct EntryPointsPass : mlpc::impl::EntryPointsBase<EntryPointsPass> {
          llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
       if (!func.isPublic() || func.isExternal())
         continue;
-      if (failed(convert(func)))
-        return signalPassFailure();
+      convert(func);
     }
   }
 
-  LogicalResult convert(func::FuncOp func) {
+  void convert(func::FuncOp func) {
     OpBuilder b(func.getContext());
     FunctionType type = func.getFunctionType();
     auto toMemref = [](Type t) -> Type {
@@ -62,17 +61,14 @@ struct EntryPointsPass : mlpc::impl::EntryPointsBase<EntryPointsPass> {
     SmallVector<Value> outs;
     for (Type t : type.getResults())
       outs.push_back(entry.addArgument(toMemref(t), func.getLoc()));
-    WalkResult walk = func.walk([&](func::ReturnOp ret) {
+    func.walk([&](func::ReturnOp ret) {
       b.setInsertionPoint(ret);
       for (auto [value, out] : llvm::zip(ret.getOperands(), outs))
         bufferization::MaterializeInDestinationOp::create(
             b, ret.getLoc(), TypeRange{}, value, out, /*restrict=*/true,
             /*writable=*/true);
       ret->setOperands({});
-      return WalkResult::advance();
     });
-    if (walk.wasInterrupted())
-      return failure();
 
     SmallVector<Type> argTypes(entry.getArgumentTypes());
     func.setFunctionType(b.getFunctionType(argTypes, {}));
@@ -83,7 +79,6 @@ struct EntryPointsPass : mlpc::impl::EntryPointsBase<EntryPointsPass> {
     func.setPrivate();
     func.removeArgAttrsAttr();
     func.removeResAttrsAttr();
-    return success();
   }
 };
 } // namespace

@@ -54,8 +54,7 @@ void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
   }
 }
 
-LogicalResult mlpc::buildTensorToLLVMPipeline(OpPassManager &pm,
-                                              const PipelineOptions &opts) {
+LogicalResult mlpc::buildTensorToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createEntryPoints());
   // Upstream passes by name: their headers are slow to include, and the
   // textual form doubles as documentation of the pipeline.
@@ -86,6 +85,5 @@ LogicalResult mlpc::buildTensorToLLVMPipeline(OpPassManager &pm,
   if (failed(parsePassPipeline(pipeline, pm)))
     return failure();
   pm.addPass(createEmitCAbi());
-  (void)opts;
   return success();
 }

@@ -75,10 +75,10 @@ struct PlanScratchPass : mlpc::impl::PlanScratchBase<PlanScratchPass> {
     ModuleOp module = getOperation();
     for (auto func : llvm::to_vector(module.getOps<func::FuncOp>()))
       if (func->hasAttr(mlpc::kEntryNameAttr))
-        plan(module, func);
+        plan(func);
   }
 
-  void plan(ModuleOp module, func::FuncOp func) {
+  void plan(func::FuncOp func) {
     Block &entry = func.getBody().front();
     SmallVector<memref::AllocOp> allocs;
     bool plannable = true;
@@ -153,7 +153,6 @@ struct PlanScratchPass : mlpc::impl::PlanScratchBase<PlanScratchPass> {
     // For the wrapper: no batch may make the scratch size overflow int64.
     func->setAttr(mlpc::kScratchRowBytesAttr,
                   b.getI64IntegerAttr(staticRowBytes));
-    (void)module;
   }
 };
 } // namespace

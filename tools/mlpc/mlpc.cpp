@@ -183,7 +183,7 @@ int run() {
     module->print(textStream);
   } else {
     PassManager low(&context);
-    if (failed(mlpc::buildTensorToLLVMPipeline(low, opts)) ||
+    if (failed(mlpc::buildTensorToLLVMPipeline(low)) ||
         failed(low.run(*module)))
       return 1;
     SmallString<0> bytes;

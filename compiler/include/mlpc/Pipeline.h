@@ -26,8 +26,7 @@ void buildMlpToTensorPipeline(OpPassManager &pm, const PipelineOptions &opts);
 
 /// Tensors -> LLVM dialect: entry points, bufferization, deallocation,
 /// loops and the C ABI wrappers.
-LogicalResult buildTensorToLLVMPipeline(OpPassManager &pm,
-                                        const PipelineOptions &opts);
+LogicalResult buildTensorToLLVMPipeline(OpPassManager &pm);
 
 } // namespace mlir::mlpc
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what mlpc needs on Debian 12 (bookworm): LLVM/MLIR 22, clang and
-# lld 22, Ninja, ccache, GoogleTest, and Python with scikit-learn for the
-# examples. Idempotent: does nothing when everything is already installed.
+# lld 22, Ninja, ccache, GoogleTest, a C compiler for apps (`cc`), and
+# Python with scikit-learn for the examples. Idempotent: does nothing when everything is already installed.
 set -euo pipefail
 
 packages=(
-  cmake ninja-build ccache git
+  build-essential cmake ninja-build ccache git
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   libgtest-dev
   python3 python3-numpy python3-sklearn

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what mlpc needs on Debian 12 (bookworm): LLVM/MLIR 22, clang and
 # lld 22, Ninja, ccache, GoogleTest, a C compiler for apps (`cc`), and
-# Python with scikit-learn for the examples. Idempotent: does nothing when everything is already installed.
+# Python with scikit-learn for the examples. Idempotent: does nothing when
+# everything is already installed.
 set -euo pipefail
 
 packages=(

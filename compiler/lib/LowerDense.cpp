@@ -170,18 +170,41 @@ Weights prepareWeights(OpBuilder &b, Location loc, Value w, bool transposed,
   return wts;
 }
 
-struct DenseKernel : OpRewritePattern<DenseOp> {
-  DenseKernel(MLIRContext *ctx, int64_t rows, int64_t cols, int64_t lanes)
-      : OpRewritePattern(ctx), tileRows(rows), tileCols(cols),
-        vectorWidth(lanes) {}
+/// What the epilogue applies to each row after bias and activation.
+enum class Head { None, Softmax, LogSoftmax };
 
+struct DenseKernel {
   int64_t tileRows, tileCols, vectorWidth;
 
-  LogicalResult matchAndRewrite(DenseOp op, PatternRewriter &b) const override {
+  /// The kernel needs static K and N.
+  static bool applies(DenseOp op) {
     auto wType = cast<RankedTensorType>(op.getW().getType());
     auto xType = cast<RankedTensorType>(op.getX().getType());
-    if (!wType.hasStaticShape() || xType.isDynamicDim(1))
-      return b.notifyMatchFailure(op, "the kernel needs static K and N");
+    return wType.hasStaticShape() && !xType.isDynamicDim(1);
+  }
+
+  /// The softmax or log_softmax over the last axis that is `op`'s only user,
+  /// when a whole row fits in one tile (N <= tile-cols), so the epilogue
+  /// can normalize each row in registers before the store.
+  std::optional<std::pair<Operation *, Head>> fusableHead(DenseOp op) const {
+    if (!op->hasOneUse())
+      return std::nullopt;
+    Operation *user = *op->getUsers().begin();
+    auto axisIsLast = [](int64_t axis) { return axis == -1 || axis == 1; };
+    int64_t n = cast<RankedTensorType>(op.getType()).getDimSize(1);
+    if (n > tileCols)
+      return std::nullopt;
+    if (auto s = dyn_cast<SoftmaxOp>(user);
+        s && axisIsLast(static_cast<int64_t>(s.getAxis())))
+      return std::pair{user, Head::Softmax};
+    if (auto s = dyn_cast<LogSoftmaxOp>(user);
+        s && axisIsLast(static_cast<int64_t>(s.getAxis())))
+      return std::pair{user, Head::LogSoftmax};
+    return std::nullopt;
+  }
+
+  /// Builds the kernel for `op` (and its `head`) and returns the result.
+  Value lower(DenseOp op, Head head, PatternRewriter &b) const {
     Location loc = op.getLoc();
     Value x = op.getX(), bias = op.getB();
     Weights w = prepareWeights(b, loc, op.getW(), op.getTransposeW(), tileCols);
@@ -202,8 +225,8 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
       auto loop = scf::ForOp::create(
           b, loc, lb, ub, step, init,
           [&](OpBuilder &lb2, Location l, Value i, ValueRange iter) {
-            Value o =
-                rowBlock(lb2, l, op, x, w, bias, n, i, rows, cols, iter[0]);
+            Value o = rowBlock(lb2, l, op, x, w, bias, n, i, rows, cols,
+                               iter[0], head);
             scf::YieldOp::create(lb2, l, o);
           });
       return loop.getResult(0);
@@ -235,9 +258,9 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
           return scf::ForOp::create(
                      pb, l, lb, ub, step, init,
                      [&](OpBuilder &ib, Location il, Value i, ValueRange it) {
-                       scf::YieldOp::create(
-                           ib, il,
-                           tile(ib, il, op, x, w, bias, i, r, j, cols, it[0]));
+                       scf::YieldOp::create(ib, il,
+                                            tile(ib, il, op, x, w, bias, i, r,
+                                                 j, cols, it[0], head));
                      })
               .getResult(0);
         };
@@ -265,15 +288,14 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
       if (tileRows > 1)
         out = rowLoop(mTail, m, c1, 1, tileCols * tileRows, out);
     }
-    b.replaceOp(op, out);
-    return success();
+    return out;
   }
 
   /// Rows [i, i + rows) of the output: whole tiles of `cols` columns, then
   /// one narrower tile for the rest.
   Value rowBlock(OpBuilder &b, Location loc, DenseOp op, Value x,
                  const Weights &w, Value bias, int64_t n, Value i, int64_t rows,
-                 int64_t cols, Value out) const {
+                 int64_t cols, Value out, Head head) const {
     int64_t nFull = n - n % cols;
     if (nFull > 0) {
       auto loop = scf::ForOp::create(
@@ -281,14 +303,16 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
           arith::ConstantIndexOp::create(b, loc, nFull),
           arith::ConstantIndexOp::create(b, loc, cols), out,
           [&](OpBuilder &lb, Location l, Value j, ValueRange iter) {
-            Value o = tile(lb, l, op, x, w, bias, i, rows, j, cols, iter[0]);
+            Value o =
+                tile(lb, l, op, x, w, bias, i, rows, j, cols, iter[0], head);
             scf::YieldOp::create(lb, l, o);
           });
       out = loop.getResult(0);
     }
     if (n % cols)
       out = tile(b, loc, op, x, w, bias, i, rows,
-                 arith::ConstantIndexOp::create(b, loc, nFull), n % cols, out);
+                 arith::ConstantIndexOp::create(b, loc, nFull), n % cols, out,
+                 head);
     return out;
   }
 
@@ -297,7 +321,7 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
   /// odd or oversized vector types).
   Value tile(OpBuilder &b, Location loc, DenseOp op, Value x, const Weights &w,
              Value bias, Value i, int64_t rows, Value j, int64_t cols,
-             Value out) const {
+             Value out, Head head) const {
     // Column chunks [offset, width) of the tile.
     SmallVector<std::pair<int64_t, int64_t>> chunks;
     for (int64_t c = 0; c < cols; c += vectorWidth)
@@ -355,17 +379,98 @@ struct DenseKernel : OpRewritePattern<DenseOp> {
                                                   pad, ArrayRef<bool>{true}));
     StringRef act = op.getActivation();
     float alpha = op.getAlpha().convertToFloat();
-    for (int64_t r = 0; r < rows; ++r)
+    for (int64_t r = 0; r < rows; ++r) {
+      SmallVector<Value> row;
       for (size_t c = 0; c < chunks.size(); ++c) {
         Value z = arith::AddFOp::create(
             b, loc, kLoop.getResult(r * chunks.size() + c), bv[c]);
-        Value a = mlpc::buildActivation(b, loc, act, alpha, z);
-        out = vector::TransferWriteOp::create(b, loc, a, out,
+        row.push_back(mlpc::buildActivation(b, loc, act, alpha, z));
+      }
+      if (head != Head::None)
+        row = normalizeRow(b, loc, row, head);
+      for (size_t c = 0; c < chunks.size(); ++c)
+        out = vector::TransferWriteOp::create(b, loc, row[c], out,
                                               ValueRange{rowIdx[r], colIdx[c]},
                                               ArrayRef<bool>{true})
                   .getResult();
-      }
+    }
     return out;
+  }
+
+  /// The stable (log-)softmax of one whole row held in `row`'s vectors:
+  /// m = max, s = sum(exp(v - m)); exp(v - m) / s or (v - m) - log(s).
+  static SmallVector<Value> normalizeRow(OpBuilder &b, Location loc,
+                                         ArrayRef<Value> row, Head head) {
+    auto splat = [&](Value scalar, Value like) -> Value {
+      return vector::BroadcastOp::create(b, loc, like.getType(), scalar);
+    };
+    Value m;
+    for (Value v : row) {
+      Value vm = vector::ReductionOp::create(
+          b, loc, vector::CombiningKind::MAXIMUMF, v);
+      m = m ? arith::MaximumFOp::create(b, loc, m, vm).getResult() : vm;
+    }
+    SmallVector<Value> shifted, exps;
+    Value s;
+    for (Value v : row) {
+      shifted.push_back(arith::SubFOp::create(b, loc, v, splat(m, v)));
+      exps.push_back(math::ExpOp::create(b, loc, shifted.back()));
+      Value part = vector::ReductionOp::create(
+          b, loc, vector::CombiningKind::ADD, exps.back());
+      s = s ? arith::AddFOp::create(b, loc, s, part).getResult() : part;
+    }
+    SmallVector<Value> result;
+    Value logS =
+        head == Head::LogSoftmax ? math::LogOp::create(b, loc, s) : Value();
+    for (auto [sh, e] : llvm::zip(shifted, exps))
+      result.push_back(
+          head == Head::Softmax
+              ? arith::DivFOp::create(b, loc, e, splat(s, e)).getResult()
+              : arith::SubFOp::create(b, loc, sh, splat(logS, sh)).getResult());
+    return result;
+  }
+};
+
+/// A dense layer on its own.
+struct LowerDenseOp : OpRewritePattern<DenseOp> {
+  LowerDenseOp(MLIRContext *ctx, DenseKernel kernel)
+      : OpRewritePattern(ctx), kernel(kernel) {}
+  DenseKernel kernel;
+
+  LogicalResult matchAndRewrite(DenseOp op, PatternRewriter &b) const override {
+    if (!DenseKernel::applies(op))
+      return b.notifyMatchFailure(op, "the kernel needs static K and N");
+    if (kernel.fusableHead(op))
+      return b.notifyMatchFailure(op, "lowered with its softmax");
+    b.replaceOp(op, kernel.lower(op, Head::None, b));
+    return success();
+  }
+};
+
+/// softmax / log_softmax of a dense layer whose rows fit in one tile: one
+/// kernel, normalizing each row in registers before the store.
+struct LowerDenseWithSoftmax : RewritePattern {
+  LowerDenseWithSoftmax(MLIRContext *ctx, DenseKernel kernel)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx),
+        kernel(kernel) {}
+  DenseKernel kernel;
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &b) const override {
+    if (!isa<SoftmaxOp, LogSoftmaxOp>(op))
+      return failure();
+    auto dense = op->getOperand(0).getDefiningOp<DenseOp>();
+    if (!dense || !DenseKernel::applies(dense))
+      return failure();
+    std::optional<std::pair<Operation *, Head>> head =
+        kernel.fusableHead(dense);
+    if (!head || head->first != op)
+      return failure();
+    b.setInsertionPoint(dense);
+    Value out = kernel.lower(dense, head->second, b);
+    b.replaceOp(op, out);
+    b.eraseOp(dense);
+    return success();
   }
 };
 
@@ -378,7 +483,8 @@ struct LowerDensePass : mlpc::impl::LowerDenseBase<LowerDensePass> {
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<DenseKernel>(&getContext(), tileRows, tileCols, vectorWidth);
+    DenseKernel kernel{tileRows, tileCols, vectorWidth};
+    patterns.add<LowerDenseOp, LowerDenseWithSoftmax>(&getContext(), kernel);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

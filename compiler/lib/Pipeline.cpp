@@ -37,12 +37,14 @@ void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   if (opts.optLevel > 0)
     fpm.addPass(createFuseDense());
-  fpm.addPass(createStableSoftmax());
+  // The dense kernel first: it takes a softmax that follows a dense layer
+  // into its epilogue; the softmax ops left are decomposed after it.
   LowerDenseOptions dense;
   dense.tileRows = opts.tileRows;
   dense.tileCols = opts.tileCols;
   dense.vectorWidth = opts.vectorWidth;
   fpm.addPass(createLowerDense(dense));
+  fpm.addPass(createStableSoftmax());
   fpm.addPass(createLowerToLinalg());
   if (opts.optLevel > 0) {
     // Chains that fusion into mlp.dense could not absorb (a residual add

@@ -91,3 +91,42 @@ func.func @dense_large(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
   %y = mlp.dense %x, %w, %b : tensor<?x512xf32>, tensor<512x512xf32>, tensor<512xf32> -> tensor<?x512xf32>
   return %y : tensor<?x512xf32>
 }
+
+// -----
+
+// A softmax over the rows of a dense layer that fit in one tile (N = 5 <= 8)
+// is computed in the kernel's epilogue, on the registers, before the only
+// store: max, exp(v - max), sum, divide. No mlp.softmax is left.
+// CHECK-LABEL: func.func @dense_softmax
+// CHECK: scf.for {{.*}} -> (vector<5xf32>, vector<5xf32>)
+// CHECK: %[[Z:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<5xf32>
+// CHECK-NEXT: %[[M:.*]] = vector.reduction <maximumf>, %[[Z]] : vector<5xf32> into f32
+// CHECK-NEXT: %[[MB:.*]] = vector.broadcast %[[M]] : f32 to vector<5xf32>
+// CHECK-NEXT: %[[SH:.*]] = arith.subf %[[Z]], %[[MB]]
+// CHECK-NEXT: %[[E:.*]] = math.exp %[[SH]]
+// CHECK-NEXT: %[[S:.*]] = vector.reduction <add>, %[[E]]
+// CHECK-NEXT: %[[SB:.*]] = vector.broadcast %[[S]]
+// CHECK-NEXT: %[[P:.*]] = arith.divf %[[E]], %[[SB]]
+// CHECK-NEXT: vector.transfer_write %[[P]]
+// CHECK-NOT: mlp.softmax
+func.func @dense_softmax(%x: tensor<?x4xf32>) -> tensor<?x5xf32> {
+  %w = arith.constant dense<0.25> : tensor<4x5xf32>
+  %b = arith.constant dense<[0.0, 1.0, 2.0, 3.0, 4.0]> : tensor<5xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x5xf32>, tensor<5xf32> -> tensor<?x5xf32>
+  %p = mlp.softmax %y : tensor<?x5xf32> -> tensor<?x5xf32>
+  return %p : tensor<?x5xf32>
+}
+
+// -----
+
+// Rows wider than a tile (N = 12 > 8): the softmax stays for
+// mlp-stable-softmax.
+// CHECK-LABEL: func.func @dense_softmax_wide
+// CHECK: mlp.log_softmax
+func.func @dense_softmax_wide(%x: tensor<?x4xf32>) -> tensor<?x12xf32> {
+  %w = arith.constant dense<0.25> : tensor<4x12xf32>
+  %b = arith.constant dense<0.0> : tensor<12xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x12xf32>, tensor<12xf32> -> tensor<?x12xf32>
+  %p = mlp.log_softmax %y : tensor<?x12xf32> -> tensor<?x12xf32>
+  return %p : tensor<?x12xf32>
+}

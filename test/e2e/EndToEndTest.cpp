@@ -518,3 +518,28 @@ TEST(Threads, ErrorsFromRangesAreReported) {
   mlpc_set_num_threads(0);
 }
 } // namespace
+
+namespace {
+/// The softmax fused into the last dense layer's epilogue stays stable when
+/// the logits are huge (inputs scaled by 1e4: logits of order 1e5).
+TEST(Mlp, FusedSoftmaxIsStableForHugeLogits) {
+  const int64_t batch = 9;
+  std::vector<float> x = randomInput(batch * 784, 41, 1e4);
+  std::vector<float> y(batch * 10);
+  ASSERT_EQ(mnist_fused(x.data(), y.data(), batch), MLPC_OK);
+  std::vector<double> want = reference(mnistModel(), x.data(), batch);
+  for (int64_t r = 0; r < batch; ++r) {
+    double sum = 0;
+    int best = 0, wantBest = 0;
+    for (int c = 0; c < 10; ++c) {
+      float p = y[r * 10 + c];
+      ASSERT_TRUE(std::isfinite(p)) << "row " << r;
+      sum += p;
+      best = p > y[r * 10 + best] ? c : best;
+      wantBest = want[r * 10 + c] > want[r * 10 + wantBest] ? c : wantBest;
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-5) << "row " << r;
+    EXPECT_EQ(best, wantBest) << "row " << r;
+  }
+}
+} // namespace

@@ -58,9 +58,14 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
     Lowers each `mlp.dense` with static weights into loops over register
     tiles of `tile-rows` x `tile-cols` outputs: the K loop accumulates in
     vector registers with FMAs, then bias and activation are applied to the
-    accumulators and the tile is stored once. Constant weights given as
-    [N,K] are transposed at compile time. Rows and columns that do not fill
-    a tile are handled by narrower tiles, not by a scalar path.
+    accumulators and the tile is stored once. Constant weights are packed at
+    compile time into contiguous panels of `tile-cols` columns; layers whose
+    weights exceed 512 KiB loop over those panels outside the rows. Rows and
+    columns that do not fill
+    a tile are handled by narrower tiles, not by a scalar path. A softmax or
+    log_softmax over the last axis of a dense layer whose rows fit in one
+    tile (N <= tile-cols) is computed in the same epilogue, stably, before
+    the store.
   }];
   let options = [
     Option<"tileRows", "tile-rows", "int64_t", "6",

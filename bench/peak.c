@@ -50,17 +50,23 @@ static void *spin(void *arg) {
   return NULL;
 }
 
+/* Best of three trials: a trial that another process interrupts only
+   reads low. */
 int main(void) {
-  double flops = 2.0 * 8 * 10 * (double)Iters;
-  double t = now();
-  spin(NULL);
-  double one = flops / (now() - t) * 1e-9;
-  pthread_t th;
-  t = now();
-  pthread_create(&th, NULL, spin, NULL);
-  spin(NULL);
-  pthread_join(th, NULL);
-  double two = 2 * flops / (now() - t) * 1e-9;
+  double flops = 2.0 * 8 * 10 * (double)Iters, one = 0, two = 0;
+  for (int trial = 0; trial < 3; ++trial) {
+    double t = now();
+    spin(NULL);
+    double g1 = flops / (now() - t) * 1e-9;
+    pthread_t th;
+    t = now();
+    pthread_create(&th, NULL, spin, NULL);
+    spin(NULL);
+    pthread_join(th, NULL);
+    double g2 = 2 * flops / (now() - t) * 1e-9;
+    one = g1 > one ? g1 : one;
+    two = g2 > two ? g2 : two;
+  }
   printf("%.1f %.1f\n", one, two);
   return 0;
 }

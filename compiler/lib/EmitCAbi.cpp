@@ -285,12 +285,13 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   Value ptrArray = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, cst64(n), 8);
   Value rowArray = LLVM::AllocaOp::create(b, loc, ptrTy, i64, cst64(n), 8);
   for (auto [i, s] : llvm::enumerate(shapes)) {
-    auto at = [&](Value base, Type elem) {
-      return LLVM::GEPOp::create(b, loc, ptrTy, elem, base,
-                                 ArrayRef<LLVM::GEPArg>{int32_t(i)});
-    };
-    LLVM::StoreOp::create(b, loc, ptrs[i], at(ptrArray, ptrTy));
-    LLVM::StoreOp::create(b, loc, cst64(rowBytes(s)), at(rowArray, i64));
+    SmallVector<LLVM::GEPArg, 1> slot{int32_t(i)};
+    LLVM::StoreOp::create(
+        b, loc, ptrs[i],
+        LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, ptrArray, slot));
+    LLVM::StoreOp::create(
+        b, loc, cst64(rowBytes(s)),
+        LLVM::GEPOp::create(b, loc, ptrTy, i64, rowArray, slot));
   }
   LLVM::LLVMFuncOp parallel =
       declare("mlpc_parallel_rows", i32, {ptrTy, ptrTy, ptrTy, i32, i64, i64});

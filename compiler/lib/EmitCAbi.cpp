@@ -13,6 +13,7 @@
 //     whole batch here, when that does not pay).
 //
 //===----------------------------------------------------------------------===//
+#include "mlpc/EntryChecks.h"
 #include "mlpc/EntryPoints.h"
 #include "mlpc/Passes.h"
 #include "mlpc/runtime.h"
@@ -71,33 +72,8 @@ private:
     return LLVM::LLVMFuncOp::create(mb, loc, name,
                                     LLVM::LLVMFunctionType::get(result, args));
   }
-  bool batched() const {
-    return llvm::any_of(shapes, [](ArrayRef<int64_t> s) {
-      return ShapedType::isDynamic(s[0]);
-    });
-  }
-  int64_t rowBytes(ArrayRef<int64_t> s) const {
-    int64_t bytes = 4;
-    for (int64_t d : s.drop_front())
-      bytes *= std::max<int64_t>(d, 1);
-    return bytes;
-  }
-
-  Value checkArguments(Block *entry);
   LogicalResult emitKernelCall(Region &region, ValueRange ptrs, Value rows);
 };
-
-/// True when any of the entry's buffer pointers is null.
-Value WrapperBuilder::checkArguments(Block *entry) {
-  Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
-  Value anyNull = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
-  for (unsigned i = 0; i < shapes.size(); ++i)
-    anyNull =
-        LLVM::OrOp::create(b, loc, anyNull,
-                           LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
-                                                entry->getArgument(i), null));
-  return anyNull;
-}
 
 /// In `region` at b's insertion point: builds memref descriptors for `ptrs`
 /// with `rows` as the dynamic leading size, provides the scratch buffer,
@@ -203,31 +179,15 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   Value batch = entry->getArguments().back();
   ValueRange ptrs = entry->getArguments().drop_back();
 
-  // Any null pointer -> MLPC_ERR_NULL_POINTER.
-  Value anyNull = checkArguments(entry);
-  // Batch: >= 1; the static leading size if the entry has no dynamic one;
-  // small enough that no buffer's byte size, nor the scratch's, overflows.
-  Value badBatch =
-      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, batch, cst64(1));
-  auto orTooBig = [&](int64_t perRow) {
-    int64_t maxBatch =
-        std::numeric_limits<int64_t>::max() / std::max<int64_t>(perRow, 1);
-    badBatch = LLVM::OrOp::create(b, loc, badBatch,
-                                  LLVM::ICmpOp::create(b, loc,
-                                                       LLVM::ICmpPredicate::sgt,
-                                                       batch, cst64(maxBatch)));
-  };
-  if (!batched())
-    badBatch = LLVM::OrOp::create(
-        b, loc, badBatch,
-        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, batch,
-                             cst64(shapes.front()[0])));
-  for (ArrayRef<int64_t> s : shapes)
-    if (ShapedType::isDynamic(s[0]))
-      orTooBig(rowBytes(s));
+  // Any null pointer -> MLPC_ERR_NULL_POINTER; a bad batch ->
+  // MLPC_ERR_BAD_BATCH.
+  Value anyNull = mlpc::buildAnyNull(b, loc, ptrs);
+  int64_t scratchRowBytes = 0;
   if (auto scratch =
           kernel->getAttrOfType<IntegerAttr>(mlpc::kScratchRowBytesAttr))
-    orTooBig(scratch.getInt());
+    scratchRowBytes = scratch.getInt();
+  Value badBatch =
+      mlpc::buildBadBatch(b, loc, batch, shapes, scratchRowBytes);
 
   Block *nullBlock = addBlock(body), *batchBlock = addBlock(body),
         *badBlock = addBlock(body), *callBlock = addBlock(body);
@@ -290,7 +250,7 @@ LogicalResult WrapperBuilder::build(StringRef name) {
         b, loc, ptrs[i],
         LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, ptrArray, slot));
     LLVM::StoreOp::create(
-        b, loc, cst64(rowBytes(s)),
+        b, loc, cst64(mlpc::rowBytes(s)),
         LLVM::GEPOp::create(b, loc, ptrTy, i64, rowArray, slot));
   }
   LLVM::LLVMFuncOp parallel =

@@ -1,5 +1,9 @@
 /*===- status.c - status strings of the mlpc runtime ---------------------===*/
 #include "mlpc/runtime.h"
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 
 const char *mlpc_status_string(int32_t status) {
   switch (status) {
@@ -22,3 +26,16 @@ const char *mlpc_status_string(int32_t status) {
 }
 
 const char *mlpc_runtime_version(void) { return MLPC_VERSION_STRING; }
+
+/* Per thread: concurrent callers each see their own failure. */
+static _Thread_local char lastError[1024];
+
+const char *mlpc_last_error_message(void) { return lastError; }
+
+int32_t mlpc_fail(int32_t status, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(lastError, sizeof lastError, format, args);
+  va_end(args);
+  return status;
+}

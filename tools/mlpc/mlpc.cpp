@@ -7,7 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "mlpc/CodeGen.h"
+#include "mlpc/GpuPipeline.h"
 #include "mlpc/Header.h"
+#include "mlpc/Passes.h"
 #include "mlpc/Pipeline.h"
 #include "mlpc/Registration.h"
 
@@ -40,7 +42,7 @@ static cl::opt<std::string>
                         "input's name with the output kind's suffix)"),
                cl::value_desc("file"), cl::cat(category));
 
-enum class Emit { MLIR, LLVM, Asm, Obj };
+enum class Emit { MLIR, LLVM, Asm, Obj, PTX };
 static cl::opt<Emit> emitKind(
     "emit", cl::desc("What to write (default: obj)"), cl::init(Emit::Obj),
     cl::values(
@@ -48,7 +50,8 @@ static cl::opt<Emit> emitKind(
                    "MLIR after mlpc's passes (linalg/vector on tensors)"),
         clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
         clEnumValN(Emit::Asm, "asm", "assembly for the target"),
-        clEnumValN(Emit::Obj, "obj", "a position-independent object")),
+        clEnumValN(Emit::Obj, "obj", "a position-independent object"),
+        clEnumValN(Emit::PTX, "ptx", "the kernels' PTX (--target=nvptx)")),
     cl::cat(category));
 static cl::opt<std::string>
     headerFile("header",
@@ -63,6 +66,25 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     mattr("mattr", cl::desc("Extra target features, e.g. -avx512f,+avx2"),
           cl::cat(category));
+enum class Target { CPU, NVPTX };
+static cl::opt<Target> target(
+    "target", cl::desc("Where the model runs (default: cpu)"),
+    cl::init(Target::CPU),
+    cl::values(clEnumValN(Target::CPU, "cpu", "the host CPU"),
+               clEnumValN(Target::NVPTX, "nvptx",
+                          "NVIDIA GPUs, through the CUDA driver")),
+    cl::cat(category));
+static cl::opt<std::string>
+    gpuArch("gpu-arch",
+            cl::desc("GPU architecture for --target=nvptx, sm_70 to sm_90 "
+                     "(default: sm_80)"),
+            cl::init("sm_80"), cl::cat(category));
+static cl::opt<std::string> ptxasPath(
+    "ptxas",
+    cl::desc("ptxas used to add a cubin for --gpu-arch (default: "
+             "$CUDA_PATH/bin, /usr/local/cuda/bin, then PATH; 'none': PTX "
+             "only)"),
+    cl::value_desc("path"), cl::cat(category));
 static cl::opt<std::string>
     mtriple("mtriple", cl::desc("Target triple (default: the host's)"),
             cl::cat(category));
@@ -113,6 +135,7 @@ std::string defaultOutput(StringRef input) {
   StringRef suffix = emitKind == Emit::MLIR   ? ".out.mlir"
                      : emitKind == Emit::LLVM ? ".ll"
                      : emitKind == Emit::Asm  ? ".s"
+                     : emitKind == Emit::PTX  ? ".ptx"
                                               : ".o";
   if (input == "-")
     return emitKind == Emit::Obj ? "a.o" : "-";
@@ -126,6 +149,95 @@ std::string headerGuard(StringRef path) {
   for (char c : llvm::sys::path::filename(path))
     guard += llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
   return guard;
+}
+
+/// Writes the main output and the header, or neither.
+int writeOutputs(StringRef text, ArrayRef<mlpc::EntrySignature> entries,
+                 bool gpu) {
+  std::string output = outputFile.getNumOccurrences()
+                           ? outputFile.getValue()
+                           : defaultOutput(inputFile);
+  if (emitKind == Emit::Obj && output == "-" &&
+      llvm::sys::Process::StandardOutIsDisplayed()) {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "not writing an object file to a terminal; use -o FILE\n";
+    return 1;
+  }
+  std::string header;
+  if (!headerFile.empty()) {
+    llvm::raw_string_ostream hs(header);
+    mlpc::writeHeader(hs, entries, headerGuard(headerFile),
+                      llvm::sys::path::filename(inputFile), gpu);
+  }
+  if (!writeOutput(output, text))
+    return 1;
+  if (!headerFile.empty() && !writeOutput(headerFile, header)) {
+    if (output != "-")
+      llvm::sys::fs::remove(output);
+    return 1;
+  }
+  return 0;
+}
+
+/// --target=nvptx: kernels to PTX (and a cubin when ptxas can make one),
+/// host code for this machine's CPU.
+int compileForGpu(MLIRContext &context, ModuleOp module) {
+  auto fail = [](const Twine &message) {
+    llvm::WithColor::error(llvm::errs(), "mlpc") << message << "\n";
+    return 1;
+  };
+  if (!mlpc::isSupportedGpuArch(gpuArch))
+    return fail("--gpu-arch=" + gpuArch + " is not supported; use one of " +
+                llvm::join(mlpc::supportedGpuArchs(), ", "));
+  PassManager verify(&context);
+  verify.addPass(mlpc::createVerifyModel());
+  if (failed(verify.run(module)))
+    return 1;
+  SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(module);
+
+  PassManager high(&context);
+  mlpc::buildMlpToGpuPipeline(high, optLevel);
+  if (failed(high.run(module)))
+    return 1;
+  std::string text;
+  llvm::raw_string_ostream textStream(text);
+  if (emitKind == Emit::MLIR) {
+    module.print(textStream);
+    return writeOutputs(text, entries, /*gpu=*/true);
+  }
+  PassManager kernels(&context);
+  if (failed(mlpc::buildKernelsToPtxPipeline(kernels, gpuArch)) ||
+      failed(kernels.run(module)))
+    return 1;
+  if (emitKind == Emit::PTX)
+    return writeOutputs(mlpc::getPtx(module), entries, /*gpu=*/true);
+
+  std::string ptxas = mlpc::findPtxas(ptxasPath);
+  std::string error;
+  if (!ptxas.empty() && !mlpc::attachCubin(module, ptxas, gpuArch, error)) {
+    // CUDA 13's ptxas no longer targets Volta (sm_70, sm_72): the object
+    // then carries PTX only, which the driver compiles when it loads it.
+    if (!StringRef(error).contains("is not defined for option"))
+      return fail(error);
+    llvm::WithColor::warning(llvm::errs(), "mlpc")
+        << ptxas << " cannot assemble for " << gpuArch
+        << "; the object carries PTX only (compiled by the driver at load "
+           "time)\n";
+  }
+  PassManager host(&context);
+  mlpc::buildGpuHostToLLVMPipeline(host);
+  if (failed(host.run(module)))
+    return 1;
+  mlpc::TargetSpec hostTarget{mtriple, mcpu, mattr, optLevel};
+  SmallString<0> bytes;
+  llvm::raw_svector_ostream bytesStream(bytes);
+  auto kind = emitKind == Emit::LLVM  ? mlpc::OutputKind::LLVMIR
+              : emitKind == Emit::Asm ? mlpc::OutputKind::Assembly
+                                      : mlpc::OutputKind::Object;
+  if (!mlpc::emitModule(module, hostTarget, kind, bytesStream, error))
+    return fail(error);
+  return writeOutputs(StringRef(bytes.data(), bytes.size()), entries,
+                      /*gpu=*/true);
 }
 
 int run() {
@@ -163,6 +275,13 @@ int run() {
   if (!module)
     return 1;
 
+  if (target == Target::NVPTX)
+    return compileForGpu(context, *module);
+  if (emitKind == Emit::PTX) {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "--emit=ptx needs --target=nvptx\n";
+    return 1;
+  }
   mlpc::TargetSpec target{mtriple, mcpu, mattr, optLevel};
   auto [cpuName, features] = mlpc::resolveCpu(target);
   mlpc::PipelineOptions opts = mlpc::tileForFeatures(features);
@@ -174,9 +293,6 @@ int run() {
     return 1;
   SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(*module);
 
-  std::string output = outputFile.getNumOccurrences()
-                           ? outputFile.getValue()
-                           : defaultOutput(inputFile);
   std::string text;
   llvm::raw_string_ostream textStream(text);
   if (emitKind == Emit::MLIR) {
@@ -197,27 +313,7 @@ int run() {
     }
     text.assign(bytes.begin(), bytes.end());
   }
-  if (emitKind == Emit::Obj && output == "-" &&
-      llvm::sys::Process::StandardOutIsDisplayed()) {
-    llvm::WithColor::error(llvm::errs(), "mlpc")
-        << "not writing an object file to a terminal; use -o FILE\n";
-    return 1;
-  }
-
-  std::string header;
-  if (!headerFile.empty()) {
-    llvm::raw_string_ostream hs(header);
-    mlpc::writeHeader(hs, entries, headerGuard(headerFile),
-                      llvm::sys::path::filename(inputFile));
-  }
-  if (!writeOutput(output, text))
-    return 1;
-  if (!headerFile.empty() && !writeOutput(headerFile, header)) {
-    if (output != "-")
-      llvm::sys::fs::remove(output);
-    return 1;
-  }
-  return 0;
+  return writeOutputs(text, entries, /*gpu=*/false);
 }
 } // namespace
 

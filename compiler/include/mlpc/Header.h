@@ -18,9 +18,10 @@ SmallVector<EntrySignature> collectEntries(ModuleOp module);
 
 /// Writes a self-contained header: includes mlpc/runtime.h, declares each
 /// entry point and defines its shape macros. `guard` names the include
-/// guard.
+/// guard. For the GPU target (`gpu`), each entry point NAME also gets its
+/// device-buffer variant NAME_device.
 void writeHeader(llvm::raw_ostream &os, ArrayRef<EntrySignature> entries,
-                 StringRef guard, StringRef source);
+                 StringRef guard, StringRef source, bool gpu = false);
 
 } // namespace mlir::mlpc
 

@@ -34,6 +34,11 @@ enum mlpc_status {
   MLPC_ERR_GPU = 5,
 };
 
+/* The last error of the calling thread with more detail than its status:
+ * for the GPU target, the driver function, CUDA's error name and message,
+ * or why the driver could not be loaded. "" when there is none. */
+const char *mlpc_last_error_message(void);
+
 /* A short English description of `status`; never NULL. */
 const char *mlpc_status_string(int32_t status);
 
@@ -62,6 +67,69 @@ int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
                            void *const *ptrs, const int64_t *row_bytes,
                            int32_t num_ptrs, int64_t batch,
                            int64_t flops_per_row);
+
+/*===-------------------------------------------------------------------===*
+ * GPU target (mlpc --target=nvptx). The CUDA driver is loaded with
+ * dlopen("libcuda.so.1") on first use (MLPC_CUDA_LIBRARY overrides the
+ * path; MLPC_CUDA_DEVICE picks a device, default 0), so programs that never
+ * call a GPU entry point, and machines without CUDA, are unaffected.
+ *
+ * Generated code calls the functions below; apps call only the entry
+ * points:
+ *
+ *   int32_t NAME(const float *in..., float *out..., int64_t batch);
+ *     host buffers: copied to the device and back; returns when done.
+ *   int32_t NAME_device(const float *in..., float *out..., int64_t batch,
+ *                       void *stream);
+ *     device buffers (CUdeviceptr values) and a CUstream (NULL: the legacy
+ *     default stream). Asynchronous: the results are ready once the stream
+ *     has reached this point.
+ *===-------------------------------------------------------------------===*/
+
+/* Layout version of mlpc_gpu_program, checked by the runtime. */
+#define MLPC_GPU_ABI_VERSION 1
+
+/* What an object compiled for nvptx embeds, one per object file. */
+typedef struct mlpc_gpu_program {
+  uint32_t abi_version; /* MLPC_GPU_ABI_VERSION */
+  uint32_t num_kernels;
+  const char *ptx;   /* NUL-terminated PTX of all kernels */
+  const void *cubin; /* ptxas output for cubin_arch, or NULL */
+  uint64_t cubin_bytes;
+  int32_t cubin_arch; /* 10 * major + minor (e.g. 80), 0 without cubin */
+  uint32_t num_weights;
+  const char *const *kernel_names;
+  const void *const *weights; /* host copies, uploaded once */
+  const uint64_t *weight_bytes;
+  void *state; /* owned by the runtime: the loaded module */
+} mlpc_gpu_program;
+
+/* Loads `program` on first use (thread-safe, once; a failure is retried on
+ * the next call), uploads its weights, and makes its context current on the
+ * calling thread. Sets *module for the calls below. */
+int32_t mlpc_gpu_load(mlpc_gpu_program *program, void **module);
+/* The device address of weight `index`. */
+void *mlpc_gpu_weight(void *module, int32_t index);
+/* Stream-ordered device memory (cuMemAllocAsync / cuMemFreeAsync).
+ * mlpc_gpu_free ignores NULL. */
+int32_t mlpc_gpu_alloc(void *module, uint64_t bytes, void *stream,
+                       void **device_ptr);
+void mlpc_gpu_free(void *module, void *device_ptr, void *stream);
+/* Launches kernel number `kernel` of the module; a grid beyond CUDA's
+ * limits (a huge batch) gives MLPC_ERR_BAD_BATCH. */
+int32_t mlpc_gpu_launch(void *module, int32_t kernel, uint64_t grid_x,
+                        uint64_t grid_y, uint64_t grid_z, uint32_t block_x,
+                        uint32_t block_y, uint32_t block_z,
+                        uint32_t shared_bytes, void *stream, void **params);
+/* The host-buffer entry: copies the inputs to the device, runs
+ * `device_fn` on the per-thread default stream, copies the outputs back
+ * and waits. */
+int32_t mlpc_gpu_run_host(mlpc_gpu_program *program,
+                          int32_t (*device_fn)(void *const *buffers,
+                                               int64_t batch, void *stream),
+                          int32_t num_inputs, int32_t num_outputs,
+                          void *const *host_buffers, const uint64_t *bytes,
+                          int64_t batch);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,55 @@
+//===- GpuKernels.h - gpu.func bodies for the NVPTX target ------*- C++ -*-===//
+//
+// Builders for the three kinds of kernel mlp-lower-to-gpu emits. Every kernel
+// takes its buffers as memrefs (the only dynamic dimension is the leading
+// one, the batch) followed by the batch as an `index`, and the host computes
+// its grid from the launch shape documented next to each builder.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MLPC_GPUKERNELS_H
+#define MLPC_GPUKERNELS_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::mlpc::gpu_kernels {
+
+/// Dense / matmul: each block computes a kTile x kTile tile of the output
+/// with kThreads x kThreads threads (kTile / kThreads = 4 rows and 4 columns
+/// of accumulators per thread), staging kDepth-deep slices of x and w in
+/// shared memory. Grid: (ceil(M / kTile), ceil(N / kTile), 1).
+constexpr int64_t kDenseTile = 64;
+constexpr int64_t kDenseThreads = 16;
+constexpr int64_t kDenseDepth = 16;
+
+struct DenseSpec {
+  MemRefType x, w, bias, y; ///< bias is null for a plain matmul
+  bool transposeW = false;  ///< w is [N, K] (nn.Linear) instead of [K, N]
+  StringRef activation = "none";
+  float alpha = 0.01f;
+};
+gpu::GPUFuncOp buildDenseKernel(OpBuilder &b, Location loc, StringRef name,
+                                const DenseSpec &spec);
+
+/// Softmax / log_softmax along `axis`: one warp per row of the reduced
+/// shape, kSoftmaxRowsPerBlock warps per block; max and sum by warp
+/// shuffles. Grid: (ceil(rows / kSoftmaxRowsPerBlock), 1, 1) where rows is
+/// the element count divided by the axis length.
+constexpr int64_t kSoftmaxRowsPerBlock = 4;
+gpu::GPUFuncOp buildSoftmaxKernel(OpBuilder &b, Location loc, StringRef name,
+                                  MemRefType type, int64_t axis, bool isLog);
+
+/// A fused chain of elementwise ops: one thread per output element, inputs
+/// broadcast numpy-style into the output's shape. `body` computes the
+/// element from the inputs' scalars. Grid: (ceil(elements / kThreads), 1, 1).
+constexpr int64_t kElementwiseThreads = 256;
+using ScalarBody =
+    llvm::function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)>;
+gpu::GPUFuncOp buildElementwiseKernel(OpBuilder &b, Location loc,
+                                      StringRef name,
+                                      ArrayRef<MemRefType> inputs,
+                                      MemRefType output, ScalarBody body);
+
+} // namespace mlir::mlpc::gpu_kernels
+
+#endif // MLPC_GPUKERNELS_H

@@ -1,0 +1,57 @@
+//===- EntryChecks.cpp - argument checks of generated entry points --------===//
+#include "mlpc/EntryChecks.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+#include <limits>
+
+using namespace mlir;
+
+int64_t mlpc::rowBytes(ArrayRef<int64_t> shape) {
+  int64_t bytes = 4;
+  for (int64_t d : shape.drop_front())
+    bytes *= std::max<int64_t>(d, 1);
+  return bytes;
+}
+
+Value mlpc::buildAnyNull(OpBuilder &b, Location loc, ValueRange ptrs) {
+  Type i1 = b.getI1Type();
+  Value null = LLVM::ZeroOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()));
+  Value anyNull = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
+  for (Value p : ptrs)
+    anyNull = LLVM::OrOp::create(
+        b, loc, anyNull,
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, p, null));
+  return anyNull;
+}
+
+Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
+                          ArrayRef<ArrayRef<int64_t>> shapes,
+                          int64_t extraRowBytes) {
+  Type i64 = b.getI64Type();
+  auto cst = [&](int64_t v) -> Value {
+    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+  };
+  auto cmp = [&](LLVM::ICmpPredicate p, int64_t v) -> Value {
+    return LLVM::ICmpOp::create(b, loc, p, batch, cst(v));
+  };
+  Value bad = cmp(LLVM::ICmpPredicate::slt, 1);
+  auto orTooBig = [&](int64_t perRow) {
+    int64_t maxBatch =
+        std::numeric_limits<int64_t>::max() / std::max<int64_t>(perRow, 1);
+    bad = LLVM::OrOp::create(b, loc, bad,
+                             cmp(LLVM::ICmpPredicate::sgt, maxBatch));
+  };
+  bool batched = llvm::any_of(shapes, [](ArrayRef<int64_t> s) {
+    return ShapedType::isDynamic(s[0]);
+  });
+  if (!batched)
+    bad = LLVM::OrOp::create(b, loc, bad,
+                             cmp(LLVM::ICmpPredicate::ne, shapes.front()[0]));
+  for (ArrayRef<int64_t> s : shapes)
+    if (ShapedType::isDynamic(s[0]))
+      orTooBig(rowBytes(s));
+  if (extraRowBytes)
+    orTooBig(extraRowBytes);
+  return bad;
+}

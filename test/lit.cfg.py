@@ -7,7 +7,7 @@ from lit.llvm import llvm_config
 config.name = "MLPC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".c"]
-config.excludes = ["Inputs", "e2e", "export_roundtrip.py", "CMakeLists.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "e2e", "gpu", "export_roundtrip.py", "CMakeLists.txt", "lit.cfg.py",
                    "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mlpc_obj_root, "test")
@@ -27,3 +27,27 @@ config.substitutions.append(("%mlpc_src", config.mlpc_src_dir))
 config.substitutions.append(("%mlpc_bin", os.path.join(config.mlpc_tools_dir, "mlpc")))
 # Debian's python3 (with python3-sklearn), not a virtualenv's or pyenv's.
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# GPU features. `ptxas`: the CUDA toolkit's assembler is available.
+# `cuda-gpu`: a CUDA driver with at least one device (then the no-GPU tests
+# do not apply).
+import shutil
+if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas") or \
+        os.path.exists(os.path.join(os.environ.get("CUDA_PATH", "/nonexistent"), "bin/ptxas")):
+    config.available_features.add("ptxas")
+
+
+def _has_cuda_gpu():
+    try:
+        import ctypes
+        lib = ctypes.CDLL("libcuda.so.1")
+        if lib.cuInit(0) != 0:
+            return False
+        count = ctypes.c_int(0)
+        return lib.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+    except (OSError, AttributeError):
+        return False
+
+
+if _has_cuda_gpu():
+    config.available_features.add("cuda-gpu")

@@ -48,6 +48,20 @@ private:
   Location loc;
   Type ptrTy, i64, i32, i8;
   LLVM::GlobalOp program;
+  /// The program's globals go first in the module, in creation order.
+  Operation *lastGlobal = nullptr;
+  void atGlobals() {
+    if (lastGlobal)
+      b.setInsertionPointAfter(lastGlobal);
+    else
+      b.setInsertionPointToStart(module.getBody());
+  }
+  template <typename... Args> LLVM::GlobalOp global(Args &&...args) {
+    atGlobals();
+    auto g = LLVM::GlobalOp::create(b, loc, std::forward<Args>(args)...);
+    lastGlobal = g;
+    return g;
+  }
   llvm::StringMap<int32_t> kernelIndex;
   SmallVector<std::string> kernelNames;
   llvm::StringMap<int32_t> weightIndex;
@@ -95,31 +109,28 @@ private:
 
 LLVM::GlobalOp GpuHostEmitter::bytesGlobal(StringRef name, StringRef data) {
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
   auto type = LLVM::LLVMArrayType::get(i8, data.size());
-  return LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true,
-                                LLVM::Linkage::Internal, name,
-                                b.getStringAttr(data), /*alignment=*/16);
+  return global(type, /*isConstant=*/true, LLVM::Linkage::Internal, name,
+                b.getStringAttr(data), /*alignment=*/16);
 }
 
 LLVM::GlobalOp
 GpuHostEmitter::pointerArrayGlobal(StringRef name,
                                    ArrayRef<LLVM::GlobalOp> targets) {
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToEnd(module.getBody());
   auto type = LLVM::LLVMArrayType::get(ptrTy, targets.size());
-  auto global = LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true,
-                                       LLVM::Linkage::Internal, name,
-                                       Attribute(), /*alignment=*/8);
-  Block *init = b.createBlock(&global.getInitializerRegion());
+  LLVM::GlobalOp array = global(type, /*isConstant=*/true,
+                                LLVM::Linkage::Internal, name, Attribute(),
+                                /*alignment=*/8);
+  Block *init = b.createBlock(&array.getInitializerRegion());
   b.setInsertionPointToStart(init);
-  Value array = LLVM::UndefOp::create(b, loc, type);
+  Value value = LLVM::UndefOp::create(b, loc, type);
   for (auto [i, t] : llvm::enumerate(targets))
-    array = LLVM::InsertValueOp::create(
-        b, loc, array, LLVM::AddressOfOp::create(b, loc, t),
+    value = LLVM::InsertValueOp::create(
+        b, loc, value, LLVM::AddressOfOp::create(b, loc, t),
         ArrayRef<int64_t>{int64_t(i)});
-  LLVM::ReturnOp::create(b, loc, array);
-  return global;
+  LLVM::ReturnOp::create(b, loc, value);
+  return array;
 }
 
 LogicalResult GpuHostEmitter::collect(ArrayRef<func::FuncOp> hosts) {
@@ -184,10 +195,9 @@ LogicalResult GpuHostEmitter::emitProgram(gpu::BinaryOp binary) {
     for (int64_t d : llvm::reverse(type.getShape()))
       llvmType = LLVM::LLVMArrayType::get(llvmType, d);
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(w);
-    weightGlobals.push_back(LLVM::GlobalOp::create(
-        b, w.getLoc(), llvmType, /*isConstant=*/true, LLVM::Linkage::Internal,
-        w.getSymName(), *w.getInitialValue(), /*alignment=*/64));
+    weightGlobals.push_back(global(llvmType, /*isConstant=*/true,
+                                   LLVM::Linkage::Internal, w.getSymName(),
+                                   *w.getInitialValue(), /*alignment=*/64));
     weightBytes.push_back(type.getNumElements() * 4);
     w.erase();
   }
@@ -208,11 +218,10 @@ LogicalResult GpuHostEmitter::emitProgram(gpu::BinaryOp binary) {
   LLVM::GlobalOp sizes;
   {
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToEnd(module.getBody());
     auto sizesType = RankedTensorType::get(
         {int64_t(weightBytes.size())}, i64);
-    sizes = LLVM::GlobalOp::create(
-        b, loc, LLVM::LLVMArrayType::get(i64, weightBytes.size()),
+    sizes = global(
+        LLVM::LLVMArrayType::get(i64, weightBytes.size()),
         /*isConstant=*/true, LLVM::Linkage::Internal, "__mlpc_gpu_weight_bytes",
         DenseElementsAttr::get(sizesType, ArrayRef<int64_t>(weightBytes)),
         /*alignment=*/8);
@@ -222,10 +231,8 @@ LogicalResult GpuHostEmitter::emitProgram(gpu::BinaryOp binary) {
   auto structType = LLVM::LLVMStructType::getLiteral(
       ctx, {i32, i32, ptrTy, ptrTy, i64, i32, i32, ptrTy, ptrTy, ptrTy, ptrTy});
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToEnd(module.getBody());
-  program = LLVM::GlobalOp::create(b, loc, structType, /*isConstant=*/false,
-                                   LLVM::Linkage::Internal, kProgramName,
-                                   Attribute(), /*alignment=*/8);
+  program = global(structType, /*isConstant=*/false, LLVM::Linkage::Internal,
+                   kProgramName, Attribute(), /*alignment=*/8);
   b.setInsertionPointToStart(b.createBlock(&program.getInitializerRegion()));
   Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
   auto addr = [&](LLVM::GlobalOp g) -> Value {

@@ -48,7 +48,17 @@ struct KernelBuilder {
   }
 
   Value arg(unsigned i) { return func.getArgument(i); }
-  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  DenseMap<int64_t, Value> constants;
+  /// An index constant, made once at the top of the kernel.
+  Value c(int64_t v) {
+    Value &cst = constants[v];
+    if (!cst) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&func.getBody().front());
+      cst = arith::ConstantIndexOp::create(b, loc, v);
+    }
+    return cst;
+  }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
   Value div(Value x, int64_t y) {
@@ -80,10 +90,11 @@ struct KernelBuilder {
       n = mul(n, dim(type, d));
     return n;
   }
-  /// `buffer` as a 1-D memref, for flat indexing.
+  /// `buffer` as a 1-D memref, for flat indexing (a rank-0 one stays as it
+  /// is: it is loaded without indices).
   Value flat(Value buffer) {
     auto type = cast<MemRefType>(buffer.getType());
-    if (type.getRank() == 1)
+    if (type.getRank() <= 1)
       return buffer;
     ReassociationIndices all;
     for (int64_t d = 0; d < type.getRank(); ++d)
@@ -315,6 +326,10 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildElementwiseKernel(OpBuilder &b, Location 
     pos[0] = rest;
     SmallVector<Value> scalars;
     for (auto [type, buffer] : llvm::zip(inputs, flatInputs)) {
+      if (type.getRank() == 0) {
+        scalars.push_back(k.load(buffer, {}));
+        continue;
+      }
       if (type.getShape() == output.getShape()) {
         scalars.push_back(k.load(buffer, {idx}));
         continue;

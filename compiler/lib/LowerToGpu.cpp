@@ -67,7 +67,17 @@ private:
   std::string kernelName(StringRef kind) {
     return (name + "_" + kind + Twine(counter++)).str();
   }
-  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc(), v); }
+  DenseMap<int64_t, Value> constants;
+  /// An index constant, made once at the top of the host function.
+  Value c(int64_t v) {
+    Value &cst = constants[v];
+    if (!cst) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&host.getBody().front());
+      cst = arith::ConstantIndexOp::create(b, loc(), v);
+    }
+    return cst;
+  }
   Location loc() { return host.getLoc(); }
   /// Size `d` of a value of `type` in the host function.
   Value dim(ShapedType type, int64_t d) {

@@ -1,0 +1,104 @@
+// RUN: mlpc-opt %s -mlp-lower-to-gpu -split-input-file -verify-diagnostics | FileCheck %s
+
+// A dense layer becomes one kernel: x and w staged in shared memory tiles
+// ([16][64] each) between barriers, FMAs into 16 accumulators per thread,
+// then bias and relu applied to each accumulator before its only store.
+// The host function launches ceil(batch / 64) x ceil(N / 64) blocks of
+// 16x16 threads on the caller's buffers, weights from memref.globals.
+
+// CHECK-DAG: memref.global "private" constant @[[W:__mlpc_layer_w0]] : memref<4x8xf32>
+// CHECK-DAG: memref.global "private" constant @[[B:__mlpc_layer_w1]] : memref<8xf32>
+// CHECK-LABEL: func.func private @__mlpc_layer
+// CHECK-SAME: (%[[X:.*]]: memref<?x4xf32>, %[[Y:.*]]: memref<?x8xf32>, %[[BATCH:.*]]: index)
+// CHECK-SAME: mlpc.entry_name = "layer"
+// CHECK-DAG: %[[WV:.*]] = memref.get_global @[[W]]
+// CHECK-DAG: %[[BV:.*]] = memref.get_global @[[B]]
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: %[[GX:.*]] = arith.ceildivui %[[BATCH]], %[[C64]]
+// CHECK: gpu.launch_func @__mlpc_kernels::@layer_dense0 blocks in (%[[GX]], %{{.*}}, %{{.*}}) threads in (%[[C16]], %[[C16]], %{{.*}}) args(%[[X]] : memref<?x4xf32>, %[[WV]] : memref<4x8xf32>, %[[BV]] : memref<8xf32>, %[[Y]] : memref<?x8xf32>, %[[BATCH]] : index)
+// CHECK-NEXT: return
+
+// CHECK: gpu.module @__mlpc_kernels
+// CHECK: gpu.func @layer_dense0(%[[KX:.*]]: memref<?x4xf32>, %[[KW:.*]]: memref<4x8xf32>, %[[KB:.*]]: memref<8xf32>, %[[KY:.*]]: memref<?x8xf32>, %{{.*}}: index) workgroup(%[[XS:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[WS:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK: %[[ACC:.*]]:16 = scf.for
+// CHECK: memref.load %[[KX]]
+// CHECK: memref.store %{{.*}}, %[[XS]]
+// CHECK: memref.load %[[KW]]
+// CHECK: memref.store %{{.*}}, %[[WS]]
+// CHECK: gpu.barrier
+// CHECK: scf.for
+// CHECK: memref.load %[[XS]]
+// CHECK: memref.load %[[WS]]
+// CHECK: math.fma
+// CHECK: gpu.barrier
+// The epilogue, on the accumulators: bias, relu, store.
+// CHECK: scf.if
+// CHECK-NEXT: %[[BIAS:.*]] = memref.load %[[KB]]
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]]#0, %[[BIAS]]
+// CHECK: %[[ACT:.*]] = arith.maximumf %[[SUM]]
+// CHECK-NEXT: memref.store %[[ACT]], %[[KY]]
+func.func @layer(%x: tensor<?x4xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<4x8xf32>
+  %b = arith.constant dense<0.25> : tensor<8xf32>
+  %y = mlp.dense %x, %w, %b {activation = "relu"} : tensor<?x4xf32>, tensor<4x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// A residual add and its activation, which fusion into mlp.dense cannot
+// absorb, become one elementwise kernel (one thread per element), not two.
+// The intermediate product lives in a memref.alloc, freed at the end.
+
+// CHECK-LABEL: func.func private @__mlpc_residual
+// CHECK-SAME: (%[[X:.*]]: memref<?x8xf32>, %[[Y:.*]]: memref<?x8xf32>, %[[BATCH:.*]]: index)
+// CHECK: %[[H:.*]] = memref.alloc(%[[BATCH]]) : memref<?x8xf32>
+// CHECK: gpu.launch_func @__mlpc_kernels::@residual_matmul0 {{.*}} args(%[[X]] : {{.*}}, %[[H]] : memref<?x8xf32>, %[[BATCH]] : index)
+// CHECK: gpu.launch_func @__mlpc_kernels::@residual_elementwise1 {{.*}} threads in (%[[C256:.*]], %{{.*}}, %{{.*}}) args(%[[H]] : memref<?x8xf32>, %[[X]] : memref<?x8xf32>, %[[Y]] : memref<?x8xf32>, %[[BATCH]] : index)
+// CHECK-NOT: gpu.launch_func
+// CHECK: memref.dealloc %[[H]]
+// CHECK: gpu.func @residual_elementwise1
+// CHECK: %[[A:.*]] = memref.load
+// CHECK: %[[B:.*]] = memref.load
+// CHECK: %[[S:.*]] = arith.addf %[[A]], %[[B]]
+// CHECK: %[[T:.*]] = math.tanh %[[S]]
+// CHECK: memref.store %[[T]]
+func.func @residual(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<8x8xf32>
+  %h = mlp.matmul %x, %w : tensor<?x8xf32>, tensor<8x8xf32> -> tensor<?x8xf32>
+  %s = mlp.add %h, %x : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %t = mlp.tanh %s : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %t : tensor<?x8xf32>
+}
+
+// -----
+
+// Softmax: a warp per row (blocks of 32 x 4 threads, 4 rows each), the max
+// and then the sum of exp(x - max) reduced with xor shuffles; results go
+// straight to the caller's buffer. A result that is an input is copied.
+
+// CHECK-LABEL: func.func private @__mlpc_head
+// CHECK-SAME: (%[[X:.*]]: memref<?x10xf32>, %[[P:.*]]: memref<?x10xf32>, %[[COPY:.*]]: memref<?x10xf32>, %[[BATCH:.*]]: index)
+// CHECK: gpu.launch_func @__mlpc_kernels::@head_softmax0 {{.*}} args(%[[X]] : memref<?x10xf32>, %[[P]] : memref<?x10xf32>, %[[BATCH]] : index)
+// CHECK: gpu.launch_func @__mlpc_kernels::@head_copy1 {{.*}} args(%[[X]] : memref<?x10xf32>, %[[COPY]] : memref<?x10xf32>, %[[BATCH]] : index)
+// CHECK: gpu.func @head_softmax0
+// CHECK-SAME: known_block_size = array<i32: 32, 4, 1>
+// CHECK: arith.maximumf
+// CHECK-COUNT-5: gpu.shuffle xor
+// CHECK: math.exp
+// CHECK-COUNT-5: gpu.shuffle xor
+// CHECK: math.exp
+// CHECK: arith.divf
+func.func @head(%x: tensor<?x10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>) {
+  %p = mlp.softmax %x : tensor<?x10xf32> -> tensor<?x10xf32>
+  return %p, %x : tensor<?x10xf32>, tensor<?x10xf32>
+}
+
+// -----
+
+func.func @unsupported(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{mlpc --target=nvptx cannot lower 'tensor.empty'}}
+  %e = tensor.empty() : tensor<3x4xf32>
+  return %x : tensor<?x4xf32>
+}

@@ -1,4 +1,5 @@
 //===- EndToEndTest.cpp - compiled models against a float64 reference -----===//
+#include "Check.h"
 #include "Models.h"
 
 #include "acts_dense.h"
@@ -28,33 +29,6 @@ using namespace mlpc_test;
 namespace {
 
 using Entry = std::function<int32_t(const float *, float *, int64_t)>;
-
-std::vector<float> randomInput(int64_t n, uint64_t seed, double scale = 1.0) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (float &f : v)
-    f = rng.symmetric(scale);
-  return v;
-}
-
-/// |got - want| <= atol + rtol * |want| elementwise, with NaN == NaN and
-/// infinities equal only to themselves.
-void expectClose(const std::vector<float> &got, const std::vector<double> &want,
-                 double atol, double rtol, const std::string &what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  for (size_t i = 0; i < got.size(); ++i) {
-    double g = got[i], w = want[i];
-    if (std::isnan(w)) {
-      EXPECT_TRUE(std::isnan(g)) << what << " [" << i << "]: got " << g;
-      continue;
-    }
-    if (std::isinf(w)) {
-      EXPECT_EQ(g, w) << what << " [" << i << "]";
-      continue;
-    }
-    EXPECT_NEAR(g, w, atol + rtol * std::fabs(w)) << what << " [" << i << "]";
-  }
-}
 
 void checkMlp(const Entry &fn, const Mlp &m, int64_t batch, double atol,
               const std::string &what) {

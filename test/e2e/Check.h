@@ -1,0 +1,44 @@
+//===- Check.h - inputs and comparisons shared by the numeric tests -------===//
+#ifndef MLPC_TEST_E2E_CHECK_H
+#define MLPC_TEST_E2E_CHECK_H
+
+#include "Models.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace mlpc_test {
+
+inline std::vector<float> randomInput(int64_t n, uint64_t seed, double scale = 1.0) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (float &f : v)
+    f = rng.symmetric(scale);
+  return v;
+}
+
+/// |got - want| <= atol + rtol * |want| elementwise, with NaN == NaN and
+/// infinities equal only to themselves.
+inline void expectClose(const std::vector<float> &got, const std::vector<double> &want,
+                 double atol, double rtol, const std::string &what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    double g = got[i], w = want[i];
+    if (std::isnan(w)) {
+      EXPECT_TRUE(std::isnan(g)) << what << " [" << i << "]: got " << g;
+      continue;
+    }
+    if (std::isinf(w)) {
+      EXPECT_EQ(g, w) << what << " [" << i << "]";
+      continue;
+    }
+    EXPECT_NEAR(g, w, atol + rtol * std::fabs(w)) << what << " [" << i << "]";
+  }
+}
+
+} // namespace mlpc_test
+
+#endif // MLPC_TEST_E2E_CHECK_H

@@ -1,0 +1,136 @@
+//===- GpuNumericsTest.cpp - GPU kernels' results, emulated on the CPU ----===//
+//
+// The models here are compiled twice: by mlpc --target=nvptx (host code and
+// PTX, as an app gets them) and by mlpc-gpu-emulate (the same kernels' IR,
+// before NVVM, as CPU code). The fake driver runs each launch through the
+// emulator, one thread per GPU thread, so these tests check what the
+// kernels compute, through the real host code and runtime, against the
+// same float64 references as the CPU target's tests.
+//
+//===----------------------------------------------------------------------===//
+#include "Check.h"
+#include "Models.h"
+
+#include "acts_fused.h"
+#include "acts_unfused.h"
+#include "elementwise.h"
+#include "mnist_fused.h"
+#include "softmax.h"
+#include "tiny_emulated.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <limits>
+
+using namespace mlpc_test;
+
+namespace {
+
+class EmulatedGpu : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!std::getenv("MLPC_CUDA_LIBRARY"))
+      GTEST_SKIP() << "needs the fake driver (MLPC_CUDA_LIBRARY)";
+  }
+};
+
+TEST_F(EmulatedGpu, SeedExampleGives0_484255) {
+  const float x[2] = {0.5f, 0.8f};
+  float y[1] = {0};
+  ASSERT_EQ(tiny_emulated(x, y, 1), MLPC_OK) << mlpc_last_error_message();
+  EXPECT_NEAR(y[0], 0.484255f, 1e-6);
+}
+
+void checkMlp(int32_t (*fn)(const float *, float *, int64_t), const Mlp &m,
+              int64_t batch, const std::string &what) {
+  int in = m.layers.front().in, out = m.layers.back().out;
+  std::vector<float> x = randomInput(batch * in, 100 + batch);
+  std::vector<float> y(batch * out, -12345.0f);
+  ASSERT_EQ(fn(x.data(), y.data(), batch), MLPC_OK)
+      << what << ": " << mlpc_last_error_message();
+  expectClose(y, reference(m, x.data(), batch), 2e-5, 1e-4,
+              what + " batch " + std::to_string(batch));
+}
+
+// 784-128-64-10 with softmax: K = 784 spans 49 shared-memory slices; a
+// batch of 70 needs two row tiles, the second one partial.
+TEST_F(EmulatedGpu, MnistMatchesFloat64) {
+  checkMlp(mnist_fused, mnistModel(), 1, "mnist");
+  checkMlp(mnist_fused, mnistModel(), 70, "mnist");
+}
+
+// Every activation, fused into the dense kernel's epilogue (-O3) and as
+// separate matmul, bias-add and activation kernels (-O0).
+TEST_F(EmulatedGpu, ActivationsFusedAndUnfused) {
+  checkMlp(acts_fused, activationsModel(), 7, "acts_fused");
+  checkMlp(acts_unfused, activationsModel(), 7, "acts_unfused");
+}
+
+TEST_F(EmulatedGpu, ElementwiseActivationsAtExtremes) {
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> x = {-inf,  -1e30f, -1000, -88.8f, -20,  -3,
+                          -0.5f, -0.0f,  0.0f,  1e-30f, 0.5f, 3,
+                          20,    88.8f,  1000,  1e30f};
+  std::vector<std::vector<float>> out(6, std::vector<float>(x.size()));
+  ASSERT_EQ(activations(x.data(), out[0].data(), out[1].data(), out[2].data(),
+                        out[3].data(), out[4].data(), out[5].data(), 1),
+            MLPC_OK)
+      << mlpc_last_error_message();
+  const char *names[] = {"relu", "sigmoid", "tanh",
+                         "gelu", "gelu_tanh", "leaky_relu"};
+  for (int a = 0; a < 6; ++a) {
+    std::vector<double> want;
+    for (float v : x)
+      want.push_back(activate(names[a], v, 0.1));
+    if (a == 3 || a == 4) // gelu(-inf) is NaN in any formula
+      for (size_t i = 0; i < x.size(); ++i)
+        if (std::isinf(x[i]))
+          want[i] = out[a][i] = 0;
+    expectClose(out[a], want, 1e-6, 1e-5, names[a]);
+  }
+}
+
+TEST_F(EmulatedGpu, SoftmaxRowsAndOtherAxes) {
+  // Rows of 10 with logits up to +-1e30 and -inf.
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> x = randomInput(5 * 10, 7, 60.0);
+  x[3] = 1e30f;
+  x[12] = -1e30f;
+  x[25] = -inf;
+  for (bool log : {false, true}) {
+    std::vector<float> y(x.size());
+    ASSERT_EQ((log ? log_softmax_rows : softmax_rows)(x.data(), y.data(), 5),
+              MLPC_OK);
+    std::vector<double> want(x.begin(), x.end());
+    softmaxRows(want, 5, 10, log);
+    expectClose(y, want, 1e-6, 1e-5, log ? "log_softmax" : "softmax");
+  }
+  // Axis 0 of a static [4, 6]: a reduction over the batch.
+  std::vector<float> a = randomInput(24, 3, 50.0), b(24);
+  ASSERT_EQ(softmax_axis0(a.data(), b.data(), 4), MLPC_OK);
+  for (int c = 0; c < 6; ++c) {
+    std::vector<double> col(4);
+    for (int r = 0; r < 4; ++r)
+      col[r] = a[r * 6 + c];
+    softmaxRows(col, 1, 4, false);
+    for (int r = 0; r < 4; ++r)
+      EXPECT_NEAR(b[r * 6 + c], col[r], 1e-6);
+  }
+  // The middle axis of [batch, 3, 5].
+  const int64_t batch = 7;
+  std::vector<float> z = randomInput(batch * 15, 4, 100.0), w(z.size());
+  ASSERT_EQ(log_softmax_mid(z.data(), w.data(), batch), MLPC_OK);
+  for (int64_t r = 0; r < batch; ++r)
+    for (int k = 0; k < 5; ++k) {
+      std::vector<double> v(3);
+      for (int j = 0; j < 3; ++j)
+        v[j] = z[r * 15 + j * 5 + k];
+      softmaxRows(v, 1, 3, true);
+      for (int j = 0; j < 3; ++j)
+        EXPECT_NEAR(w[r * 15 + j * 5 + k], v[j],
+                    1e-4 + 1e-6 * std::fabs(v[j]));
+    }
+}
+
+} // namespace

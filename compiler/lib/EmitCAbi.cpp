@@ -186,8 +186,7 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   if (auto scratch =
           kernel->getAttrOfType<IntegerAttr>(mlpc::kScratchRowBytesAttr))
     scratchRowBytes = scratch.getInt();
-  Value badBatch =
-      mlpc::buildBadBatch(b, loc, batch, shapes, scratchRowBytes);
+  Value badBatch = mlpc::buildBadBatch(b, loc, batch, shapes, scratchRowBytes);
 
   Block *nullBlock = addBlock(body), *batchBlock = addBlock(body),
         *badBlock = addBlock(body), *callBlock = addBlock(body);

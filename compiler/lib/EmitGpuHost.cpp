@@ -35,9 +35,9 @@ namespace {
 class GpuHostEmitter {
 public:
   explicit GpuHostEmitter(ModuleOp module)
-      : module(module), ctx(module.getContext()), b(ctx),
-        loc(module.getLoc()), ptrTy(LLVM::LLVMPointerType::get(ctx)),
-        i64(b.getI64Type()), i32(b.getI32Type()), i8(b.getI8Type()) {}
+      : module(module), ctx(module.getContext()), b(ctx), loc(module.getLoc()),
+        ptrTy(LLVM::LLVMPointerType::get(ctx)), i64(b.getI64Type()),
+        i32(b.getI32Type()), i8(b.getI8Type()) {}
 
   LogicalResult run();
 
@@ -126,9 +126,9 @@ GpuHostEmitter::pointerArrayGlobal(StringRef name,
   b.setInsertionPointToStart(init);
   Value value = LLVM::UndefOp::create(b, loc, type);
   for (auto [i, t] : llvm::enumerate(targets))
-    value = LLVM::InsertValueOp::create(
-        b, loc, value, LLVM::AddressOfOp::create(b, loc, t),
-        ArrayRef<int64_t>{int64_t(i)});
+    value = LLVM::InsertValueOp::create(b, loc, value,
+                                        LLVM::AddressOfOp::create(b, loc, t),
+                                        ArrayRef<int64_t>{int64_t(i)});
   LLVM::ReturnOp::create(b, loc, value);
   return array;
 }
@@ -175,8 +175,8 @@ LogicalResult GpuHostEmitter::emitProgram(gpu::BinaryOp binary) {
     } else if (object.getFormat() == gpu::CompilationTarget::Binary) {
       cubin = object.getObject().getValue();
       StringRef chip = target.getChip();
-      if (!chip.consume_front("sm_") || chip.take_while(llvm::isDigit)
-                                            .getAsInteger(10, cubinArch))
+      if (!chip.consume_front("sm_") ||
+          chip.take_while(llvm::isDigit).getAsInteger(10, cubinArch))
         return binary.emitError("mlp-emit-gpu-host: unexpected chip ")
                << target.getChip();
     }
@@ -211,15 +211,14 @@ LogicalResult GpuHostEmitter::emitProgram(gpu::BinaryOp binary) {
   for (auto [i, k] : llvm::enumerate(kernelNames))
     nameGlobals.push_back(
         bytesGlobal(("__mlpc_gpu_kernel_name" + Twine(i)).str(), k + '\0'));
-  LLVM::GlobalOp names = pointerArrayGlobal("__mlpc_gpu_kernel_names",
-                                            nameGlobals);
+  LLVM::GlobalOp names =
+      pointerArrayGlobal("__mlpc_gpu_kernel_names", nameGlobals);
   LLVM::GlobalOp weightArray =
       pointerArrayGlobal("__mlpc_gpu_weights", weightGlobals);
   LLVM::GlobalOp sizes;
   {
     OpBuilder::InsertionGuard guard(b);
-    auto sizesType = RankedTensorType::get(
-        {int64_t(weightBytes.size())}, i64);
+    auto sizesType = RankedTensorType::get({int64_t(weightBytes.size())}, i64);
     sizes = global(
         LLVM::LLVMArrayType::get(i64, weightBytes.size()),
         /*isConstant=*/true, LLVM::Linkage::Internal, "__mlpc_gpu_weight_bytes",
@@ -308,11 +307,13 @@ GpuHostEmitter::emitHostFunction(func::FuncOp host) {
   Block &hostEntry = host.getBody().front();
   scalar[hostEntry.getArguments().back()] = batch;
   for (BlockArgument arg : hostEntry.getArguments().drop_back()) {
-    Value slot = LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, bufs,
-                                     ArrayRef<LLVM::GEPArg>{int32_t(arg.getArgNumber())});
+    Value slot = LLVM::GEPOp::create(
+        b, loc, ptrTy, ptrTy, bufs,
+        ArrayRef<LLVM::GEPArg>{int32_t(arg.getArgNumber())});
     scalar[arg] = LLVM::LoadOp::create(b, loc, ptrTy, slot);
     auto type = cast<MemRefType>(arg.getType());
-    SmallVector<Value> dyn(type.getNumDynamicDims(), hostEntry.getArguments().back());
+    SmallVector<Value> dyn(type.getNumDynamicDims(),
+                           hostEntry.getArguments().back());
     sizes[arg] = staticOrMapped(type, dyn);
   }
 
@@ -327,17 +328,17 @@ GpuHostEmitter::emitHostFunction(func::FuncOp host) {
                                       scalar.lookup(a.getRhs()));
     } else if (auto d = dyn_cast<arith::CeilDivUIOp>(op)) {
       Value den = scalar.lookup(d.getRhs());
-      Value num = LLVM::AddOp::create(
-          b, loc, scalar.lookup(d.getLhs()),
-          LLVM::SubOp::create(b, loc, den, cst64(1)));
+      Value num =
+          LLVM::AddOp::create(b, loc, scalar.lookup(d.getLhs()),
+                              LLVM::SubOp::create(b, loc, den, cst64(1)));
       scalar[d] = LLVM::UDivOp::create(b, loc, num, den);
     } else if (auto g = dyn_cast<memref::GetGlobalOp>(op)) {
       scalar[g] = call("mlpc_gpu_weight", ptrTy,
                        {mod, cst32(weightIndex.lookup(g.getName()))});
       sizes[g] = staticOrMapped(g.getType(), {});
     } else if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-      SmallVector<Value> s = staticOrMapped(alloc.getType(),
-                                            alloc.getDynamicSizes());
+      SmallVector<Value> s =
+          staticOrMapped(alloc.getType(), alloc.getDynamicSizes());
       Value bytes = cst64(4);
       for (Value v : s)
         bytes = LLVM::MulOp::create(b, loc, bytes, v);
@@ -386,7 +387,8 @@ GpuHostEmitter::emitHostFunction(func::FuncOp host) {
         Value slot = LLVM::GEPOp::create(b, loc, ptrTy, i64, storage, at);
         LLVM::StoreOp::create(b, loc, f, slot);
         LLVM::StoreOp::create(
-            b, loc, slot, LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, params, at));
+            b, loc, slot,
+            LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, params, at));
       }
       auto dim32 = [&](Value v) -> Value {
         return LLVM::TruncOp::create(b, loc, i32, scalar.lookup(v));
@@ -394,7 +396,8 @@ GpuHostEmitter::emitHostFunction(func::FuncOp host) {
       gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
       gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
       check(call("mlpc_gpu_launch", i32,
-                 {mod, cst32(kernelIndex.lookup(launch.getKernelName().getValue())),
+                 {mod,
+                  cst32(kernelIndex.lookup(launch.getKernelName().getValue())),
                   scalar.lookup(grid.x), scalar.lookup(grid.y),
                   scalar.lookup(grid.z), dim32(block.x), dim32(block.y),
                   dim32(block.z), cst32(0), stream, params}));
@@ -457,7 +460,8 @@ void GpuHostEmitter::emitEntries(func::FuncOp host, LLVM::LLVMFuncOp impl) {
     for (auto [i, s] : llvm::enumerate(shapes)) {
       SmallVector<LLVM::GEPArg, 1> at{int32_t(i)};
       LLVM::StoreOp::create(
-          b, loc, ptrs[i], LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, array, at));
+          b, loc, ptrs[i],
+          LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, array, at));
       Value rows = ShapedType::isDynamic(s[0]) ? batch : cst64(s[0]);
       LLVM::StoreOp::create(
           b, loc, LLVM::MulOp::create(b, loc, rows, cst64(mlpc::rowBytes(s))),
@@ -465,16 +469,15 @@ void GpuHostEmitter::emitEntries(func::FuncOp host, LLVM::LLVMFuncOp impl) {
     }
     Value status;
     if (device)
-      status = LLVM::CallOp::create(b, loc, impl,
-                                    ValueRange{array, batch,
-                                               entry->getArgument(n + 1)})
-                   .getResult();
+      status =
+          LLVM::CallOp::create(
+              b, loc, impl, ValueRange{array, batch, entry->getArgument(n + 1)})
+              .getResult();
     else
       status = call("mlpc_gpu_run_host", i32,
                     {LLVM::AddressOfOp::create(b, loc, program),
-                     LLVM::AddressOfOp::create(b, loc, impl),
-                     cst32(numInputs), cst32(n - numInputs), array, bytes,
-                     batch});
+                     LLVM::AddressOfOp::create(b, loc, impl), cst32(numInputs),
+                     cst32(n - numInputs), array, bytes, batch});
     LLVM::ReturnOp::create(b, loc, status);
   };
   build(name, /*device=*/false);

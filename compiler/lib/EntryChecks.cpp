@@ -16,7 +16,8 @@ int64_t mlpc::rowBytes(ArrayRef<int64_t> shape) {
 
 Value mlpc::buildAnyNull(OpBuilder &b, Location loc, ValueRange ptrs) {
   Type i1 = b.getI1Type();
-  Value null = LLVM::ZeroOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()));
+  Value null =
+      LLVM::ZeroOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()));
   Value anyNull = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
   for (Value p : ptrs)
     anyNull = LLVM::OrOp::create(
@@ -42,9 +43,8 @@ Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
     bad = LLVM::OrOp::create(b, loc, bad,
                              cmp(LLVM::ICmpPredicate::sgt, maxBatch));
   };
-  bool batched = llvm::any_of(shapes, [](ArrayRef<int64_t> s) {
-    return ShapedType::isDynamic(s[0]);
-  });
+  bool batched = llvm::any_of(
+      shapes, [](ArrayRef<int64_t> s) { return ShapedType::isDynamic(s[0]); });
   if (!batched)
     bad = LLVM::OrOp::create(b, loc, bad,
                              cmp(LLVM::ICmpPredicate::ne, shapes.front()[0]));

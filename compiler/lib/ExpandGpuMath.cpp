@@ -71,16 +71,16 @@ struct FloorToConversions : OpRewritePattern<math::FloorOp> {
     // trunc(x) through i32, one less where that rounded up (x < 0).
     Value asInt = arith::FPToSIOp::create(b, loc, bitsType(t), x);
     Value truncated = arith::SIToFPOp::create(b, loc, t, asInt);
-    Value roundedUp = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                            truncated, x);
+    Value roundedUp =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, truncated, x);
     Value floor = arith::SelectOp::create(
         b, loc, roundedUp, arith::SubFOp::create(b, loc, truncated, c(1.0)),
         truncated);
     // |x| >= 2^23 is integral already; NaN fails the comparison and passes
     // through unchanged too.
-    Value small = arith::CmpFOp::create(
-        b, loc, arith::CmpFPredicate::OLT,
-        math::AbsFOp::create(b, loc, x), c(8388608.0));
+    Value small =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                              math::AbsFOp::create(b, loc, x), c(8388608.0));
     b.replaceOpWithNewOp<arith::SelectOp>(op, small, floor, x);
     return success();
   }
@@ -89,8 +89,7 @@ struct FloorToConversions : OpRewritePattern<math::FloorOp> {
 struct ExpandGpuMathPass : mlpc::impl::ExpandGpuMathBase<ExpandGpuMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FmaToIntrinsic, AbsfToBits, FloorToConversions>(
-        &getContext());
+    patterns.add<FmaToIntrinsic, AbsfToBits, FloorToConversions>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -34,9 +34,8 @@ struct KernelBuilder {
       : b(b), loc(loc) {
     SmallVector<Type> args(buffers);
     args.push_back(b.getIndexType());
-    func = gpu::GPUFuncOp::create(b, loc, name,
-                                  b.getFunctionType(args, TypeRange{}),
-                                  workgroup);
+    func = gpu::GPUFuncOp::create(
+        b, loc, name, b.getFunctionType(args, TypeRange{}), workgroup);
     func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
     func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(block));
     b.setInsertionPointToStart(&func.getBody().front());
@@ -73,9 +72,12 @@ struct KernelBuilder {
   Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
   /// min(x, bound - 1): a valid index for an out-of-range lane to load.
   Value clamp(Value x, Value bound) {
-    return arith::MinUIOp::create(b, loc, x, arith::SubIOp::create(b, loc, bound, c(1)));
+    return arith::MinUIOp::create(b, loc, x,
+                                  arith::SubIOp::create(b, loc, bound, c(1)));
   }
-  Value threadId(gpu::Dimension d) { return gpu::ThreadIdOp::create(b, loc, d); }
+  Value threadId(gpu::Dimension d) {
+    return gpu::ThreadIdOp::create(b, loc, d);
+  }
   Value blockId(gpu::Dimension d) { return gpu::BlockIdOp::create(b, loc, d); }
   Value f32(double v) { return mlpc::floatConstant(b, loc, b.getF32Type(), v); }
 
@@ -99,8 +101,8 @@ struct KernelBuilder {
     ReassociationIndices all;
     for (int64_t d = 0; d < type.getRank(); ++d)
       all.push_back(d);
-    return memref::CollapseShapeOp::create(
-        b, loc, buffer, ArrayRef<ReassociationIndices>{all});
+    return memref::CollapseShapeOp::create(b, loc, buffer,
+                                           ArrayRef<ReassociationIndices>{all});
   }
   Value load(Value memref, ValueRange idx) {
     return memref::LoadOp::create(b, loc, memref, idx);
@@ -116,8 +118,8 @@ struct KernelBuilder {
 } // namespace
 
 gpu::GPUFuncOp mlpc::gpu_kernels::buildDenseKernel(OpBuilder &b, Location loc,
-                                             StringRef name,
-                                             const DenseSpec &spec) {
+                                                   StringRef name,
+                                                   const DenseSpec &spec) {
   constexpr int64_t T = kDenseTile, P = kDenseThreads, D = kDenseDepth;
   constexpr int64_t R = T / P; // accumulators per thread along each axis
   MLIRContext *ctx = b.getContext();
@@ -219,8 +221,9 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildDenseKernel(OpBuilder &b, Location loc,
 }
 
 gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
-                                               StringRef name, MemRefType type,
-                                               int64_t axis, bool isLog) {
+                                                     StringRef name,
+                                                     MemRefType type,
+                                                     int64_t axis, bool isLog) {
   constexpr int32_t kWarp = 32;
   KernelBuilder k(b, loc, name, {type, type},
                   {kWarp, int32_t(kSoftmaxRowsPerBlock), 1});
@@ -235,9 +238,9 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
   }
   Value x = k.flat(k.arg(0)), y = k.flat(k.arg(1));
   Value lane = k.threadId(gpu::Dimension::x);
-  Value row = k.add(k.mul(k.blockId(gpu::Dimension::x),
-                          k.c(kSoftmaxRowsPerBlock)),
-                    k.threadId(gpu::Dimension::y));
+  Value row =
+      k.add(k.mul(k.blockId(gpu::Dimension::x), k.c(kSoftmaxRowsPerBlock)),
+            k.threadId(gpu::Dimension::y));
   // A warp's lanes share `row`, so the whole warp takes this branch or not
   // and the shuffles below always run with all 32 lanes.
   k.ifThen(k.lt(row, rows), [&] {
@@ -257,9 +260,9 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
           });
       Value r = loop.getResult(0);
       for (int32_t off = kWarp / 2; off > 0; off /= 2) {
-        Value other = gpu::ShuffleOp::create(b, loc, r, off, kWarp,
-                                             gpu::ShuffleMode::XOR)
-                          .getShuffleResult();
+        Value other =
+            gpu::ShuffleOp::create(b, loc, r, off, kWarp, gpu::ShuffleMode::XOR)
+                .getShuffleResult();
         r = combine(r, other);
       }
       return r;
@@ -270,13 +273,13 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
     auto addf = [&](Value p, Value q) -> Value {
       return arith::AddFOp::create(b, loc, p, q);
     };
-    Value m = reduce(k.f32(-std::numeric_limits<double>::infinity()), maxf,
-                     maxf);
+    Value m =
+        reduce(k.f32(-std::numeric_limits<double>::infinity()), maxf, maxf);
     Value s = reduce(
         k.f32(0.0),
         [&](Value acc, Value v) {
-          Value e = math::ExpOp::create(b, loc,
-                                        arith::SubFOp::create(b, loc, v, m));
+          Value e =
+              math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, v, m));
           return addf(acc, e);
         },
         addf);
@@ -286,10 +289,10 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
         [&](OpBuilder &, Location, Value a, ValueRange) {
           Value idx = at(a);
           Value shifted = arith::SubFOp::create(b, loc, k.load(x, {idx}), m);
-          Value r = isLog ? Value(arith::SubFOp::create(b, loc, shifted, logS))
-                          : Value(arith::DivFOp::create(
-                                b, loc, math::ExpOp::create(b, loc, shifted),
-                                s));
+          Value r = isLog
+                        ? Value(arith::SubFOp::create(b, loc, shifted, logS))
+                        : Value(arith::DivFOp::create(
+                              b, loc, math::ExpOp::create(b, loc, shifted), s));
           memref::StoreOp::create(b, loc, r, y, ValueRange{idx});
           scf::YieldOp::create(b, loc);
         });
@@ -297,18 +300,15 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
   return k.func;
 }
 
-gpu::GPUFuncOp mlpc::gpu_kernels::buildElementwiseKernel(OpBuilder &b, Location loc,
-                                                   StringRef name,
-                                                   ArrayRef<MemRefType> inputs,
-                                                   MemRefType output,
-                                                   ScalarBody body) {
+gpu::GPUFuncOp mlpc::gpu_kernels::buildElementwiseKernel(
+    OpBuilder &b, Location loc, StringRef name, ArrayRef<MemRefType> inputs,
+    MemRefType output, ScalarBody body) {
   SmallVector<Type> buffers(inputs.begin(), inputs.end());
   buffers.push_back(output);
-  KernelBuilder k(b, loc, name, buffers,
-                  {int32_t(kElementwiseThreads), 1, 1});
-  Value idx = k.add(k.mul(k.blockId(gpu::Dimension::x),
-                          k.c(kElementwiseThreads)),
-                    k.threadId(gpu::Dimension::x));
+  KernelBuilder k(b, loc, name, buffers, {int32_t(kElementwiseThreads), 1, 1});
+  Value idx =
+      k.add(k.mul(k.blockId(gpu::Dimension::x), k.c(kElementwiseThreads)),
+            k.threadId(gpu::Dimension::x));
   Value out = k.flat(k.arg(inputs.size()));
   SmallVector<Value> flatInputs;
   for (unsigned i = 0; i < inputs.size(); ++i)

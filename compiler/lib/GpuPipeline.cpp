@@ -102,7 +102,8 @@ bool mlpc::attachCubin(ModuleOp module, StringRef ptxas, StringRef arch,
   }
   SmallString<128> ptxPath, cubinPath, logPath;
   int fd;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("mlpc", "ptx", fd, ptxPath)) {
+  if (auto ec =
+          llvm::sys::fs::createTemporaryFile("mlpc", "ptx", fd, ptxPath)) {
     error = "cannot create a temporary file: " + ec.message();
     return false;
   }
@@ -121,8 +122,8 @@ bool mlpc::attachCubin(ModuleOp module, StringRef ptxas, StringRef arch,
   std::optional<StringRef> redirects[] = {std::nullopt, logPath.str(),
                                           logPath.str()};
   std::string execError;
-  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0,
-                                     0, &execError);
+  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0, 0,
+                                     &execError);
   if (rc != 0) {
     auto log = llvm::MemoryBuffer::getFile(logPath);
     error = ("'" + ptxas + " " + archFlag + "' failed: " +
@@ -138,7 +139,8 @@ bool mlpc::attachCubin(ModuleOp module, StringRef ptxas, StringRef arch,
   MLIRContext *ctx = module.getContext();
   SmallVector<Attribute> objects(binary.getObjects().begin(),
                                  binary.getObjects().end());
-  auto target = NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3, "nvptx64-nvidia-cuda", arch);
+  auto target = NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3,
+                                          "nvptx64-nvidia-cuda", arch);
   objects.push_back(gpu::ObjectAttr::get(
       ctx, target, gpu::CompilationTarget::Binary,
       StringAttr::get(ctx, (*cubin)->getBuffer()), DictionaryAttr(), nullptr));

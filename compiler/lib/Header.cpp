@@ -64,7 +64,8 @@ void mlpc::writeHeader(llvm::raw_ostream &os, ArrayRef<EntrySignature> entries,
       os << "float *out" << i << ", ";
     os << "int64_t batch);\n";
     if (gpu) {
-      os << "/* The same on device buffers (CUdeviceptr values) and a CUstream\n"
+      os << "/* The same on device buffers (CUdeviceptr values) and a "
+            "CUstream\n"
          << " * (NULL: the default stream); asynchronous on that stream. */\n";
       os << "int32_t " << e.name << "_device(";
       for (unsigned i = 0; i < e.inputs.size(); ++i)

@@ -59,7 +59,7 @@ private:
   std::string name;
   func::FuncOp host;
   Value batch;
-  DenseMap<Value, Value> buffers;   // tensor value -> its memref
+  DenseMap<Value, Value> buffers;    // tensor value -> its memref
   DenseMap<Value, unsigned> outputs; // value -> the result it is written to
   SmallVector<Value> allocs;
   unsigned counter = 0, weightCounter = 0;
@@ -189,8 +189,8 @@ void EntryLowering::lowerSoftmax(Operation *op, int64_t axis, bool isLog) {
     axis += type.getRank();
   std::string kname = kernelName(isLog ? "log_softmax" : "softmax");
   auto kernel = insertKernel([&](OpBuilder &kb) {
-    return gk::buildSoftmaxKernel(kb, op->getLoc(), kname, toMemRef(type),
-                                  axis, isLog);
+    return gk::buildSoftmaxKernel(kb, op->getLoc(), kname, toMemRef(type), axis,
+                                  isLog);
   });
   Value rows = c(1);
   for (int64_t d = 0; d < type.getRank(); ++d)
@@ -348,8 +348,7 @@ struct LowerToGpuPass : mlpc::impl::LowerToGpuBase<LowerToGpuPass> {
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     b.getUnitAttr());
     b.setInsertionPointToEnd(module.getBody());
-    auto kernels =
-        gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModule);
+    auto kernels = gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModule);
     SmallVector<func::FuncOp> entries;
     for (auto func : module.getOps<func::FuncOp>())
       if (func.isPublic() && !func.isExternal())

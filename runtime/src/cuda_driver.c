@@ -39,7 +39,8 @@ int32_t mlpc_cuda_check(const struct mlpc_cuda *cuda, CUresult result,
 /* Errors that mean "no usable GPU here" rather than "a call failed". */
 static int isNoGpu(CUresult r) {
   return r == CUDA_ERROR_NO_DEVICE || r == CUDA_ERROR_STUB_LIBRARY ||
-         r == CUDA_ERROR_INSUFFICIENT_DRIVER || r == CUDA_ERROR_INVALID_DEVICE ||
+         r == CUDA_ERROR_INSUFFICIENT_DRIVER ||
+         r == CUDA_ERROR_INVALID_DEVICE ||
          r == CUDA_ERROR_SYSTEM_DRIVER_MISMATCH ||
          r == CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE;
 }
@@ -56,12 +57,12 @@ static int32_t initialize(void) {
                      "NVIDIA driver or set MLPC_CUDA_LIBRARY",
                      path, why ? why : "unknown reason");
   }
-#define MLPC_CUDA_LOOKUP(ret, name, symbol, params)                           \
-  *(void **)(&driver.name) = dlsym(lib, symbol);                              \
-  if (!driver.name)                                                           \
-    return mlpc_fail(MLPC_ERR_NO_GPU,                                         \
-                     "the CUDA driver %s lacks %s; mlpc needs a driver "     \
-                     "for CUDA 11.2 or newer",                                \
+#define MLPC_CUDA_LOOKUP(ret, name, symbol, params)                            \
+  *(void **)(&driver.name) = dlsym(lib, symbol);                               \
+  if (!driver.name)                                                            \
+    return mlpc_fail(MLPC_ERR_NO_GPU,                                          \
+                     "the CUDA driver %s lacks %s; mlpc needs a driver "       \
+                     "for CUDA 11.2 or newer",                                 \
                      path, symbol);
   MLPC_CUDA_FUNCTIONS(MLPC_CUDA_LOOKUP)
 #undef MLPC_CUDA_LOOKUP

@@ -40,36 +40,35 @@ enum { CU_JIT_ERROR_LOG_BUFFER = 5, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6 };
 
 /* X(return, name, symbol, parameters): one entry per function, `symbol` is
  * the versioned name libcuda exports. */
-#define MLPC_CUDA_FUNCTIONS(X)                                                \
-  X(CUresult, cuInit, "cuInit", (unsigned int))                              \
-  X(CUresult, cuGetErrorName, "cuGetErrorName", (CUresult, const char **))   \
-  X(CUresult, cuGetErrorString, "cuGetErrorString",                          \
-    (CUresult, const char **))                                               \
-  X(CUresult, cuDeviceGet, "cuDeviceGet", (CUdevice *, int))                 \
-  X(CUresult, cuDeviceGetAttribute, "cuDeviceGetAttribute",                  \
-    (int *, int, CUdevice))                                                  \
-  X(CUresult, cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain",          \
-    (CUcontext *, CUdevice))                                                 \
-  X(CUresult, cuCtxSetCurrent, "cuCtxSetCurrent", (CUcontext))               \
-  X(CUresult, cuModuleLoadDataEx, "cuModuleLoadDataEx",                      \
-    (CUmodule *, const void *, unsigned int, int *, void **))                \
-  X(CUresult, cuModuleUnload, "cuModuleUnload", (CUmodule))                  \
-  X(CUresult, cuModuleGetFunction, "cuModuleGetFunction",                    \
-    (CUfunction *, CUmodule, const char *))                                  \
-  X(CUresult, cuMemAlloc, "cuMemAlloc_v2", (CUdeviceptr *, size_t))          \
-  X(CUresult, cuMemFree, "cuMemFree_v2", (CUdeviceptr))                      \
-  X(CUresult, cuMemcpyHtoD, "cuMemcpyHtoD_v2",                               \
-    (CUdeviceptr, const void *, size_t))                                     \
-  X(CUresult, cuMemAllocAsync, "cuMemAllocAsync",                            \
-    (CUdeviceptr *, size_t, CUstream))                                       \
-  X(CUresult, cuMemFreeAsync, "cuMemFreeAsync", (CUdeviceptr, CUstream))     \
-  X(CUresult, cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2",                     \
-    (CUdeviceptr, const void *, size_t, CUstream))                           \
-  X(CUresult, cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2",                     \
-    (void *, CUdeviceptr, size_t, CUstream))                                 \
-  X(CUresult, cuLaunchKernel, "cuLaunchKernel",                              \
-    (CUfunction, unsigned int, unsigned int, unsigned int, unsigned int,     \
-     unsigned int, unsigned int, unsigned int, CUstream, void **, void **))  \
+#define MLPC_CUDA_FUNCTIONS(X)                                                 \
+  X(CUresult, cuInit, "cuInit", (unsigned int))                                \
+  X(CUresult, cuGetErrorName, "cuGetErrorName", (CUresult, const char **))     \
+  X(CUresult, cuGetErrorString, "cuGetErrorString", (CUresult, const char **)) \
+  X(CUresult, cuDeviceGet, "cuDeviceGet", (CUdevice *, int))                   \
+  X(CUresult, cuDeviceGetAttribute, "cuDeviceGetAttribute",                    \
+    (int *, int, CUdevice))                                                    \
+  X(CUresult, cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain",            \
+    (CUcontext *, CUdevice))                                                   \
+  X(CUresult, cuCtxSetCurrent, "cuCtxSetCurrent", (CUcontext))                 \
+  X(CUresult, cuModuleLoadDataEx, "cuModuleLoadDataEx",                        \
+    (CUmodule *, const void *, unsigned int, int *, void **))                  \
+  X(CUresult, cuModuleUnload, "cuModuleUnload", (CUmodule))                    \
+  X(CUresult, cuModuleGetFunction, "cuModuleGetFunction",                      \
+    (CUfunction *, CUmodule, const char *))                                    \
+  X(CUresult, cuMemAlloc, "cuMemAlloc_v2", (CUdeviceptr *, size_t))            \
+  X(CUresult, cuMemFree, "cuMemFree_v2", (CUdeviceptr))                        \
+  X(CUresult, cuMemcpyHtoD, "cuMemcpyHtoD_v2",                                 \
+    (CUdeviceptr, const void *, size_t))                                       \
+  X(CUresult, cuMemAllocAsync, "cuMemAllocAsync",                              \
+    (CUdeviceptr *, size_t, CUstream))                                         \
+  X(CUresult, cuMemFreeAsync, "cuMemFreeAsync", (CUdeviceptr, CUstream))       \
+  X(CUresult, cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2",                       \
+    (CUdeviceptr, const void *, size_t, CUstream))                             \
+  X(CUresult, cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2",                       \
+    (void *, CUdeviceptr, size_t, CUstream))                                   \
+  X(CUresult, cuLaunchKernel, "cuLaunchKernel",                                \
+    (CUfunction, unsigned int, unsigned int, unsigned int, unsigned int,       \
+     unsigned int, unsigned int, unsigned int, CUstream, void **, void **))    \
   X(CUresult, cuStreamSynchronize, "cuStreamSynchronize", (CUstream))
 
 struct mlpc_cuda {

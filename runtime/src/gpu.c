@@ -90,11 +90,11 @@ static int32_t loadModule(const struct mlpc_cuda *cuda,
   }
   int32_t status = loadImage(cuda, p, &m->module);
   for (uint32_t i = 0; status == MLPC_OK && i < p->num_kernels; ++i)
-    status = mlpc_cuda_check(
-        cuda,
-        cuda->cuModuleGetFunction(&m->functions[i], m->module,
-                                  p->kernel_names[i]),
-        "cuModuleGetFunction");
+    status =
+        mlpc_cuda_check(cuda,
+                        cuda->cuModuleGetFunction(&m->functions[i], m->module,
+                                                  p->kernel_names[i]),
+                        "cuModuleGetFunction");
   for (uint32_t i = 0; status == MLPC_OK && i < p->num_weights; ++i) {
     size_t bytes = p->weight_bytes[i];
     status = mlpc_cuda_check(cuda, cuda->cuMemAlloc(&m->weights[i], bytes),
@@ -222,12 +222,12 @@ int32_t mlpc_gpu_run_host(mlpc_gpu_program *program,
   if (status == MLPC_OK)
     status = device_fn(device, batch, stream);
   for (int32_t i = num_inputs; status == MLPC_OK && i < n; ++i)
-    status = mlpc_cuda_check(
-        cuda,
-        cuda->cuMemcpyDtoHAsync(host_buffers[i],
-                                (CUdeviceptr)(uintptr_t)device[i], bytes[i],
-                                stream),
-        "cuMemcpyDtoHAsync");
+    status =
+        mlpc_cuda_check(cuda,
+                        cuda->cuMemcpyDtoHAsync(
+                            host_buffers[i], (CUdeviceptr)(uintptr_t)device[i],
+                            bytes[i], stream),
+                        "cuMemcpyDtoHAsync");
   mlpc_gpu_free(module, base, stream);
   /* Kernel faults surface here, at the first synchronization. */
   CUresult r = cuda->cuStreamSynchronize(stream);

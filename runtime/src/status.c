@@ -1,6 +1,6 @@
 /*===- status.c - status strings of the mlpc runtime ---------------------===*/
-#include "mlpc/runtime.h"
 #include "internal.h"
+#include "mlpc/runtime.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -12,7 +12,8 @@
 
 namespace mlpc_test {
 
-inline std::vector<float> randomInput(int64_t n, uint64_t seed, double scale = 1.0) {
+inline std::vector<float> randomInput(int64_t n, uint64_t seed,
+                                      double scale = 1.0) {
   Rng rng(seed);
   std::vector<float> v(n);
   for (float &f : v)
@@ -22,8 +23,9 @@ inline std::vector<float> randomInput(int64_t n, uint64_t seed, double scale = 1
 
 /// |got - want| <= atol + rtol * |want| elementwise, with NaN == NaN and
 /// infinities equal only to themselves.
-inline void expectClose(const std::vector<float> &got, const std::vector<double> &want,
-                 double atol, double rtol, const std::string &what) {
+inline void expectClose(const std::vector<float> &got,
+                        const std::vector<double> &want, double atol,
+                        double rtol, const std::string &what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i) {
     double g = got[i], w = want[i];

@@ -77,7 +77,7 @@ TEST_F(EmulatedGpu, ElementwiseActivationsAtExtremes) {
                         out[3].data(), out[4].data(), out[5].data(), 1),
             MLPC_OK)
       << mlpc_last_error_message();
-  const char *names[] = {"relu", "sigmoid", "tanh",
+  const char *names[] = {"relu", "sigmoid",   "tanh",
                          "gelu", "gelu_tanh", "leaky_relu"};
   for (int a = 0; a < 6; ++a) {
     std::vector<double> want;
@@ -128,8 +128,7 @@ TEST_F(EmulatedGpu, SoftmaxRowsAndOtherAxes) {
         v[j] = z[r * 15 + j * 5 + k];
       softmaxRows(v, 1, 3, true);
       for (int j = 0; j < 3; ++j)
-        EXPECT_NEAR(w[r * 15 + j * 5 + k], v[j],
-                    1e-4 + 1e-6 * std::fabs(v[j]));
+        EXPECT_NEAR(w[r * 15 + j * 5 + k], v[j], 1e-4 + 1e-6 * std::fabs(v[j]));
     }
 }
 

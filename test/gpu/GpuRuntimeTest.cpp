@@ -137,11 +137,11 @@ TEST_F(FakeDriver, FirstCallLoadsUploadsLaunchesAndCopies) {
   // x, w (7 fields each), b (5), y (7), batch.
   ASSERT_EQ(first.size(), 27u);
   ASSERT_EQ(second.size(), 27u);
-  EXPECT_EQ(first[1], address(in[0]));       // x: the uploaded input
-  EXPECT_EQ(first[3], 5u);                   // x's rows: the batch
-  EXPECT_EQ(first[26], 5u);                  // the batch argument
-  EXPECT_EQ(second[1], first[20]);           // layer 2 reads layer 1's y
-  EXPECT_EQ(first[8], address(uploads[0]));  // w1, resident
+  EXPECT_EQ(first[1], address(in[0]));      // x: the uploaded input
+  EXPECT_EQ(first[3], 5u);                  // x's rows: the batch
+  EXPECT_EQ(first[26], 5u);                 // the batch argument
+  EXPECT_EQ(second[1], first[20]);          // layer 2 reads layer 1's y
+  EXPECT_EQ(first[8], address(uploads[0])); // w1, resident
   auto out = linesStartingWith("dtohasync ");
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(address(out[0]), second[20]); // the result comes back

@@ -69,11 +69,15 @@ extern "C" int mlpc_test_emulate_launch(const char *name,
           pool.emplace_back([&, t] {
             current = &state;
             linearId = t;
-            int64_t ids[9] = {bx, by, bz,
+            int64_t ids[9] = {bx,
+                              by,
+                              bz,
                               t % int(block[0]),
                               (t / int(block[0])) % int(block[1]),
                               t / int(block[0] * block[1]),
-                              block[0], block[1], block[2]};
+                              block[0],
+                              block[1],
+                              block[2]};
             kernel(params, ids, shared.data());
           });
         for (std::thread &t : pool)

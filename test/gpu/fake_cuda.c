@@ -56,8 +56,8 @@ static int numAllocs;
 static void logLine(const char *format, ...) {
   va_list args;
   va_start(args, format);
-  int n = vsnprintf(logText + logLength, sizeof logText - logLength, format,
-                    args);
+  int n =
+      vsnprintf(logText + logLength, sizeof logText - logLength, format, args);
   va_end(args);
   if (n > 0 && logLength + n + 1 < sizeof logText) {
     logLength += n;
@@ -140,19 +140,32 @@ CUresult cuInit(unsigned flags) {
 
 CUresult cuGetErrorName(CUresult e, const char **s) {
   switch (e) {
-  case 2: *s = "CUDA_ERROR_OUT_OF_MEMORY"; return 0;
-  case 100: *s = "CUDA_ERROR_NO_DEVICE"; return 0;
-  case 218: *s = "CUDA_ERROR_INVALID_PTX"; return 0;
-  case 500: *s = "CUDA_ERROR_NOT_FOUND"; return 0;
-  case 700: *s = "CUDA_ERROR_ILLEGAL_ADDRESS"; return 0;
-  case 701: *s = "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES"; return 0;
-  default: *s = NULL; return 1;
+  case 2:
+    *s = "CUDA_ERROR_OUT_OF_MEMORY";
+    return 0;
+  case 100:
+    *s = "CUDA_ERROR_NO_DEVICE";
+    return 0;
+  case 218:
+    *s = "CUDA_ERROR_INVALID_PTX";
+    return 0;
+  case 500:
+    *s = "CUDA_ERROR_NOT_FOUND";
+    return 0;
+  case 700:
+    *s = "CUDA_ERROR_ILLEGAL_ADDRESS";
+    return 0;
+  case 701:
+    *s = "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES";
+    return 0;
+  default:
+    *s = NULL;
+    return 1;
   }
 }
 
 CUresult cuGetErrorString(CUresult e, const char **s) {
-  *s = e == 100 ? "no CUDA-capable device is detected"
-                : "fake driver error";
+  *s = e == 100 ? "no CUDA-capable device is detected" : "fake driver error";
   return 0;
 }
 
@@ -199,7 +212,10 @@ CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned n,
                             int *options, void **values) {
   pthread_mutex_lock(&lock);
   CUresult r = injected("cuModuleLoadDataEx");
-  int cubin = memcmp(image, "\x7f" "ELF", 4) == 0;
+  int cubin = memcmp(image,
+                     "\x7f"
+                     "ELF",
+                     4) == 0;
   logLine("load %s", cubin ? "cubin" : "ptx");
   if (r) {
     for (unsigned i = 0; i < n; ++i)
@@ -303,8 +319,8 @@ CUresult cuMemFreeAsync(unsigned long long p, void *stream) {
   return r;
 }
 
-CUresult cuMemcpyHtoDAsync_v2(unsigned long long dst, const void *src,
-                              size_t n, void *stream) {
+CUresult cuMemcpyHtoDAsync_v2(unsigned long long dst, const void *src, size_t n,
+                              void *stream) {
   return copy("htodasync", (void *)(uintptr_t)dst, src, n, dst, stream);
 }
 
@@ -357,9 +373,10 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     while (j < k->numParams && !k->isPointer[j])
       ++j;
     int ints = j - i - 2 - (j == k->numParams ? 1 : 0);
-    if (ints < 1 || (ints - 1) % 2 || !descriptorInBounds(&v[i], (ints - 1) / 2)) {
-      logLine("launch %s: parameter %d is not an in-bounds descriptor",
-              k->name, i);
+    if (ints < 1 || (ints - 1) % 2 ||
+        !descriptorInBounds(&v[i], (ints - 1) / 2)) {
+      logLine("launch %s: parameter %d is not an in-bounds descriptor", k->name,
+              i);
       r = 700;
     }
     i = j;

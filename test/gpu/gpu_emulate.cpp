@@ -102,8 +102,7 @@ LogicalResult toCpuFunction(gpu::GPUFuncOp kernel, ModuleOp module,
       s.getValid().replaceAllUsesWith(valid);
     } else if (isa<gpu::ReturnOp>(op)) {
       func::ReturnOp::create(b, loc);
-    } else if (op->getDialect() &&
-               op->getDialect()->getNamespace() == "gpu") {
+    } else if (op->getDialect() && op->getDialect()->getNamespace() == "gpu") {
       return op->emitError("not emulated: ") << op->getName();
     } else {
       return WalkResult::advance();
@@ -140,7 +139,8 @@ void buildWrapper(ModuleOp module, const KernelInfo &info) {
   SmallVector<Value> operands;
   int64_t p = 0;
   auto param = [&](Type t) {
-    Value slot = LLVM::LoadOp::create(b, loc, ptr, at(entry->getArgument(0), ptr, p++));
+    Value slot =
+        LLVM::LoadOp::create(b, loc, ptr, at(entry->getArgument(0), ptr, p++));
     operands.push_back(LLVM::LoadOp::create(b, loc, t, slot));
   };
   for (Type t : info.args) {
@@ -155,9 +155,9 @@ void buildWrapper(ModuleOp module, const KernelInfo &info) {
   }
   int64_t offset = 0;
   for (MemRefType m : info.workgroup) {
-    Value base = LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(),
-                                     entry->getArgument(2),
-                                     ArrayRef<LLVM::GEPArg>{int32_t(offset)});
+    Value base =
+        LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), entry->getArgument(2),
+                            ArrayRef<LLVM::GEPArg>{int32_t(offset)});
     operands.append({base, base, cst(0)});
     for (int64_t d : m.getShape())
       operands.push_back(cst(d));
@@ -224,8 +224,7 @@ int run() {
       }
       dead.push_back(&op);
     } else if (isa<memref::GlobalOp>(op) ||
-               (isa<func::FuncOp>(op) &&
-                op.hasAttr("mlpc.entry_name"))) {
+               (isa<func::FuncOp>(op) && op.hasAttr("mlpc.entry_name"))) {
       dead.push_back(&op);
     }
   }
@@ -249,8 +248,7 @@ int run() {
   llvm::raw_svector_ostream os(bytes);
   mlpc::TargetSpec target;
   target.optLevel = 2;
-  if (!mlpc::emitModule(*module, target, mlpc::OutputKind::Object, os,
-                        error)) {
+  if (!mlpc::emitModule(*module, target, mlpc::OutputKind::Object, os, error)) {
     llvm::errs() << error << "\n";
     return 1;
   }

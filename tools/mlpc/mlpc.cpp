@@ -67,13 +67,13 @@ static cl::opt<std::string>
     mattr("mattr", cl::desc("Extra target features, e.g. -avx512f,+avx2"),
           cl::cat(category));
 enum class Target { CPU, NVPTX };
-static cl::opt<Target> target(
-    "target", cl::desc("Where the model runs (default: cpu)"),
-    cl::init(Target::CPU),
-    cl::values(clEnumValN(Target::CPU, "cpu", "the host CPU"),
-               clEnumValN(Target::NVPTX, "nvptx",
-                          "NVIDIA GPUs, through the CUDA driver")),
-    cl::cat(category));
+static cl::opt<Target>
+    target("target", cl::desc("Where the model runs (default: cpu)"),
+           cl::init(Target::CPU),
+           cl::values(clEnumValN(Target::CPU, "cpu", "the host CPU"),
+                      clEnumValN(Target::NVPTX, "nvptx",
+                                 "NVIDIA GPUs, through the CUDA driver")),
+           cl::cat(category));
 static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("GPU architecture for --target=nvptx, sm_70 to sm_90 "
@@ -105,6 +105,10 @@ Example:
 
   mlpc model.mlir --emit=mlir      # inspect the IR after fusion and lowering
   mlpc model.mlir --emit=asm -o -  # the generated machine code
+
+  mlpc model.mlir --target=nvptx --gpu-arch=sm_90 -o model.o --header model.h
+                                   # NVIDIA GPUs: the same NAME(...), plus
+                                   # NAME_device(..., batch, stream)
 
 Exit status: 0 on success, 1 on any error (diagnostics go to stderr with
 file:line:col; no output file is written).

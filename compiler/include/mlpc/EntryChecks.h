@@ -1,4 +1,5 @@
-//===- EntryChecks.h - argument checks of generated entry points -*- C++ -*-===//
+//===- EntryChecks.h - argument checks of generated entry points -*- C++
+//-*-===//
 //
 // The checks every public entry point makes before touching a buffer, shared
 // by the CPU (mlp-emit-c-abi) and GPU (mlp-emit-gpu-host) wrappers so that

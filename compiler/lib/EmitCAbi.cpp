@@ -264,9 +264,75 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   return success();
 }
 
+/// Defines `launch` (i64 n, fields...), the declaration mlp-outline-parallel
+/// left for the parallel loop outlined into `body` (i64 begin, i64 end,
+/// fields...): the fields go into a context array on the stack, and a task
+/// function unpacks them for each range of iterations the runtime's
+/// mlpc_parallel_for hands it.
+void defineParallelLaunch(ModuleOp module, LLVM::LLVMFuncOp launch,
+                          LLVM::LLVMFuncOp body) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  Location loc = launch.getLoc();
+  Type ptrTy = LLVM::LLVMPointerType::get(ctx), i64 = b.getI64Type();
+  Type voidTy = LLVM::LLVMVoidType::get(ctx);
+  ArrayRef<Type> fieldTypes = body.getFunctionType().getParams().drop_front(2);
+  auto slot = [&](Value base, int64_t i) -> Value {
+    return LLVM::GEPOp::create(b, loc, ptrTy, i64, base,
+                               ArrayRef<LLVM::GEPArg>{int32_t(i)});
+  };
+
+  b.setInsertionPointAfter(body);
+  auto task = LLVM::LLVMFuncOp::create(
+      b, loc, (body.getName() + "_task").str(),
+      LLVM::LLVMFunctionType::get(voidTy, {ptrTy, i64, i64}),
+      LLVM::Linkage::Internal);
+  Block *entry = task.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  SmallVector<Value> operands{entry->getArgument(1), entry->getArgument(2)};
+  for (auto [i, t] : llvm::enumerate(fieldTypes))
+    operands.push_back(
+        LLVM::LoadOp::create(b, loc, t, slot(entry->getArgument(0), i)));
+  LLVM::CallOp::create(b, loc, body, operands);
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+
+  entry = launch.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  Value count = LLVM::ConstantOp::create(
+      b, loc, i64, b.getI64IntegerAttr(std::max<size_t>(fieldTypes.size(), 1)));
+  Value context = LLVM::AllocaOp::create(b, loc, ptrTy, i64, count, 8);
+  for (auto [i, arg] : llvm::enumerate(entry->getArguments().drop_front()))
+    LLVM::StoreOp::create(b, loc, arg, slot(context, i));
+  auto parallelFor = module.lookupSymbol<LLVM::LLVMFuncOp>("mlpc_parallel_for");
+  if (!parallelFor) {
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    parallelFor = LLVM::LLVMFuncOp::create(
+        mb, loc, "mlpc_parallel_for",
+        LLVM::LLVMFunctionType::get(voidTy, {ptrTy, ptrTy, i64}));
+  }
+  LLVM::CallOp::create(b, loc, parallelFor,
+                       ValueRange{LLVM::AddressOfOp::create(b, loc, task),
+                                  context, entry->getArgument(0)});
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+  for (LLVM::LLVMFuncOp f : {launch, body}) {
+    f.setLinkage(LLVM::Linkage::Internal);
+    f->removeAttr("sym_visibility");
+  }
+}
+
 struct EmitCAbiPass : mlpc::impl::EmitCAbiBase<EmitCAbiPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    SmallVector<std::pair<LLVM::LLVMFuncOp, LLVM::LLVMFuncOp>> launches;
+    for (auto f : module.getOps<LLVM::LLVMFuncOp>()) {
+      StringRef name = f.getName();
+      if (!f.isExternal() || !name.consume_back("_launch"))
+        continue;
+      if (auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+        launches.push_back({f, body});
+    }
+    for (auto [launch, body] : launches)
+      defineParallelLaunch(module, launch, body);
     SmallVector<LLVM::LLVMFuncOp> kernels;
     module.walk([&](LLVM::LLVMFuncOp f) {
       if (f->hasAttr(mlpc::kEntryNameAttr))

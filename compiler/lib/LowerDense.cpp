@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 #include "mlp/MlpOps.h"
 #include "mlpc/Activation.h"
+#include "mlpc/EntryPoints.h"
 #include "mlpc/LinalgBuilders.h"
 #include "mlpc/Passes.h"
 
@@ -225,7 +226,7 @@ struct DenseKernel {
       auto loop = scf::ForOp::create(
           b, loc, lb, ub, step, init,
           [&](OpBuilder &lb2, Location l, Value i, ValueRange iter) {
-            Value o = rowBlock(lb2, l, op, x, w, bias, n, i, rows, cols,
+            Value o = rowBlock(lb2, l, op, x, w, bias, c0, c0, n, i, rows, cols,
                                iter[0], head);
             scf::YieldOp::create(lb2, l, o);
           });
@@ -242,86 +243,176 @@ struct DenseKernel {
       // not by the latency of a single dependency chain.
       if (tileRows > 1)
         out = rowLoop(mFull, m, c1, 1, tileCols * tileRows, out);
-    } else {
-      // Weights too large for L2: column panels outer. One K x tileCols
-      // panel of weights stays in L2 while every row block of the batch
-      // passes over it, so each weight is read from memory once per call
-      // instead of once per row block.
-      // Rows done inside the panels: all of them if there is a whole row
-      // block, else none (then mTail = mFull = 0).
-      Value hasBlock =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, mFull, c0);
-      Value mTail = arith::SelectOp::create(b, loc, hasBlock, m, mFull);
-      auto panel = [&](OpBuilder &pb, Location l, Value j, int64_t cols,
-                       Value o) {
+      return out;
+    }
+
+    // Weights too large for L2: column panels outer. One K x tileCols
+    // panel of weights stays in L2 while every row block of the batch
+    // passes over it, so each weight is read from memory once per call
+    // instead of once per row block.
+    // Rows done inside the panels: all of them if there is a whole row
+    // block, else none (then mTail = mFull = 0).
+    Value hasBlock =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, mFull, c0);
+    Value mTail = arith::SelectOp::create(b, loc, hasBlock, m, mFull);
+    // Columns [j0, j0 + width) of the layer into columns [jOut0, ...) of o.
+    auto columns = [&](OpBuilder &pb, Location l, Value j0, Value jOut0,
+                       int64_t width, Value o) {
+      auto cst = [&](int64_t v) {
+        return arith::ConstantIndexOp::create(pb, l, v);
+      };
+      // Folded: the weight reader needs constant columns to be constants.
+      auto add = [&](Value a, Value v) {
+        return pb.createOrFold<arith::AddIOp>(l, a, v);
+      };
+      auto panel = [&](OpBuilder &qb, Location ql, Value j, Value jOut,
+                       int64_t cols, Value po) {
         auto rows = [&](Value lb, Value ub, Value step, int64_t r, Value init) {
           return scf::ForOp::create(
-                     pb, l, lb, ub, step, init,
+                     qb, ql, lb, ub, step, init,
                      [&](OpBuilder &ib, Location il, Value i, ValueRange it) {
                        scf::YieldOp::create(ib, il,
                                             tile(ib, il, op, x, w, bias, i, r,
-                                                 j, cols, it[0], head));
+                                                 j, cols, it[0], head, jOut));
                      })
               .getResult(0);
         };
-        o = rows(c0, mFull, cR, tileRows, o);
+        po = rows(c0, mFull, cR, tileRows, po);
         // Leftover rows, while the panel is in cache (one-row tiles). When
         // there is no whole block at all (batch < tile-rows), they are
         // done below with wide tiles instead, which suits a tiny batch.
         if (tileRows > 1)
-          o = rows(mFull, mTail, c1, 1, o);
-        return o;
+          po = rows(mFull, mTail, c1, 1, po);
+        return po;
       };
-      int64_t nFull = n - n % tileCols;
-      if (nFull > 0)
-        out =
-            scf::ForOp::create(
-                b, loc, c0, arith::ConstantIndexOp::create(b, loc, nFull),
-                arith::ConstantIndexOp::create(b, loc, tileCols), out,
-                [&](OpBuilder &jb, Location l, Value j, ValueRange it) {
-                  scf::YieldOp::create(jb, l, panel(jb, l, j, tileCols, it[0]));
+      int64_t full = width - width % tileCols;
+      if (full > 0)
+        o = scf::ForOp::create(
+                pb, l, cst(0), cst(full), cst(tileCols), o,
+                [&](OpBuilder &jb, Location jl, Value jj, ValueRange it) {
+                  scf::YieldOp::create(jb, jl,
+                                       panel(jb, jl, add(j0, jj),
+                                             add(jOut0, jj), tileCols, it[0]));
                 })
                 .getResult(0);
-      if (n % tileCols)
-        out = panel(b, loc, arith::ConstantIndexOp::create(b, loc, nFull),
-                    n % tileCols, out);
+      if (width % tileCols)
+        o = panel(pb, l, add(j0, cst(full)), add(jOut0, cst(full)),
+                  width % tileCols, o);
       if (tileRows > 1)
-        out = rowLoop(mTail, m, c1, 1, tileCols * tileRows, out);
-    }
-    return out;
+        o = scf::ForOp::create(
+                pb, l, mTail, m, c1, o,
+                [&](OpBuilder &ib, Location il, Value i, ValueRange it) {
+                  scf::YieldOp::create(
+                      ib, il,
+                      rowBlock(ib, il, op, x, w, bias, j0, jOut0, width, i, 1,
+                               tileCols * tileRows, it[0], head));
+                })
+                .getResult(0);
+      return o;
+    };
+
+    int64_t chunk = tileCols * tileRows;
+    if (k * n * 4 < mlpc::kColumnSplitWeightBytes || n <= chunk)
+      return columns(b, loc, c0, c0, n, out);
+
+    // Large layers: column chunks of one wide tile each, split over threads
+    // by the runtime (mlp-outline-parallel). A chunk's results never depend
+    // on which thread computes it.
+    int64_t numChunks = (n + chunk - 1) / chunk;
+    int64_t last = n - (numChunks - 1) * chunk;
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(numChunks)},
+        ValueRange{out}, std::nullopt,
+        [&](OpBuilder &fb, Location l, ValueRange args) {
+          Value c = args[0], o = args[1];
+          Value j0 = arith::MulIOp::create(
+              fb, l, c, arith::ConstantIndexOp::create(fb, l, chunk));
+          Value width, isLast;
+          if (last != chunk) {
+            isLast = arith::CmpIOp::create(
+                fb, l, arith::CmpIPredicate::eq, c,
+                arith::ConstantIndexOp::create(fb, l, numChunks - 1));
+            width = arith::SelectOp::create(
+                fb, l, isLast, arith::ConstantIndexOp::create(fb, l, last),
+                arith::ConstantIndexOp::create(fb, l, chunk));
+          }
+          SmallVector<OpFoldResult> offsets{fb.getIndexAttr(0), j0};
+          SmallVector<OpFoldResult> sizes{
+              m, last == chunk ? fb.getIndexAttr(chunk) : OpFoldResult(width)};
+          SmallVector<OpFoldResult> strides{fb.getIndexAttr(1),
+                                            fb.getIndexAttr(1)};
+          Value slice =
+              tensor::ExtractSliceOp::create(fb, l, o, offsets, sizes, strides);
+          Value result;
+          if (last == chunk) {
+            result = columns(fb, l, j0, c0, chunk, slice);
+          } else {
+            // The last chunk at its constant column, where the weight
+            // reader can tell the packed panels from the columns after them.
+            auto ifOp = scf::IfOp::create(
+                fb, l, isLast,
+                [&](OpBuilder &tb, Location tl) {
+                  Value lastJ0 = arith::ConstantIndexOp::create(
+                      tb, tl, (numChunks - 1) * chunk);
+                  scf::YieldOp::create(
+                      tb, tl, columns(tb, tl, lastJ0, c0, last, slice));
+                },
+                [&](OpBuilder &eb, Location el) {
+                  scf::YieldOp::create(eb, el,
+                                       columns(eb, el, j0, c0, chunk, slice));
+                });
+            result = ifOp.getResult(0);
+          }
+          auto inParallel = scf::InParallelOp::create(fb, l);
+          OpBuilder::InsertionGuard guard(fb);
+          fb.setInsertionPointToStart(inParallel.getBody());
+          tensor::ParallelInsertSliceOp::create(fb, l, result, o, offsets,
+                                                sizes, strides);
+        });
+    return forall.getResult(0);
   }
 
-  /// Rows [i, i + rows) of the output: whole tiles of `cols` columns, then
-  /// one narrower tile for the rest.
+  /// Rows [i, i + rows) of the output over layer columns [j0, j0 + width),
+  /// written to columns [jOut0, ...) of `out`: whole tiles of `cols`
+  /// columns, then one narrower tile for the rest.
   Value rowBlock(OpBuilder &b, Location loc, DenseOp op, Value x,
-                 const Weights &w, Value bias, int64_t n, Value i, int64_t rows,
-                 int64_t cols, Value out, Head head) const {
-    int64_t nFull = n - n % cols;
+                 const Weights &w, Value bias, Value j0, Value jOut0,
+                 int64_t width, Value i, int64_t rows, int64_t cols, Value out,
+                 Head head) const {
+    auto cst = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    // Folded: the weight reader needs constant columns to be constants.
+    auto add = [&](OpBuilder &ab, Value a, Value v) {
+      return ab.createOrFold<arith::AddIOp>(loc, a, v);
+    };
+    int64_t nFull = width - width % cols;
     if (nFull > 0) {
       auto loop = scf::ForOp::create(
-          b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-          arith::ConstantIndexOp::create(b, loc, nFull),
-          arith::ConstantIndexOp::create(b, loc, cols), out,
-          [&](OpBuilder &lb, Location l, Value j, ValueRange iter) {
-            Value o =
-                tile(lb, l, op, x, w, bias, i, rows, j, cols, iter[0], head);
+          b, loc, cst(0), cst(nFull), cst(cols), out,
+          [&](OpBuilder &lb, Location l, Value jj, ValueRange iter) {
+            Value o = tile(lb, l, op, x, w, bias, i, rows, add(lb, j0, jj),
+                           cols, iter[0], head, add(lb, jOut0, jj));
             scf::YieldOp::create(lb, l, o);
           });
       out = loop.getResult(0);
     }
-    if (n % cols)
-      out = tile(b, loc, op, x, w, bias, i, rows,
-                 arith::ConstantIndexOp::create(b, loc, nFull), n % cols, out,
-                 head);
+    if (width % cols)
+      out = tile(b, loc, op, x, w, bias, i, rows, add(b, j0, cst(nFull)),
+                 width % cols, out, head, add(b, jOut0, cst(nFull)));
     return out;
   }
 
   /// One register tile: rows x cols outputs at (i, j), each row held as
   /// vectors of at most `vectorWidth` lanes (so LLVM never has to legalize
   /// odd or oversized vector types).
+  /// The tile reads weight and bias columns from j and writes output
+  /// columns from jOut (the same, unless `out` is a chunk of the output).
   Value tile(OpBuilder &b, Location loc, DenseOp op, Value x, const Weights &w,
              Value bias, Value i, int64_t rows, Value j, int64_t cols,
-             Value out, Head head) const {
+             Value out, Head head, Value jOut = Value()) const {
+    if (!jOut)
+      jOut = j;
     // Column chunks [offset, width) of the tile.
     SmallVector<std::pair<int64_t, int64_t>> chunks;
     for (int64_t c = 0; c < cols; c += vectorWidth)
@@ -337,11 +428,13 @@ struct DenseKernel {
       return arith::AddIOp::create(
           ib, loc, base, arith::ConstantIndexOp::create(ib, loc, off));
     };
-    SmallVector<Value> rowIdx, colIdx;
+    SmallVector<Value> rowIdx, colIdx, outIdx;
     for (int64_t r = 0; r < rows; ++r)
       rowIdx.push_back(index(b, i, r));
-    for (auto [off, width] : chunks)
+    for (auto [off, width] : chunks) {
       colIdx.push_back(index(b, j, off));
+      outIdx.push_back(index(b, jOut, off));
+    }
     // Accumulators, row-major over (row, chunk).
     SmallVector<Value> inits;
     for (int64_t r = 0; r < rows; ++r)
@@ -390,7 +483,7 @@ struct DenseKernel {
         row = normalizeRow(b, loc, row, head);
       for (size_t c = 0; c < chunks.size(); ++c)
         out = vector::TransferWriteOp::create(b, loc, row[c], out,
-                                              ValueRange{rowIdx[r], colIdx[c]},
+                                              ValueRange{rowIdx[r], outIdx[c]},
                                               ArrayRef<bool>{true})
                   .getResult();
     }

@@ -12,7 +12,9 @@
 //   activations   batched -> batched
 //   softmax       batched, along any axis but the leading one
 // Anything else (a static entry, softmax over the batch, a product of two
-// batched values, unknown ops) leaves the entry serial.
+// batched values, unknown ops) leaves the entry serial, and so does a layer
+// large enough to split its columns over the threads instead
+// (kColumnSplitWeightBytes).
 //
 //===----------------------------------------------------------------------===//
 #include "mlp/MlpOps.h"
@@ -57,6 +59,10 @@ struct Analysis {
           !llvm::all_of(rest, [&](Value v) { return isConstant(v); }))
         return std::nullopt;
       auto wt = cast<ShapedType>(w.getType());
+      // Large layers split their columns over threads instead.
+      if (wt.hasStaticShape() &&
+          wt.getNumElements() * 4 >= mlpc::kColumnSplitWeightBytes)
+        return std::nullopt;
       if (wt.hasStaticShape())
         flopsPerRow += 2 * wt.getNumElements();
       return Kind::Batched;

@@ -66,6 +66,7 @@ LogicalResult mlpc::buildTensorToLLVMPipeline(OpPassManager &pm) {
       "canonicalize,"
       "mlp-plan-scratch,"
       "buffer-deallocation-pipeline,"
+      "mlp-outline-parallel,"
       "convert-linalg-to-loops,"
       "convert-vector-to-scf,"
       "lower-affine,"

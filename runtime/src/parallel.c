@@ -19,9 +19,13 @@
 enum { MaxThreads = 256, MaxPtrs = 64 };
 
 typedef int32_t (*RangeFn)(void *const *, int64_t);
+typedef void (*TaskFn)(void *, int64_t, int64_t);
 
+/* Either rows of a batch (fn) or tasks [0, numTasks) of a layer (taskFn). */
 struct Job {
   RangeFn fn;
+  TaskFn taskFn;
+  void *ctx;
   void *const *ptrs;
   const int64_t *rowBytes;
   int32_t numPtrs;
@@ -78,6 +82,10 @@ static void runChunks(struct Job *job) {
     int64_t begin = c * job->chunkRows;
     int64_t rows = job->batch - begin < job->chunkRows ? job->batch - begin
                                                        : job->chunkRows;
+    if (job->taskFn) {
+      job->taskFn(job->ctx, begin, begin + rows);
+      continue;
+    }
     for (int32_t i = 0; i < job->numPtrs; ++i)
       local[i] = (char *)job->ptrs[i] + begin * job->rowBytes[i];
     int32_t s = job->fn(local, rows);
@@ -124,6 +132,8 @@ static void startPool(void) {
   poolSize = started;
 }
 
+static int32_t runJob(struct Job *job);
+
 int32_t mlpc_parallel_rows(RangeFn fn, void *const *ptrs,
                            const int64_t *row_bytes, int32_t num_ptrs,
                            int64_t batch, int64_t flops_per_row) {
@@ -145,6 +155,7 @@ int32_t mlpc_parallel_rows(RangeFn fn, void *const *ptrs,
      of 8 rows, so the kernels' row blocks stay whole: a kernel handles the
      rows left over from its blocks more slowly. */
   struct Job job;
+  memset(&job, 0, sizeof job);
   job.fn = fn;
   job.ptrs = ptrs;
   job.rowBytes = row_bytes;
@@ -153,17 +164,52 @@ int32_t mlpc_parallel_rows(RangeFn fn, void *const *ptrs,
   int64_t chunks = (int64_t)threads * 2;
   job.chunkRows = ((batch + chunks - 1) / chunks + 7) / 8 * 8;
   job.numChunks = (batch + job.chunkRows - 1) / job.chunkRows;
-  atomic_init(&job.nextChunk, 0);
-  atomic_init(&job.status, MLPC_OK);
+  return runJob(&job);
+}
+
+void mlpc_parallel_for(void (*fn)(void *ctx, int64_t begin, int64_t end),
+                       void *ctx, int64_t n) {
+  int threads = mlpc_get_num_threads();
+  if (threads > n)
+    threads = (int)n;
+  if (threads <= 1) {
+    fn(ctx, 0, n);
+    return;
+  }
+  pthread_once(&poolOnce, startPool);
+  if (threads > poolSize)
+    threads = poolSize;
+  if (threads <= 1 || pthread_mutex_trylock(&poolTaken) != 0) {
+    fn(ctx, 0, n); /* another caller (or an enclosing split) has the pool */
+    return;
+  }
+  /* One contiguous range of tasks per thread: for a layer that streams its
+     weights from memory, each thread then reads its own part once. */
+  struct Job job;
+  memset(&job, 0, sizeof job);
+  job.taskFn = fn;
+  job.ctx = ctx;
+  job.batch = n;
+  job.chunkRows = (n + threads - 1) / threads;
+  job.numChunks = (n + job.chunkRows - 1) / job.chunkRows;
+  runJob(&job);
+}
+
+/* Runs `job` on the pool (taken by the caller) and on the calling thread,
+   waits for all of it, and gives the pool back. */
+static int32_t runJob(struct Job *jobPtr) {
+  struct Job *job = jobPtr;
+  atomic_init(&job->nextChunk, 0);
+  atomic_init(&job->status, MLPC_OK);
 
   pthread_mutex_lock(&lock);
-  currentJob = &job;
+  currentJob = job;
   busyWorkers = poolSize - 1;
   ++generation;
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
 
-  runChunks(&job);
+  runChunks(job);
 
   pthread_mutex_lock(&lock);
   while (busyWorkers > 0)
@@ -171,5 +217,5 @@ int32_t mlpc_parallel_rows(RangeFn fn, void *const *ptrs,
   currentJob = NULL;
   pthread_mutex_unlock(&lock);
   pthread_mutex_unlock(&poolTaken);
-  return atomic_load(&job.status);
+  return atomic_load(&job->status);
 }

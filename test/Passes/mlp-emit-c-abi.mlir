@@ -86,3 +86,30 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 func.func @rows(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_parallel_flops = 1048576 : i64} {
   return %x : tensor<?x3xf32>
 }
+
+// RUN: mlpc-opt %s -split-input-file -mlp-emit-c-abi | FileCheck %s --check-prefix=LAUNCH
+// -----
+
+// A launch left by mlp-outline-parallel gets its body: its fields packed
+// into a context on the stack, handed with a task function (which unpacks
+// them and runs the outlined loop over [begin, end)) to mlpc_parallel_for.
+
+// LAUNCH-LABEL: llvm.func internal @k_par0(
+// LAUNCH-LABEL: llvm.func internal @k_par0_task(
+// LAUNCH-SAME: %[[CTX:.*]]: !llvm.ptr, %[[B:.*]]: i64, %[[E:.*]]: i64)
+// LAUNCH: %[[P:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
+// LAUNCH: %[[N:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
+// LAUNCH: llvm.call @k_par0(%[[B]], %[[E]], %[[P]], %[[N]])
+// LAUNCH-LABEL: llvm.func internal @k_par0_launch(
+// LAUNCH-SAME: %[[COUNT:.*]]: i64, %[[PTR:.*]]: !llvm.ptr, %[[ROWS:.*]]: i64)
+// LAUNCH: %[[SLOTS:.*]] = llvm.alloca %{{.*}} x i64
+// LAUNCH: llvm.store %[[PTR]]
+// LAUNCH: llvm.store %[[ROWS]]
+// LAUNCH: %[[TASK:.*]] = llvm.mlir.addressof @k_par0_task
+// LAUNCH: llvm.call @mlpc_parallel_for(%[[TASK]], %[[SLOTS]], %[[COUNT]])
+module {
+  llvm.func @k_par0(%b: i64, %e: i64, %p: !llvm.ptr, %n: i64) {
+    llvm.return
+  }
+  llvm.func @k_par0_launch(i64, !llvm.ptr, i64)
+}

@@ -1,4 +1,4 @@
-// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8" -split-input-file | FileCheck %s
+// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s
 
 // The dense layer becomes a loop over 2x8 register tiles. Inside a tile, the
 // K loop only accumulates (fma into vector iter_args); bias and activation
@@ -129,4 +129,26 @@ func.func @dense_softmax_wide(%x: tensor<?x4xf32>) -> tensor<?x12xf32> {
   %y = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x12xf32>, tensor<12xf32> -> tensor<?x12xf32>
   %p = mlp.log_softmax %y : tensor<?x12xf32> -> tensor<?x12xf32>
   return %p : tensor<?x12xf32>
+}
+
+// -----
+
+// A layer with 2 MiB of weights or more splits its columns over threads:
+// an scf.forall over chunks of one wide tile (2 x 8 = 16 columns here, so
+// 1024 / 16 = 64 chunks), each computing its columns of every row into a
+// slice of the result (mlp-outline-parallel later hands it to the runtime).
+
+// CHECK-LABEL: func.func @dense_split
+// CHECK: %[[R:.*]] = scf.forall (%[[C:.*]]) in (64) shared_outs(%[[O:.*]] = %{{.*}}) -> (tensor<?x1024xf32>)
+// CHECK: %[[J:.*]] = arith.muli %[[C]], %{{.*}}
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[O]][0, %[[J]]] [%{{.*}}, 16] [1, 1]
+// CHECK: vector.fma
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[O]][0, %[[J]]] [%{{.*}}, 16] [1, 1]
+// CHECK: return %[[R]]
+func.func @dense_split(%x: tensor<?x512xf32>) -> tensor<?x1024xf32> {
+  %w = arith.constant dense<0.5> : tensor<512x1024xf32>
+  %b = arith.constant dense<0.0> : tensor<1024xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x512xf32>, tensor<512x1024xf32>, tensor<1024xf32> -> tensor<?x1024xf32>
+  return %y : tensor<?x1024xf32>
 }

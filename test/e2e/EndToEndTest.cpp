@@ -16,6 +16,7 @@
 #include "residual.h"
 #include "seeds.h"
 #include "softmax.h"
+#include "split_fused.h"
 
 #include <gtest/gtest.h>
 
@@ -94,6 +95,7 @@ const MlpCase kCases[] = {
     {"acts_dense", acts_dense, activationsModel},
     {"large_fused", large_fused, largeModel},
     {"large_dense", large_dense, largeModel},
+    {"split_fused", split_fused, splitModel},
 };
 
 INSTANTIATE_TEST_SUITE_P(Models, MlpTest,
@@ -479,6 +481,28 @@ TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
                 std::memcmp(lgot.data(), lwant.data(), b * 37 * sizeof(float)))
           << "rows of batch " << b << " vs batch " << batch;
     }
+  }
+  mlpc_set_num_threads(0);
+}
+
+TEST(Threads, ColumnSplitLayersAreIdenticalOnAnyThreadCount) {
+  // split_fused's first layer splits its columns over the threads at any
+  // batch (1 included); every chunk is computed by the same code.
+  const int64_t batch = 70;
+  std::vector<float> x = randomInput(batch * 1024, 41);
+  for (int64_t b : {int64_t(1), int64_t(5), batch}) {
+    std::vector<float> want(b * 10), got(b * 10);
+    mlpc_set_num_threads(1);
+    ASSERT_EQ(split_fused(x.data(), want.data(), b), MLPC_OK);
+    for (int threads : {2, 3, 4}) {
+      mlpc_set_num_threads(threads);
+      std::fill(got.begin(), got.end(), -1.0f);
+      ASSERT_EQ(split_fused(x.data(), got.data(), b), MLPC_OK);
+      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4))
+          << threads << " threads, batch " << b;
+    }
+    expectClose(want, reference(splitModel(), x.data(), b), 2e-5, 1e-4,
+                "split batch " + std::to_string(b));
   }
   mlpc_set_num_threads(0);
 }

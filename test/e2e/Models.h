@@ -252,6 +252,13 @@ inline Mlp largeModel() {
   return makeMlp({600, 700, 37}, {"gelu", "none"}, Head::Softmax, 5);
 }
 
+/// A first layer of 1024 x 600 floats (2.4 MB), over the size at which a
+/// layer splits its columns over threads (chunks of one wide tile); 600 is
+/// not a multiple of the chunk nor of the panel width.
+inline Mlp splitModel() {
+  return makeMlp({1024, 600, 10}, {"gelu", "none"}, Head::Softmax, 6);
+}
+
 } // namespace mlpc_test
 
 #endif // MLPC_TEST_E2E_MODELS_H

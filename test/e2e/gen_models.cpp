@@ -25,7 +25,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   std::string dir = argv[1];
-  Mlp mnist = mnistModel(), acts = activationsModel(), large = largeModel();
+  Mlp mnist = mnistModel(), acts = activationsModel(), large = largeModel(),
+      split = splitModel();
   bool ok =
       write(dir, "mnist_fused", toMlir(mnist, "mnist_fused", Form::Unfused)) &&
       write(dir, "mnist_unfused",
@@ -38,7 +39,8 @@ int main(int argc, char **argv) {
             toMlir(mnist, "mnist_baseline", Form::Unfused)) &&
       write(dir, "mnist_avx2", toMlir(mnist, "mnist_avx2", Form::Unfused)) &&
       write(dir, "large_fused", toMlir(large, "large_fused", Form::Unfused)) &&
-      write(dir, "large_dense", toMlir(large, "large_dense", Form::DenseOps));
+      write(dir, "large_dense", toMlir(large, "large_dense", Form::DenseOps)) &&
+      write(dir, "split_fused", toMlir(split, "split_fused", Form::Unfused));
   if (!ok)
     std::cerr << "gen-models: cannot write to " << dir << "\n";
   return ok ? 0 : 1;

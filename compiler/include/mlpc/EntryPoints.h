@@ -22,6 +22,13 @@ constexpr llvm::StringLiteral kScratchRowBytesAttr = "mlpc.scratch_row_bytes";
 /// judge whether splitting the batch over threads pays).
 constexpr llvm::StringLiteral kRowParallelAttr = "mlpc.row_parallel_flops";
 
+/// Dense layers with at least this many bytes of constant weights split
+/// their columns over the runtime's threads (mlp-lower-dense emits an
+/// scf.forall over column chunks): streaming that much from memory takes
+/// longer than waking a thread, even at batch 1. Entries with such a layer
+/// are not split by rows, which would make every thread read all weights.
+constexpr int64_t kColumnSplitWeightBytes = 2 * 1024 * 1024;
+
 /// The private kernel behind the public entry point `entry`.
 std::string kernelName(llvm::StringRef entry);
 

@@ -143,6 +143,25 @@ def PlanScratch : Pass<"mlp-plan-scratch", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def OutlineParallel : Pass<"mlp-outline-parallel", "::mlir::ModuleOp"> {
+  let summary = "Outline scf.forall loops into tasks for the runtime's threads";
+  let description = [{
+    Runs after bufferization. Each one-dimensional `scf.forall` (as
+    `mlp-lower-dense` makes for the column chunks of a large layer) becomes
+    a private function `@NAME_parK(%begin, %end, live-ins...)` running an
+    `scf.for` over tasks [begin, end) with the loop's body, and the loop is
+    replaced by a call to the declaration `@NAME_parK_launch(%n,
+    live-ins...)`. Constants are cloned rather than passed. After lowering
+    to LLVM, `mlp-emit-c-abi` gives each launch a body that packs the
+    live-ins into a context and calls the runtime's `mlpc_parallel_for`.
+
+    Example: `scf.forall (%c) in (43) { ... }` becomes
+    `func.call @__mlpc_wide_par0_launch(%c43, %x, %out, ...)`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def EmitCAbi : Pass<"mlp-emit-c-abi", "::mlir::ModuleOp"> {
   let summary = "Emit the C entry points: int32_t NAME(in..., out..., batch)";
   let description = [{
@@ -152,6 +171,9 @@ def EmitCAbi : Pass<"mlp-emit-c-abi", "::mlir::ModuleOp"> {
     checks its pointers and batch, returns a status code from
     `mlpc/runtime.h` on bad arguments, and otherwise calls the kernel with
     memref descriptors built from the pointers.
+    It also gives each `_launch` declaration left by `mlp-outline-parallel`
+    its body: the live-ins packed into a context, a task function that
+    unpacks them, and a call to `mlpc_parallel_for`.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -68,6 +68,14 @@ int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
                            int32_t num_ptrs, int64_t batch,
                            int64_t flops_per_row);
 
+/* Used by generated code: runs fn(ctx, begin, end) over contiguous ranges
+ * covering tasks [0, n) on up to mlpc_get_num_threads() threads (the caller
+ * included), and returns when all are done. Large layers split their
+ * columns this way; every task runs the same code whichever thread runs
+ * it, so results do not depend on the number of threads. */
+void mlpc_parallel_for(void (*fn)(void *ctx, int64_t begin, int64_t end),
+                       void *ctx, int64_t n);
+
 /*===-------------------------------------------------------------------===*
  * GPU target (mlpc --target=nvptx). The CUDA driver is loaded with
  * dlopen("libcuda.so.1") on first use (MLPC_CUDA_LIBRARY overrides the

@@ -1,25 +1,34 @@
 /* Times an MLP compiled by mlpc against peers computing the same forward
- * pass with a library sgemm per layer plus a C epilogue (bias, relu,
- * stable softmax): OpenBLAS and oneDNN. All run in one process on the same
- * weights and inputs, interleaved in blocks of calls, each block warm in
- * cache (a user calls one model in a loop). Each (threads, batch) cell
- * prints the median time per call of each, mlpc's samples/s, GFLOP/s and
- * % of the measured peak, and the best peer's time over mlpc's.
+ * pass: a library sgemm per layer plus a C epilogue (bias, relu, stable
+ * softmax) with OpenBLAS and with oneDNN, and ONNX Runtime (C API) on the
+ * same model in ONNX. These run in one process on the same weights and
+ * inputs, interleaved in blocks of calls, each block warm in cache (a user
+ * calls one model in a loop). PyTorch and numpy, timed by py_peers.py on
+ * the same weights and inputs just before, are merged into the table. Each
+ * (threads, batch) cell prints the median time per call of each, mlpc's
+ * samples/s, GFLOP/s and % of the measured peak, and the best peer's time
+ * over mlpc's.
  *
  * Built by bench/run.sh with -DENTRY=<model name> -include <model>.h:
  *   mlp_bench WEIGHTS.bin DIMS SOFTMAX BATCHES PEAK1 PEAK2
  *   e.g. mlp_bench mnist_weights.bin 784,128,64,10 1 1,32,256,4096 30.5 61
  * PEAK1/PEAK2: measured peak GFLOP/s on 1 and 2 threads (0: unknown).
+ * Environment: ORT_LIB and ORT_MODEL (libonnxruntime.so.1 and the .onnx),
+ * PY_PEERS (py_peers.py's timings) and PY_OUT (PyTorch's output for the
+ * largest batch); each peer is left out ("-") when its variable is unset.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #endif
 #define STR2(x) #x
 #define STR(x) STR2(x)
+#include "ort_peer.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,19 +134,58 @@ int main(int argc, char **argv) {
   float *x = malloc(in * 4), *ya = malloc(out * 4), *yb = malloc(out * 4);
   temp[0] = malloc((size_t)maxBatch * maxWidth * 4);
   temp[1] = malloc((size_t)maxBatch * maxWidth * 4);
-  srand(1);
+  /* The inputs py_peers.py uses too: a multiplicative hash in [0, 1). */
   for (size_t i = 0; i < in; ++i)
-    x[i] = (float)rand() / RAND_MAX;
+    x[i] = (float)((double)(uint32_t)(i * 2654435761u) / 4294967296.0);
 
-  const Gemm peers[] = {openblasGemm, onednnGemm};
-  enum { NumPeers = 2 };
+  const char *ortLib = getenv("ORT_LIB"), *ortModel = getenv("ORT_MODEL");
+  int haveOrt = ortLib && ortModel && ortLoad(ortLib, ortModel) == 0;
+  if (haveOrt)
+    fprintf(stderr, "ONNX Runtime %s\n", ortVersion());
+  /* py_peers.py's medians: threads batch torch_us numpy_us. */
+  double pyTime[3][16][2];
+  for (int t = 0; t < 3; ++t)
+    for (int b = 0; b < 16; ++b)
+      pyTime[t][b][0] = pyTime[t][b][1] = NAN;
+  const char *pyPath = getenv("PY_PEERS");
+  FILE *py = pyPath ? fopen(pyPath, "r") : NULL;
+  int pt, pb;
+  double torchUs, numpyUs;
+  while (py && fscanf(py, "%d %d %lf %lf", &pt, &pb, &torchUs, &numpyUs) == 4)
+    for (int bi = 0; bi < numBatches; ++bi)
+      if (pt >= 1 && pt <= 2 && batches[bi] == pb) {
+        pyTime[pt][bi][0] = torchUs * 1e-6;
+        pyTime[pt][bi][1] = numpyUs * 1e-6;
+      }
+  if (py)
+    fclose(py);
+  /* PyTorch's output for the largest batch, to compare with mlpc's. */
+  float *pyOut = NULL;
+  const char *pyOutPath = getenv("PY_OUT");
+  FILE *po = pyOutPath ? fopen(pyOutPath, "rb") : NULL;
+  if (po) {
+    pyOut = malloc(out * 4);
+    if (fread(pyOut, 4, out, po) != out) {
+      free(pyOut);
+      pyOut = NULL;
+    }
+    fclose(po);
+  }
+
+  /* Peers run in this process: 1 OpenBLAS, 2 oneDNN, 3 ONNX Runtime. */
+  enum { NumPeers = 3 };
+  const Gemm gemms[] = {openblasGemm, onednnGemm};
   for (int threads = 1; threads <= 2; ++threads) {
     mlpc_set_num_threads(threads);
     openblas_set_num_threads(threads);
     omp_set_num_threads(threads);
+    if (haveOrt && ortSetThreads(threads))
+      return 1;
     for (int bi = 0; bi < numBatches; ++bi) {
       int batch = batches[bi];
       double flops = flopsPerRow * batch;
+      if (haveOrt && ortBind(x, yb, batch, dims[0], dims[numLayers]))
+        return 1;
       /* About 0.5 s of mlpc per cell, at least 10 calls. */
       int calls = (int)(0.5 / (flops / 50e9 + 2e-6));
       calls = calls < 10 ? 10 : calls > 20000 ? 20000 : calls;
@@ -148,13 +196,18 @@ int main(int argc, char **argv) {
       double diff = 0;
       for (int i = 0; i < calls; i += block) {
         for (int p = 0; p <= NumPeers; ++p) {
+          if (p == 3 && !haveOrt)
+            continue;
           for (int j = i - 2; j < i + block && j < calls; ++j) { /* 2 warm */
             double t0 = now();
             if (p == 0) {
               if (ENTRY(x, ya, batch) != MLPC_OK)
                 return 1;
+            } else if (p == 3) {
+              if (ortRun())
+                return 1;
             } else {
-              peerForward(peers[p - 1], x, yb, batch);
+              peerForward(gemms[p - 1], x, yb, batch);
             }
             if (j >= i)
               t[p][j] = now() - t0;
@@ -164,21 +217,41 @@ int main(int argc, char **argv) {
               diff = fmax(diff, fabs(ya[e] - yb[e]) / fmax(1.0, fabs(yb[e])));
         }
       }
-      double med[1 + NumPeers];
+      if (pyOut && batch == maxBatch)
+        for (size_t e = 0; e < (size_t)batch * dims[numLayers]; ++e)
+          diff = fmax(diff, fabs(ya[e] - pyOut[e]) / fmax(1.0, fabs(pyOut[e])));
+      /* Medians: mlpc, OpenBLAS, oneDNN, ONNX Runtime, PyTorch, numpy. */
+      double med[6];
       for (int p = 0; p <= NumPeers; ++p) {
-        qsort(t[p], calls, sizeof(double), cmp);
-        med[p] = t[p][calls / 2];
+        med[p] = NAN;
+        if (p != 3 || haveOrt) {
+          qsort(t[p], calls, sizeof(double), cmp);
+          med[p] = t[p][calls / 2];
+        }
         free(t[p]);
       }
-      double best = fmin(med[1], med[2]);
+      med[4] = pyTime[threads][bi][0];
+      med[5] = pyTime[threads][bi][1];
+      double best = INFINITY;
+      for (int p = 1; p < 6; ++p)
+        if (!isnan(med[p]))
+          best = fmin(best, med[p]);
       double gflops = flops / med[0] * 1e-9;
       char pct[16] = "-";
       if (peak[threads] > 0)
         snprintf(pct, sizeof pct, "%.0f%%", 100 * gflops / peak[threads]);
-      printf("| %s | %d | %d | %.2f | %.2f | %.2f | %.0f | %.1f | %s | %.2f | "
-             "%.1e |\n",
-             STR(ENTRY), threads, batch, med[0] * 1e6, med[1] * 1e6,
-             med[2] * 1e6, batch / med[0], gflops, pct, best / med[0], diff);
+      char cells[5][24];
+      for (int p = 1; p < 6; ++p) {
+        if (isnan(med[p]))
+          snprintf(cells[p - 1], sizeof cells[0], "-");
+        else
+          snprintf(cells[p - 1], sizeof cells[0], "%.2f", med[p] * 1e6);
+      }
+      printf("| %s | %d | %d | %.2f | %s | %s | %s | %s | %s | %.0f | %.1f | "
+             "%s | %.2f | %.1e |\n",
+             STR(ENTRY), threads, batch, med[0] * 1e6, cells[0], cells[1],
+             cells[2], cells[3], cells[4], batch / med[0], gflops, pct,
+             best / med[0], diff);
       fflush(stdout);
       if (diff > 1e-4) {
         fprintf(stderr, "outputs disagree\n");

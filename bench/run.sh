@@ -1,22 +1,38 @@
 #!/usr/bin/env bash
 # Benchmark: mlpc against OpenBLAS and oneDNN (sgemm per layer + C
-# epilogue) on the MNIST-shaped model (784-128-64-10, softmax) and the wide
-# one (1024-4096-4096-1024), on 1 and 2 threads, in one run; prints a
-# markdown table with the machine's measured FMA peak. Installs Debian's
-# libopenblas-dev and libdnnl-dev if needed.
+# epilogue), ONNX Runtime (C API), PyTorch and numpy on the MNIST-shaped
+# model (784-128-64-10, softmax) and the wide one (1024-4096-4096-1024), on
+# 1 and 2 threads, in one run; prints a markdown table with the machine's
+# measured FMA peak. Installs Debian's libopenblas-dev, libdnnl-dev and
+# python3-torch, and ONNX Runtime from the npm package onnxruntime-node
+# (its libonnxruntime.so), if needed.
 #   bench/run.sh [quick]     quick: fewer batch sizes
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/build/bench"
 "$root/tools/install-deps.sh" >&2
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 for p in libopenblas-dev libdnnl-dev; do
-  dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q "install ok installed" || {
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    $SUDO apt-get install -y -qq --no-install-recommends $p >&2; }
+  dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q "install ok installed" ||
+    $SUDO apt-get install -y -qq --no-install-recommends $p >&2
 done
+# PyTorch (Debian's python3-torch) and npm (for ONNX Runtime), unless some
+# other install already provides them.
+/usr/bin/python3 -c "import torch" 2>/dev/null ||
+  $SUDO apt-get install -y -qq --no-install-recommends python3-torch >&2
+command -v npm >/dev/null ||
+  $SUDO apt-get install -y -qq --no-install-recommends npm >&2
 "$root/tools/build.sh" >&2
 mkdir -p "$out"
 blas_inc=/usr/include/x86_64-linux-gnu/openblas-pthread
+ort_version=1.30.0
+ort_lib="$out/ort/package/bin/napi-v6/linux/x64/libonnxruntime.so.1"
+if [ ! -f "$ort_lib" ]; then
+  mkdir -p "$out/ort"
+  (cd "$out/ort" && npm pack --silent "onnxruntime-node@$ort_version" >/dev/null &&
+   tar xzf "onnxruntime-node-$ort_version.tgz" package/bin/napi-v6/linux/x64/libonnxruntime.so.1 &&
+   rm "onnxruntime-node-$ort_version.tgz") >&2
+fi
 
 cc -O2 -mavx2 -mfma "$root/bench/peak.c" -lpthread -o "$out/peak"
 read -r peak1 peak2 < <("$out/peak")
@@ -30,16 +46,25 @@ export OMP_WAIT_POLICY=passive
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;" \
      "measured FMA peak $peak1 GFLOP/s (1 thread), $peak2 (2); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| model | threads | batch | mlpc us/call | OpenBLAS+C us/call | oneDNN+C us/call | mlpc samples/s | mlpc GFLOP/s | % of peak | best peer/mlpc | max rel diff |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | threads | batch | mlpc us/call | OpenBLAS+C | oneDNN+C | ONNX Runtime | PyTorch | numpy | mlpc samples/s | mlpc GFLOP/s | % of peak | best peer/mlpc | max rel diff |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 run() { # name dims softmax batches
   /usr/bin/python3 "$root/examples/mnist/make_model.py" "$out" "$1" "$2" \
     "$([ "$3" = 1 ] && echo softmax || echo none)"
   "$root/build/bin/mlpc" "$out/$1.mlir" -o "$out/$1.o" --header "$out/$1.h"
   cc -std=c11 -O2 -D_POSIX_C_SOURCE=199309L -DENTRY="$1" -include "$out/$1.h" -I"$root/runtime/include" \
-    -I"$blas_inc" "$root/bench/mlp_bench.c" "$out/$1.o" -L"$root/build/lib" \
-    -fopenmp -lmlpc_runtime -lopenblas -ldnnl -lm -lpthread -o "$out/bench_$1"
-  "$out/bench_$1" "$out/$1_weights.bin" "$2" "$3" "$4" "$peak1" "$peak2"
+    -I"$blas_inc" "$root/bench/mlp_bench.c" "$root/bench/ort_peer.c" "$out/$1.o" -L"$root/build/lib" \
+    -fopenmp -lmlpc_runtime -lopenblas -ldnnl -lm -lpthread -ldl -o "$out/bench_$1"
+  /usr/bin/python3 "$root/bench/make_onnx.py" "$out/$1_weights.bin" "$2" "$3" "$out/$1.onnx"
+  # PyTorch and numpy, one process per thread count (numpy's BLAS takes its
+  # thread count from the environment at start-up).
+  rm -f "$out/$1_py.tsv"
+  for t in 1 2; do
+    OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 "$root/bench/py_peers.py" \
+      "$out/$1_weights.bin" "$2" "$3" "$4" $t "$out/$1_py.tsv" "$out/$1_py_out.bin"
+  done
+  ORT_LIB="$ort_lib" ORT_MODEL="$out/$1.onnx" PY_PEERS="$out/$1_py.tsv" PY_OUT="$out/$1_py_out.bin" \
+    "$out/bench_$1" "$out/$1_weights.bin" "$2" "$3" "$4" "$peak1" "$peak2"
 }
 if [ "${1:-}" = quick ]; then
   run mnist 784,128,64,10 1 1,256

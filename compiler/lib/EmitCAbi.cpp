@@ -252,13 +252,15 @@ LogicalResult WrapperBuilder::build(StringRef name) {
         b, loc, cst64(mlpc::rowBytes(s)),
         LLVM::GEPOp::create(b, loc, ptrTy, i64, rowArray, slot));
   }
-  LLVM::LLVMFuncOp parallel =
-      declare("mlpc_parallel_rows", i32, {ptrTy, ptrTy, ptrTy, i32, i64, i64});
+  LLVM::LLVMFuncOp parallel = declare(
+      "mlpc_parallel_rows", i32, {ptrTy, ptrTy, ptrTy, i32, i64, i64, i64});
+  auto rowBlock = kernel->getAttrOfType<IntegerAttr>(mlpc::kRowBlockAttr);
   Value fnPtr = LLVM::AddressOfOp::create(b, loc, rowsFn);
-  Value status = LLVM::CallOp::create(b, loc, parallel,
-                                      ValueRange{fnPtr, ptrArray, rowArray,
-                                                 cst32(int32_t(n)), batch,
-                                                 cst64(flops.getInt())})
+  Value status = LLVM::CallOp::create(
+                     b, loc, parallel,
+                     ValueRange{fnPtr, ptrArray, rowArray, cst32(int32_t(n)),
+                                batch, cst64(flops.getInt()),
+                                cst64(rowBlock ? rowBlock.getInt() : 1)})
                      .getResult();
   LLVM::ReturnOp::create(b, loc, status);
   return success();

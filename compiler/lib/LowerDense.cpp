@@ -578,8 +578,14 @@ struct LowerDensePass : mlpc::impl::LowerDenseBase<LowerDensePass> {
     RewritePatternSet patterns(&getContext());
     DenseKernel kernel{tileRows, tileCols, vectorWidth};
     patterns.add<LowerDenseOp, LowerDenseWithSoftmax>(&getContext(), kernel);
+    bool any = false;
+    getOperation().walk([&](DenseOp op) { any |= DenseKernel::applies(op); });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    if (any)
+      getOperation()->setAttr(
+          mlpc::kRowBlockAttr,
+          IntegerAttr::get(IntegerType::get(&getContext(), 64), tileRows));
   }
 };
 } // namespace

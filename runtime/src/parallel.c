@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { MaxThreads = 256, MaxPtrs = 64 };
@@ -40,8 +41,26 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 static struct Job *currentJob;
-static uint64_t generation;
-static int busyWorkers;
+/* Bumped for each job (release: currentJob is written first). */
+static atomic_uint_fast64_t generation;
+static atomic_int busyWorkers;
+
+/* After a job, workers and the caller spin this long for the next event
+ * before sleeping: a model called in a loop then pays no futex wake-up
+ * (tens of microseconds on some machines) per call. */
+enum { SpinNanos = 50000 };
+
+static int64_t nowNanos(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 static int poolSize = 1;     /* threads in the pool, the caller included */
 static atomic_int requested; /* 0: the default */
 static pthread_once_t defaultOnce = PTHREAD_ONCE_INIT;
@@ -99,17 +118,29 @@ static void runChunks(struct Job *job) {
 static void *worker(void *arg) {
   (void)arg;
   uint64_t seen = 0;
-  pthread_mutex_lock(&lock);
   for (;;) {
-    while (generation == seen)
-      pthread_cond_wait(&wake, &lock);
-    seen = generation;
-    struct Job *job = currentJob;
-    pthread_mutex_unlock(&lock);
-    runChunks(job);
-    pthread_mutex_lock(&lock);
-    if (--busyWorkers == 0)
+    /* Spin for the next job, then sleep until it comes. */
+    uint64_t g;
+    int64_t start = nowNanos();
+    for (int i = 0;
+         (g = atomic_load_explicit(&generation, memory_order_acquire)) == seen;
+         ++i) {
+      relax();
+      if ((i & 63) == 63 && nowNanos() - start > SpinNanos) {
+        pthread_mutex_lock(&lock);
+        while ((g = atomic_load(&generation)) == seen)
+          pthread_cond_wait(&wake, &lock);
+        pthread_mutex_unlock(&lock);
+        break;
+      }
+    }
+    seen = g;
+    runChunks(currentJob);
+    if (atomic_fetch_sub(&busyWorkers, 1) == 1) {
+      pthread_mutex_lock(&lock);
       pthread_cond_signal(&done);
+      pthread_mutex_unlock(&lock);
+    }
   }
   return NULL;
 }
@@ -136,7 +167,8 @@ static int32_t runJob(struct Job *job);
 
 int32_t mlpc_parallel_rows(RangeFn fn, void *const *ptrs,
                            const int64_t *row_bytes, int32_t num_ptrs,
-                           int64_t batch, int64_t flops_per_row) {
+                           int64_t batch, int64_t flops_per_row,
+                           int64_t row_block) {
   int threads = mlpc_get_num_threads();
   double work = (double)batch * (double)(flops_per_row > 0 ? flops_per_row : 1);
   if (work / MLPC_MIN_FLOPS_PER_THREAD < threads)
@@ -151,9 +183,9 @@ int32_t mlpc_parallel_rows(RangeFn fn, void *const *ptrs,
   if (threads <= 1 || pthread_mutex_trylock(&poolTaken) != 0)
     return fn(ptrs, batch); /* another caller has the pool: run here */
 
-  /* Two ranges per thread balance uneven progress. Ranges are multiples
-     of 8 rows, so the kernels' row blocks stay whole: a kernel handles the
-     rows left over from its blocks more slowly. */
+  /* Ranges are whole multiples of the kernels' row block: a kernel handles
+     the rows left over from its blocks more slowly. Two ranges per thread
+     balance uneven progress when there are enough blocks for it. */
   struct Job job;
   memset(&job, 0, sizeof job);
   job.fn = fn;
@@ -161,8 +193,12 @@ int32_t mlpc_parallel_rows(RangeFn fn, void *const *ptrs,
   job.rowBytes = row_bytes;
   job.numPtrs = num_ptrs;
   job.batch = batch;
-  int64_t chunks = (int64_t)threads * 2;
-  job.chunkRows = ((batch + chunks - 1) / chunks + 7) / 8 * 8;
+  if (row_block < 1)
+    row_block = 1;
+  int64_t blocks = (batch + row_block - 1) / row_block;
+  int64_t chunks =
+      blocks >= (int64_t)threads * 8 ? (int64_t)threads * 2 : (int64_t)threads;
+  job.chunkRows = (blocks + chunks - 1) / chunks * row_block;
   job.numChunks = (batch + job.chunkRows - 1) / job.chunkRows;
   return runJob(&job);
 }
@@ -202,20 +238,27 @@ static int32_t runJob(struct Job *jobPtr) {
   atomic_init(&job->nextChunk, 0);
   atomic_init(&job->status, MLPC_OK);
 
-  pthread_mutex_lock(&lock);
   currentJob = job;
-  busyWorkers = poolSize - 1;
-  ++generation;
+  atomic_store(&busyWorkers, poolSize - 1);
+  pthread_mutex_lock(&lock);
+  atomic_fetch_add_explicit(&generation, 1, memory_order_release);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
 
   runChunks(job);
 
-  pthread_mutex_lock(&lock);
-  while (busyWorkers > 0)
-    pthread_cond_wait(&done, &lock);
-  currentJob = NULL;
-  pthread_mutex_unlock(&lock);
+  /* Wait for the workers: spin first, they are usually about done. */
+  int64_t start = nowNanos();
+  for (int i = 0; atomic_load(&busyWorkers) > 0; ++i) {
+    relax();
+    if ((i & 63) == 63 && nowNanos() - start > SpinNanos) {
+      pthread_mutex_lock(&lock);
+      while (atomic_load(&busyWorkers) > 0)
+        pthread_cond_wait(&done, &lock);
+      pthread_mutex_unlock(&lock);
+      break;
+    }
+  }
   pthread_mutex_unlock(&poolTaken);
   return atomic_load(&job->status);
 }

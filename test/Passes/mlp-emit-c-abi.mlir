@@ -62,7 +62,7 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 }
 
 // An entry marked row-parallel: small batches call the kernel directly;
-// from 2 * MLPC_MIN_FLOPS_PER_THREAD / flops rows (here 2^24 / 2^20 = 16)
+// from 2 * MLPC_MIN_FLOPS_PER_THREAD / flops rows (here 2^22 / 2^20 = 4)
 // on, a per-range function goes to the runtime's mlpc_parallel_rows with
 // the pointers and their row sizes in bytes.
 // RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=PAR
@@ -73,7 +73,7 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // PAR: llvm.call @__mlpc_rows(%[[IN]], %[[IN]], %{{.*}}, %[[ROWS]],
 // PAR-LABEL: llvm.func @rows(
 // PAR-SAME: %[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[B:.*]]: i64) -> i32
-// PAR: %[[MIN:.*]] = llvm.mlir.constant(16 : i64)
+// PAR: %[[MIN:.*]] = llvm.mlir.constant(4 : i64)
 // PAR: llvm.icmp "slt" %[[B]], %[[MIN]]
 // PAR: llvm.call @__mlpc_rows(%[[X]], %[[X]]
 // PAR: %[[ARR:.*]] = llvm.alloca {{.*}} x !llvm.ptr
@@ -81,7 +81,7 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // PAR: llvm.store %[[X]]
 // PAR: llvm.mlir.constant(12 : i64)
 // PAR: %[[FN:.*]] = llvm.mlir.addressof @__mlpc_rows_rows
-// PAR: %[[S:.*]] = llvm.call @mlpc_parallel_rows(%[[FN]], %[[ARR]], %[[RB]], %{{.*}}, %[[B]], %{{.*}})
+// PAR: %[[S:.*]] = llvm.call @mlpc_parallel_rows(%[[FN]], %[[ARR]], %[[RB]], %{{.*}}, %[[B]], %{{.*}}, %{{.*}})
 // PAR: llvm.return %[[S]]
 func.func @rows(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_parallel_flops = 1048576 : i64} {
   return %x : tensor<?x3xf32>

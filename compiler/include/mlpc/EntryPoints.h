@@ -21,6 +21,9 @@ constexpr llvm::StringLiteral kScratchRowBytesAttr = "mlpc.scratch_row_bytes";
 /// independently of each other: the FLOPs per row (for the runtime to
 /// judge whether splitting the batch over threads pays).
 constexpr llvm::StringLiteral kRowParallelAttr = "mlpc.row_parallel_flops";
+/// Left by mlp-lower-dense on a function whose dense layers it tiled: the
+/// rows of its register tile, which row-parallel splits keep whole.
+constexpr llvm::StringLiteral kRowBlockAttr = "mlpc.row_block";
 
 /// Dense layers with at least this many bytes of constant weights split
 /// their columns over the runtime's threads (mlp-lower-dense emits an

@@ -55,18 +55,20 @@ void mlpc_set_num_threads(int32_t n);
 int32_t mlpc_get_num_threads(void);
 
 /* A batch is split over threads only when each thread gets at least this
- * many floating-point operations (8 M, some 80 us of work): waking a thread
- * costs tens of microseconds. Generated code calls serially below it. */
-#define MLPC_MIN_FLOPS_PER_THREAD (1 << 23)
+ * many floating-point operations (2 M, some 20 us of work): waking a thread
+ * costs several microseconds. Generated code calls serially below it. */
+#define MLPC_MIN_FLOPS_PER_THREAD (1 << 21)
 
 /* Used by generated code: runs range_fn over [0, batch) split into row
  * ranges, each with its pointers advanced by begin * row_bytes[i], on up to
- * mlpc_get_num_threads() threads (the caller included). Returns the first
- * nonzero status of a range, else MLPC_OK. */
+ * mlpc_get_num_threads() threads (the caller included). Ranges are
+ * multiples of row_block rows (the kernels' register tile), so that no
+ * range leaves the kernels rows to do one at a time but the last. Returns
+ * the first nonzero status of a range, else MLPC_OK. */
 int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
                            void *const *ptrs, const int64_t *row_bytes,
                            int32_t num_ptrs, int64_t batch,
-                           int64_t flops_per_row);
+                           int64_t flops_per_row, int64_t row_block);
 
 /* Used by generated code: runs fn(ctx, begin, end) over contiguous ranges
  * covering tasks [0, n) on up to mlpc_get_num_threads() threads (the caller

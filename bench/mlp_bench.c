@@ -3,8 +3,9 @@
  * softmax) with OpenBLAS and with oneDNN, and ONNX Runtime (C API) on the
  * same model in ONNX. These run in one process on the same weights and
  * inputs, interleaved in blocks of calls, each block warm in cache (a user
- * calls one model in a loop). PyTorch and numpy, timed by py_peers.py on
- * the same weights and inputs just before, are merged into the table. Each
+ * calls one model in a loop). PyTorch and numpy run in a Python process
+ * (py_peers.py) that this one drives over a pipe, so their blocks take
+ * their turn in the same rounds. Each
  * (threads, batch) cell prints the median time per call of each, mlpc's
  * samples/s, GFLOP/s and % of the measured peak, and the best peer's time
  * over mlpc's.
@@ -14,8 +15,8 @@
  *   e.g. mlp_bench mnist_weights.bin 784,128,64,10 1 1,32,256,4096 30.5 61
  * PEAK1/PEAK2: measured peak GFLOP/s on 1 and 2 threads (0: unknown).
  * Environment: ORT_LIB and ORT_MODEL (libonnxruntime.so.1 and the .onnx),
- * PY_PEERS (py_peers.py's timings) and PY_OUT (PyTorch's output for the
- * largest batch); each peer is left out ("-") when its variable is unset.
+ * PY_PEERS (the path of py_peers.py); a peer is left out ("-") when its
+ * variable is unset.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
@@ -28,11 +29,13 @@
 #include <math.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { MaxLayers = 16 };
 static int numLayers, dims[MaxLayers + 1], softmax;
@@ -82,6 +85,46 @@ static void peerForward(Gemm gemm, const float *x, float *y, int batch) {
     for (int c = 0; c < n; ++c)
       row[c] /= sum;
   }
+}
+
+/* The Python peers' process: commands on `pyIn`, replies on `pyOut`. */
+static FILE *pyIn, *pyOut;
+
+static int pyStart(const char *script, const char *weights, const char *dims,
+                   const char *softmax) {
+  int toChild[2], fromChild[2];
+  if (pipe(toChild) || pipe(fromChild))
+    return 1;
+  pid_t pid = fork();
+  if (pid < 0)
+    return 1;
+  if (pid == 0) {
+    dup2(toChild[0], 0);
+    dup2(fromChild[1], 1);
+    close(toChild[1]);
+    close(fromChild[0]);
+    execl("/usr/bin/python3", "python3", script, weights, dims, softmax,
+          (char *)NULL);
+    _exit(127);
+  }
+  close(toChild[0]);
+  close(fromChild[1]);
+  pyIn = fdopen(toChild[1], "w");
+  pyOut = fdopen(fromChild[0], "r");
+  return !pyIn || !pyOut;
+}
+
+/* Sends one command; returns its reply line in `reply` (or NULL). */
+static char *pyCommand(char *reply, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static char *pyCommand(char *reply, size_t size, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vfprintf(pyIn, format, args);
+  va_end(args);
+  fputc('\n', pyIn);
+  fflush(pyIn);
+  return fgets(reply, (int)size, pyOut);
 }
 
 static int cmp(const void *a, const void *b) {
@@ -142,38 +185,18 @@ int main(int argc, char **argv) {
   int haveOrt = ortLib && ortModel && ortLoad(ortLib, ortModel) == 0;
   if (haveOrt)
     fprintf(stderr, "ONNX Runtime %s\n", ortVersion());
-  /* py_peers.py's medians: threads batch torch_us numpy_us. */
-  double pyTime[3][16][2];
-  for (int t = 0; t < 3; ++t)
-    for (int b = 0; b < 16; ++b)
-      pyTime[t][b][0] = pyTime[t][b][1] = NAN;
-  const char *pyPath = getenv("PY_PEERS");
-  FILE *py = pyPath ? fopen(pyPath, "r") : NULL;
-  int pt, pb;
-  double torchUs, numpyUs;
-  while (py && fscanf(py, "%d %d %lf %lf", &pt, &pb, &torchUs, &numpyUs) == 4)
-    for (int bi = 0; bi < numBatches; ++bi)
-      if (pt >= 1 && pt <= 2 && batches[bi] == pb) {
-        pyTime[pt][bi][0] = torchUs * 1e-6;
-        pyTime[pt][bi][1] = numpyUs * 1e-6;
-      }
-  if (py)
-    fclose(py);
-  /* PyTorch's output for the largest batch, to compare with mlpc's. */
-  float *pyOut = NULL;
-  const char *pyOutPath = getenv("PY_OUT");
-  FILE *po = pyOutPath ? fopen(pyOutPath, "rb") : NULL;
-  if (po) {
-    pyOut = malloc(out * 4);
-    if (fread(pyOut, 4, out, po) != out) {
-      free(pyOut);
-      pyOut = NULL;
-    }
-    fclose(po);
-  }
+  const char *pyScript = getenv("PY_PEERS");
+  int havePy = pyScript && pyStart(pyScript, argv[1], argv[2], argv[3]) == 0;
+  static char reply[1 << 20]; /* up to 50 times per line */
+  float *pyOutput = malloc(out * 4);
+  char pyOutPath[64];
+  snprintf(pyOutPath, sizeof pyOutPath, "/tmp/mlp_bench_py_%d.bin",
+           (int)getpid());
 
-  /* Peers run in this process: 1 OpenBLAS, 2 oneDNN, 3 ONNX Runtime. */
-  enum { NumPeers = 3 };
+  /* Peers: 1 OpenBLAS, 2 oneDNN, 3 ONNX Runtime (all in this process),
+     4 PyTorch and 5 numpy (in the Python process). */
+  enum { NumPeers = 5 };
+  int have[1 + NumPeers] = {1, 1, 1, haveOrt, havePy, havePy};
   const Gemm gemms[] = {openblasGemm, onednnGemm};
   for (int threads = 1; threads <= 2; ++threads) {
     mlpc_set_num_threads(threads);
@@ -181,10 +204,14 @@ int main(int argc, char **argv) {
     omp_set_num_threads(threads);
     if (haveOrt && ortSetThreads(threads))
       return 1;
+    if (havePy && !pyCommand(reply, sizeof reply, "threads %d", threads))
+      return 1;
     for (int bi = 0; bi < numBatches; ++bi) {
       int batch = batches[bi];
       double flops = flopsPerRow * batch;
       if (haveOrt && ortBind(x, yb, batch, dims[0], dims[numLayers]))
+        return 1;
+      if (havePy && !pyCommand(reply, sizeof reply, "batch %d", batch))
         return 1;
       /* About 0.5 s of mlpc per cell, at least 10 calls. */
       int calls = (int)(0.5 / (flops / 50e9 + 2e-6));
@@ -196,8 +223,22 @@ int main(int argc, char **argv) {
       double diff = 0;
       for (int i = 0; i < calls; i += block) {
         for (int p = 0; p <= NumPeers; ++p) {
-          if (p == 3 && !haveOrt)
+          if (!have[p])
             continue;
+          if (p >= 4) { /* the Python process times its own block */
+            int n = i + block < calls ? block : calls - i;
+            if (!pyCommand(reply, sizeof reply, "time %s %d",
+                           p == 4 ? "torch" : "numpy", n))
+              return 1;
+            if (strncmp(reply, "unavailable", 11) == 0) {
+              have[p] = 0;
+              continue;
+            }
+            char *cursor = reply;
+            for (int j = i; j < i + n; ++j)
+              t[p][j] = strtod(cursor, &cursor);
+            continue;
+          }
           for (int j = i - 2; j < i + block && j < calls; ++j) { /* 2 warm */
             double t0 = now();
             if (p == 0) {
@@ -212,26 +253,33 @@ int main(int argc, char **argv) {
             if (j >= i)
               t[p][j] = now() - t0;
           }
-          if (p > 0)
+          if (p > 0 && p < 4)
             for (size_t e = 0; e < (size_t)batch * dims[numLayers]; ++e)
               diff = fmax(diff, fabs(ya[e] - yb[e]) / fmax(1.0, fabs(yb[e])));
         }
       }
-      if (pyOut && batch == maxBatch)
-        for (size_t e = 0; e < (size_t)batch * dims[numLayers]; ++e)
-          diff = fmax(diff, fabs(ya[e] - pyOut[e]) / fmax(1.0, fabs(pyOut[e])));
+      /* PyTorch's output against mlpc's. */
+      if (havePy && pyCommand(reply, sizeof reply, "out %s", pyOutPath)) {
+        FILE *po = fopen(pyOutPath, "rb");
+        size_t n = (size_t)batch * dims[numLayers];
+        if (po && fread(pyOutput, 4, n, po) == n)
+          for (size_t e = 0; e < n; ++e)
+            diff = fmax(diff, fabs(ya[e] - pyOutput[e]) /
+                                  fmax(1.0, fabs(pyOutput[e])));
+        if (po)
+          fclose(po);
+        remove(pyOutPath);
+      }
       /* Medians: mlpc, OpenBLAS, oneDNN, ONNX Runtime, PyTorch, numpy. */
-      double med[6];
+      double med[1 + NumPeers];
       for (int p = 0; p <= NumPeers; ++p) {
         med[p] = NAN;
-        if (p != 3 || haveOrt) {
+        if (have[p]) {
           qsort(t[p], calls, sizeof(double), cmp);
           med[p] = t[p][calls / 2];
         }
         free(t[p]);
       }
-      med[4] = pyTime[threads][bi][0];
-      med[5] = pyTime[threads][bi][1];
       double best = INFINITY;
       for (int p = 1; p < 6; ++p)
         if (!isnan(med[p]))

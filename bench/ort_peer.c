@@ -95,9 +95,10 @@ int ortSetThreads(int threads) {
             "SetInterOpNumThreads") ||
       check(FN(SetSessionGraphOptimizationLevel, SetInt)(options, 99 /* all */),
             "SetSessionGraphOptimizationLevel") ||
-      /* ORT_NO_SPIN=1: idle pool threads sleep at once instead of
-         spinning (ONNX Runtime's default) for the next run. */
-      (getenv("ORT_NO_SPIN") &&
+      /* Idle pool threads sleep at once instead of spinning (ONNX
+         Runtime's default) for the next run, which would take the other
+         core from the next peer's block; ORT_SPIN=1 keeps the default. */
+      (!getenv("ORT_SPIN") &&
        check(FN(AddSessionConfigEntry,
                 SetEntry)(options, "session.intra_op.allow_spinning", "0"),
              "AddSessionConfigEntry")) ||

@@ -1,15 +1,20 @@
 #!/usr/bin/python3
-"""PyTorch and numpy as benchmark peers: the same forward pass as mlp_bench
-(same weights file, same inputs), timed interleaved in blocks of calls.
+"""PyTorch and numpy as benchmark peers, driven by mlp_bench over a pipe so
+that their blocks of calls interleave with mlpc's and the other peers' in
+one run. Same forward pass, weights file and inputs as mlp_bench.
 
-  py_peers.py WEIGHTS DIMS SOFTMAX BATCHES THREADS OUT.tsv [OUT.bin]
+  py_peers.py WEIGHTS DIMS SOFTMAX     (commands on stdin, one per line)
 
-Appends "threads batch torch_us numpy_us" lines (median per call) to
-OUT.tsv; with OUT.bin, also writes PyTorch's output for the largest batch,
-which mlp_bench compares with mlpc's. Run once per thread count, with
-OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set to it (numpy's BLAS reads them
-at start-up); PyTorch gets torch.set_num_threads(THREADS).
+  threads T       PyTorch's and numpy's BLAS threads
+  batch B         the input for the next calls: B rows
+  time PEER K     PEER is torch or numpy: 2 warm-up calls, then K timed
+                  ones; prints the K times in seconds on one line
+  out PATH        writes PyTorch's output for the current batch to PATH
+                  (f32), for mlp_bench to compare with mlpc's
+Replies end with a newline and are flushed; errors go to stderr.
 """
+import ctypes
+import ctypes.util
 import sys
 import time
 
@@ -27,12 +32,21 @@ def inputs(batch, width):
     return (((i * 2654435761) % (1 << 32)).astype(np.float64) / (1 << 32)).astype(np.float32).reshape(batch, width)
 
 
+def openblas():
+    """numpy's OpenBLAS (already loaded), to set its thread count."""
+    for name in ("libopenblas.so.0", ctypes.util.find_library("openblas")):
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_set_num_threads
+            return lib
+        except (OSError, AttributeError, TypeError):
+            pass
+    return None
+
+
 def main():
-    weights_path, dims_arg, softmax, batches_arg, threads, out_tsv = sys.argv[1:7]
-    out_bin = sys.argv[7] if len(sys.argv) > 7 else None
+    weights_path, dims_arg, softmax = sys.argv[1:4]
     dims = [int(d) for d in dims_arg.split(",")]
-    batches = [int(b) for b in batches_arg.split(",")]
-    threads = int(threads)
     data = np.fromfile(weights_path, dtype="<f4")
     layers, pos = [], 0
     for k, n in zip(dims, dims[1:]):
@@ -41,7 +55,7 @@ def main():
         b = data[pos:pos + n].copy()
         pos += n
         layers.append((w, b))
-    wts = [(np.ascontiguousarray(w.T), b) for w, b in layers]  # x @ W^T, once
+    wts = [(np.ascontiguousarray(w.T), b) for w, b in layers]  # x @ W^T
 
     def numpy_forward(x):
         h = x
@@ -58,7 +72,6 @@ def main():
 
     model = None
     if torch is not None:
-        torch.set_num_threads(threads)
         mods = []
         for i, (w, b) in enumerate(layers):
             lin = torch.nn.Linear(w.shape[1], w.shape[0])
@@ -72,38 +85,47 @@ def main():
             mods.append(torch.nn.Softmax(dim=1))
         model = torch.nn.Sequential(*mods).eval()
 
-    flops_per_row = sum(2.0 * w.size for w, _ in layers)
-    with open(out_tsv, "a") as out:
-        for batch in batches:
-            x = inputs(batch, dims[0])
-            tx = torch.from_numpy(x) if model is not None else None
-            calls = int(0.5 / (flops_per_row * batch / 50e9 + 2e-6))
-            calls = max(10, min(calls, 20000))
-            block = min(calls, 50)
-            times = {"torch": [], "numpy": []}
-            for i in range(0, calls, block):
-                for name in ("torch", "numpy"):
-                    if name == "torch" and model is None:
-                        continue
-                    for j in range(i - 2, min(i + block, calls)):  # 2 warm-up
-                        t0 = time.perf_counter()
-                        if name == "torch":
-                            with torch.inference_mode():
-                                model(tx)
-                        else:
-                            numpy_forward(x)
-                        if j >= i:
-                            times[name].append(time.perf_counter() - t0)
-            med = {k: (1e6 * float(np.median(v)) if v else float("nan")) for k, v in times.items()}
-            out.write("%d %d %.3f %.3f\n" % (threads, batch, med["torch"], med["numpy"]))
-        if out_bin:
-            x = inputs(max(batches), dims[0])
-            if model is not None:
-                with torch.inference_mode():
-                    y = model(torch.from_numpy(x)).numpy()
+    def torch_forward(tx):
+        with torch.inference_mode():
+            return model(tx)
+
+    blas = openblas()
+    x = tx = None
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd:
+            continue
+        if cmd[0] == "threads":
+            if torch is not None:
+                torch.set_num_threads(int(cmd[1]))
+            if blas is not None:
+                blas.openblas_set_num_threads(int(cmd[1]))
+            reply = "ok"
+        elif cmd[0] == "batch":
+            x = inputs(int(cmd[1]), dims[0])
+            tx = torch.from_numpy(x) if torch is not None else None
+            reply = "ok"
+        elif cmd[0] == "time":
+            if cmd[1] == "torch" and torch is None:
+                reply = "unavailable"
             else:
-                y = numpy_forward(x)
-            y.astype("<f4").tofile(out_bin)
+                fn, arg = (torch_forward, tx) if cmd[1] == "torch" else (numpy_forward, x)
+                times = []
+                for j in range(int(cmd[2]) + 2):
+                    t0 = time.perf_counter()
+                    fn(arg)
+                    if j >= 2:
+                        times.append(time.perf_counter() - t0)
+                reply = " ".join("%.9f" % t for t in times)
+        elif cmd[0] == "out":
+            y = torch_forward(tx).numpy() if torch is not None else numpy_forward(x)
+            y.astype("<f4").tofile(cmd[1])
+            reply = "ok"
+        else:
+            print("py_peers: unknown command " + line.strip(), file=sys.stderr)
+            reply = "error"
+        sys.stdout.write(reply + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -56,14 +56,7 @@ run() { # name dims softmax batches
     -I"$blas_inc" "$root/bench/mlp_bench.c" "$root/bench/ort_peer.c" "$out/$1.o" -L"$root/build/lib" \
     -fopenmp -lmlpc_runtime -lopenblas -ldnnl -lm -lpthread -ldl -o "$out/bench_$1"
   /usr/bin/python3 "$root/bench/make_onnx.py" "$out/$1_weights.bin" "$2" "$3" "$out/$1.onnx"
-  # PyTorch and numpy, one process per thread count (numpy's BLAS takes its
-  # thread count from the environment at start-up).
-  rm -f "$out/$1_py.tsv"
-  for t in 1 2; do
-    OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 "$root/bench/py_peers.py" \
-      "$out/$1_weights.bin" "$2" "$3" "$4" $t "$out/$1_py.tsv" "$out/$1_py_out.bin"
-  done
-  ORT_LIB="$ort_lib" ORT_MODEL="$out/$1.onnx" PY_PEERS="$out/$1_py.tsv" PY_OUT="$out/$1_py_out.bin" \
+  ORT_LIB="$ort_lib" ORT_MODEL="$out/$1.onnx" PY_PEERS="$root/bench/py_peers.py" \
     "$out/bench_$1" "$out/$1_weights.bin" "$2" "$3" "$4" "$peak1" "$peak2"
 }
 if [ "${1:-}" = quick ]; then

@@ -181,23 +181,12 @@ LogicalResult WrapperBuilder::build(StringRef name) {
 
   // Any null pointer -> MLPC_ERR_NULL_POINTER; a bad batch ->
   // MLPC_ERR_BAD_BATCH.
-  Value anyNull = mlpc::buildAnyNull(b, loc, ptrs);
   int64_t scratchRowBytes = 0;
   if (auto scratch =
           kernel->getAttrOfType<IntegerAttr>(mlpc::kScratchRowBytesAttr))
     scratchRowBytes = scratch.getInt();
-  Value badBatch = mlpc::buildBadBatch(b, loc, batch, shapes, scratchRowBytes);
-
-  Block *nullBlock = addBlock(body), *batchBlock = addBlock(body),
-        *badBlock = addBlock(body), *callBlock = addBlock(body);
-  LLVM::CondBrOp::create(b, loc, anyNull, nullBlock, batchBlock);
-  b.setInsertionPointToStart(nullBlock);
-  LLVM::ReturnOp::create(b, loc, cst32(MLPC_ERR_NULL_POINTER));
-  b.setInsertionPointToStart(batchBlock);
-  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, callBlock);
-  b.setInsertionPointToStart(badBlock);
-  LLVM::ReturnOp::create(b, loc, cst32(MLPC_ERR_BAD_BATCH));
-  b.setInsertionPointToStart(callBlock);
+  Block *callBlock = mlpc::buildEntryChecks(b, loc, body, ptrs, batch, shapes,
+                                            scratchRowBytes);
 
   auto flops = kernel->getAttrOfType<IntegerAttr>(mlpc::kRowParallelAttr);
   bool allBatched = llvm::all_of(

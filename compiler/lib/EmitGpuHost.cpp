@@ -442,19 +442,7 @@ void GpuHostEmitter::emitEntries(func::FuncOp host, LLVM::LLVMFuncOp impl) {
     b.setInsertionPointToStart(entry);
     ValueRange ptrs = entry->getArguments().take_front(n);
     Value batch = entry->getArgument(n);
-    Value anyNull = mlpc::buildAnyNull(b, loc, ptrs);
-    Value badBatch = mlpc::buildBadBatch(b, loc, batch, shapes);
-    Block *nullBlock = addBlock(body), *batchBlock = addBlock(body),
-          *badBlock = addBlock(body), *run = addBlock(body);
-    LLVM::CondBrOp::create(b, loc, anyNull, nullBlock, batchBlock);
-    b.setInsertionPointToStart(nullBlock);
-    LLVM::ReturnOp::create(b, loc, cst32(MLPC_ERR_NULL_POINTER));
-    b.setInsertionPointToStart(batchBlock);
-    LLVM::CondBrOp::create(b, loc, badBatch, badBlock, run);
-    b.setInsertionPointToStart(badBlock);
-    LLVM::ReturnOp::create(b, loc, cst32(MLPC_ERR_BAD_BATCH));
-
-    b.setInsertionPointToStart(run);
+    mlpc::buildEntryChecks(b, loc, body, ptrs, batch, shapes);
     Value array = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, cst64(n), 8);
     Value bytes = LLVM::AllocaOp::create(b, loc, ptrTy, i64, cst64(n), 8);
     for (auto [i, s] : llvm::enumerate(shapes)) {

@@ -1,6 +1,8 @@
 //===- EntryChecks.cpp - argument checks of generated entry points --------===//
 #include "mlpc/EntryChecks.h"
 
+#include "mlpc/runtime.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include <limits>
@@ -54,4 +56,33 @@ Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
   if (extraRowBytes)
     orTooBig(extraRowBytes);
   return bad;
+}
+
+Block *mlpc::buildEntryChecks(OpBuilder &b, Location loc, Region &region,
+                              ValueRange ptrs, Value batch,
+                              ArrayRef<ArrayRef<int64_t>> shapes,
+                              int64_t extraRowBytes) {
+  Value anyNull = buildAnyNull(b, loc, ptrs);
+  Value badBatch = buildBadBatch(b, loc, batch, shapes, extraRowBytes);
+  auto block = [&]() {
+    Block *blk = new Block();
+    region.push_back(blk);
+    return blk;
+  };
+  auto ret = [&](Block *blk, int32_t status) {
+    b.setInsertionPointToStart(blk);
+    LLVM::ReturnOp::create(b, loc,
+                           LLVM::ConstantOp::create(b, loc, b.getI32Type(),
+                                                    b.getI32IntegerAttr(status))
+                               .getResult());
+  };
+  Block *nullBlock = block(), *batchBlock = block(), *badBlock = block(),
+        *ok = block();
+  LLVM::CondBrOp::create(b, loc, anyNull, nullBlock, batchBlock);
+  ret(nullBlock, MLPC_ERR_NULL_POINTER);
+  b.setInsertionPointToStart(batchBlock);
+  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, ok);
+  ret(badBlock, MLPC_ERR_BAD_BATCH);
+  b.setInsertionPointToStart(ok);
+  return ok;
 }

@@ -20,7 +20,7 @@ std::string mlpc::kernelName(StringRef entry) {
   return ("__mlpc_" + entry).str();
 }
 
-static ArrayAttr shapesAttr(Builder &b, TypeRange types) {
+ArrayAttr mlpc::shapesAttr(Builder &b, TypeRange types) {
   SmallVector<Attribute> shapes;
   for (Type t : types)
     shapes.push_back(
@@ -73,8 +73,9 @@ struct EntryPointsPass : mlpc::impl::EntryPointsBase<EntryPointsPass> {
     SmallVector<Type> argTypes(entry.getArgumentTypes());
     func.setFunctionType(b.getFunctionType(argTypes, {}));
     func->setAttr(mlpc::kEntryNameAttr, b.getStringAttr(func.getSymName()));
-    func->setAttr(mlpc::kArgShapesAttr, shapesAttr(b, type.getInputs()));
-    func->setAttr(mlpc::kResultShapesAttr, shapesAttr(b, type.getResults()));
+    func->setAttr(mlpc::kArgShapesAttr, mlpc::shapesAttr(b, type.getInputs()));
+    func->setAttr(mlpc::kResultShapesAttr,
+                  mlpc::shapesAttr(b, type.getResults()));
     func.setSymName(mlpc::kernelName(func.getSymName()));
     func.setPrivate();
     func.removeArgAttrsAttr();

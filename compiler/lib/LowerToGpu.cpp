@@ -34,14 +34,6 @@ static MemRefType toMemRef(Type t) {
   return MemRefType::get(tensor.getShape(), tensor.getElementType());
 }
 
-static ArrayAttr shapesAttr(Builder &b, TypeRange types) {
-  SmallVector<Attribute> shapes;
-  for (Type t : types)
-    shapes.push_back(
-        b.getDenseI64ArrayAttr(cast<RankedTensorType>(t).getShape()));
-  return b.getArrayAttr(shapes);
-}
-
 namespace {
 /// Lowers one entry point.
 class EntryLowering {
@@ -272,8 +264,9 @@ LogicalResult EntryLowering::run() {
                               b.getFunctionType(args, {}));
   host.setPrivate();
   host->setAttr(mlpc::kEntryNameAttr, b.getStringAttr(name));
-  host->setAttr(mlpc::kArgShapesAttr, shapesAttr(b, type.getInputs()));
-  host->setAttr(mlpc::kResultShapesAttr, shapesAttr(b, type.getResults()));
+  host->setAttr(mlpc::kArgShapesAttr, mlpc::shapesAttr(b, type.getInputs()));
+  host->setAttr(mlpc::kResultShapesAttr,
+                mlpc::shapesAttr(b, type.getResults()));
   Block *entry = host.addEntryBlock();
   b.setInsertionPointToStart(entry);
   batch = entry->getArguments().back();

@@ -28,6 +28,15 @@ Value buildBadBatch(OpBuilder &b, Location loc, Value batch,
                     ArrayRef<ArrayRef<int64_t>> shapes,
                     int64_t extraRowBytes = 0);
 
+/// Both checks at b's insertion point, in `region` of an entry point
+/// returning i32: new blocks return MLPC_ERR_NULL_POINTER or
+/// MLPC_ERR_BAD_BATCH, and b is left at the start of the block where a
+/// valid call goes on, which is returned.
+Block *buildEntryChecks(OpBuilder &b, Location loc, Region &region,
+                        ValueRange ptrs, Value batch,
+                        ArrayRef<ArrayRef<int64_t>> shapes,
+                        int64_t extraRowBytes = 0);
+
 } // namespace mlir::mlpc
 
 #endif // MLPC_ENTRYCHECKS_H

@@ -2,6 +2,7 @@
 #ifndef MLPC_ENTRYPOINTS_H
 #define MLPC_ENTRYPOINTS_H
 
+#include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringRef.h"
 #include <string>
 
@@ -34,6 +35,10 @@ constexpr int64_t kColumnSplitWeightBytes = 2 * 1024 * 1024;
 
 /// The private kernel behind the public entry point `entry`.
 std::string kernelName(llvm::StringRef entry);
+
+/// [array<i64: shape>, ...] of ranked tensor `types`, the form of
+/// kArgShapesAttr and kResultShapesAttr.
+mlir::ArrayAttr shapesAttr(mlir::Builder &b, mlir::TypeRange types);
 
 } // namespace mlir::mlpc
 

@@ -278,11 +278,30 @@ struct DenseKernel {
               .getResult(0);
         };
         po = rows(c0, mFull, cR, tileRows, po);
-        // Leftover rows, while the panel is in cache (one-row tiles). When
-        // there is no whole block at all (batch < tile-rows), they are
-        // done below with wide tiles instead, which suits a tiny batch.
-        if (tileRows > 1)
-          po = rows(mFull, mTail, c1, 1, po);
+        // Leftover rows, while the panel is in cache: one tile of exactly
+        // that many rows (a switch over 1 .. tile-rows - 1), so that they
+        // keep several accumulators per row instead of crawling along
+        // one-row FMA chains. When there is no whole block at all (batch <
+        // tile-rows), they are done below with wide tiles instead, which
+        // suits a tiny batch.
+        if (tileRows > 1) {
+          Value rem = arith::SubIOp::create(qb, ql, mTail, mFull);
+          SmallVector<int64_t> cases;
+          for (int64_t r = 1; r < tileRows; ++r)
+            cases.push_back(r);
+          auto sw = scf::IndexSwitchOp::create(qb, ql, TypeRange{po.getType()},
+                                               rem, cases, cases.size());
+          OpBuilder::InsertionGuard guard(qb);
+          for (auto [r, region] : llvm::zip(cases, sw.getCaseRegions())) {
+            qb.setInsertionPointToStart(&region.emplaceBlock());
+            scf::YieldOp::create(qb, ql,
+                                 tile(qb, ql, op, x, w, bias, mFull, r, j, cols,
+                                      po, head, jOut));
+          }
+          qb.setInsertionPointToStart(&sw.getDefaultRegion().emplaceBlock());
+          scf::YieldOp::create(qb, ql, po);
+          po = sw.getResult(0);
+        }
         return po;
       };
       int64_t full = width - width % tileCols;

@@ -71,17 +71,22 @@ func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: t
 // -----
 
 // Weights larger than the L2 budget (here 1 MiB): column panels outer, so
-// one K x 8 panel stays in cache while every 2-row block, then each
-// leftover row, passes over it. Only when there is no whole block (batch 1)
-// do the rows run after the panels, with the wide single-row tile.
+// one K x 8 panel stays in cache while every 2-row block, then the leftover
+// rows as one tile of exactly their number (a switch over 1 .. 1 here),
+// pass over it. Only when there is no whole block (batch 1) do the rows run
+// after the panels, with the wide single-row tile.
 // CHECK-LABEL: func.func @dense_large
 // CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[MFULL:.*]], %{{.*}}
 // CHECK: %[[MTAIL:.*]] = arith.select %[[HAS]], %[[M:.*]], %[[MFULL]]
 // CHECK: %[[PANELS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x512xf32>)
 // CHECK-NEXT: %[[BLOCKS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[MFULL]] step %{{.*}} iter_args
 // CHECK: -> (vector<8xf32>, vector<8xf32>)
-// CHECK: %[[TAIL:.*]] = scf.for %{{.*}} = %[[MFULL]] to %[[MTAIL]] step %{{.*}} iter_args(%{{.*}} = %[[BLOCKS]])
+// CHECK: %[[REM:.*]] = arith.subi %[[MTAIL]], %[[MFULL]]
+// CHECK: %[[TAIL:.*]] = scf.index_switch %[[REM]] -> tensor<?x512xf32>
+// CHECK: case 1 {
 // CHECK: -> (vector<8xf32>)
+// CHECK: default {
+// CHECK-NEXT: scf.yield %[[BLOCKS]]
 // CHECK: scf.yield %[[TAIL]]
 // CHECK: scf.for %{{.*}} = %[[MTAIL]] to %[[M]] step %{{.*}} iter_args(%{{.*}} = %[[PANELS]])
 // CHECK: -> (vector<8xf32>, vector<8xf32>)

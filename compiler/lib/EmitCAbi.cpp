@@ -13,7 +13,7 @@
 //     whole batch here, when that does not pay).
 //
 //===----------------------------------------------------------------------===//
-#include "mlpc/EntryChecks.h"
+#include "mlpc/EntryABI.h"
 #include "mlpc/EntryPoints.h"
 #include "mlpc/Passes.h"
 #include "mlpc/runtime.h"
@@ -32,14 +32,12 @@ namespace {
 constexpr int64_t kStackScratchBytes = 16384;
 
 /// Builds LLVM dialect IR for one kernel's entry point.
-class WrapperBuilder {
+class WrapperBuilder : mlpc::LLVMEmitter {
 public:
   WrapperBuilder(ModuleOp module, LLVM::LLVMFuncOp kernel,
                  SmallVector<ArrayRef<int64_t>> shapes)
-      : module(module), kernel(kernel), shapes(std::move(shapes)),
-        ctx(module.getContext()), loc(kernel.getLoc()), b(ctx),
-        ptrTy(LLVM::LLVMPointerType::get(ctx)), i64(IntegerType::get(ctx, 64)),
-        i32(IntegerType::get(ctx, 32)), i1(IntegerType::get(ctx, 1)) {}
+      : LLVMEmitter(module.getContext(), kernel.getLoc()), module(module),
+        kernel(kernel), shapes(std::move(shapes)), i1(b.getI1Type()) {}
 
   LogicalResult build(StringRef name);
 
@@ -47,30 +45,10 @@ private:
   ModuleOp module;
   LLVM::LLVMFuncOp kernel;
   SmallVector<ArrayRef<int64_t>> shapes; // arguments, then results
-  MLIRContext *ctx;
-  Location loc;
-  OpBuilder b;
-  Type ptrTy, i64, i32, i1;
+  Type i1;
 
-  Value cst64(int64_t v) {
-    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
-  }
-  Value cst32(int32_t v) {
-    return LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
-  }
-  Block *addBlock(Region &region, TypeRange args = {}) {
-    Block *blk = new Block();
-    region.push_back(blk);
-    for (Type t : args)
-      blk->addArgument(t, loc);
-    return blk;
-  }
   LLVM::LLVMFuncOp declare(StringRef name, Type result, ArrayRef<Type> args) {
-    if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
-      return f;
-    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    return LLVM::LLVMFuncOp::create(mb, loc, name,
-                                    LLVM::LLVMFunctionType::get(result, args));
+    return mlpc::declareFunction(module, name, result, args);
   }
   LogicalResult emitKernelCall(Region &region, ValueRange ptrs, Value rows);
 };
@@ -168,16 +146,11 @@ LogicalResult WrapperBuilder::build(StringRef name) {
       f->removeAttr("sym_visibility");
     }
 
-  SmallVector<Type> params(shapes.size(), ptrTy);
-  params.push_back(i64);
   b.setInsertionPointAfter(kernel);
-  auto wrapper = LLVM::LLVMFuncOp::create(
-      b, loc, name, LLVM::LLVMFunctionType::get(i32, params));
+  auto wrapper = mlpc::createEntryFunction(b, loc, name, shapes.size());
   Region &body = wrapper.getBody();
-  Block *entry = wrapper.addEntryBlock(b);
-  b.setInsertionPointToStart(entry);
-  Value batch = entry->getArguments().back();
-  ValueRange ptrs = entry->getArguments().drop_back();
+  Value batch = wrapper.getArguments().back();
+  ValueRange ptrs = wrapper.getArguments().drop_back();
 
   // Any null pointer -> MLPC_ERR_NULL_POINTER; a bad batch ->
   // MLPC_ERR_BAD_BATCH.
@@ -230,17 +203,11 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   // Otherwise pointers and row sizes into arrays, then the runtime.
   b.setInsertionPointToStart(split);
   int64_t n = shapes.size();
-  Value ptrArray = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, cst64(n), 8);
-  Value rowArray = LLVM::AllocaOp::create(b, loc, ptrTy, i64, cst64(n), 8);
-  for (auto [i, s] : llvm::enumerate(shapes)) {
-    SmallVector<LLVM::GEPArg, 1> slot{int32_t(i)};
-    LLVM::StoreOp::create(
-        b, loc, ptrs[i],
-        LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, ptrArray, slot));
-    LLVM::StoreOp::create(
-        b, loc, cst64(mlpc::rowBytes(s)),
-        LLVM::GEPOp::create(b, loc, ptrTy, i64, rowArray, slot));
-  }
+  SmallVector<Value> rowBytes;
+  for (ArrayRef<int64_t> s : shapes)
+    rowBytes.push_back(cst64(mlpc::rowBytes(s)));
+  Value ptrArray = stackArray(ptrTy, ptrs);
+  Value rowArray = stackArray(i64, rowBytes);
   LLVM::LLVMFuncOp parallel = declare(
       "mlpc_parallel_rows", i32, {ptrTy, ptrTy, ptrTy, i32, i64, i64, i64});
   auto rowBlock = kernel->getAttrOfType<IntegerAttr>(mlpc::kRowBlockAttr);
@@ -294,17 +261,13 @@ void defineParallelLaunch(ModuleOp module, LLVM::LLVMFuncOp launch,
   Value context = LLVM::AllocaOp::create(b, loc, ptrTy, i64, count, 8);
   for (auto [i, arg] : llvm::enumerate(entry->getArguments().drop_front()))
     LLVM::StoreOp::create(b, loc, arg, slot(context, i));
-  auto parallelFor = module.lookupSymbol<LLVM::LLVMFuncOp>("mlpc_parallel_for");
-  if (!parallelFor) {
-    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    parallelFor = LLVM::LLVMFuncOp::create(
-        mb, loc, "mlpc_parallel_for",
-        LLVM::LLVMFunctionType::get(voidTy, {ptrTy, ptrTy, i64}));
-  }
+  auto parallelFor = mlpc::declareFunction(module, "mlpc_parallel_for", voidTy,
+                                           {ptrTy, ptrTy, i64});
   LLVM::CallOp::create(b, loc, parallelFor,
                        ValueRange{LLVM::AddressOfOp::create(b, loc, task),
                                   context, entry->getArgument(0)});
   LLVM::ReturnOp::create(b, loc, ValueRange{});
+  launch->removeAttr(mlpc::kParallelBodyAttr);
   for (LLVM::LLVMFuncOp f : {launch, body}) {
     f.setLinkage(LLVM::Linkage::Internal);
     f->removeAttr("sym_visibility");
@@ -315,13 +278,17 @@ struct EmitCAbiPass : mlpc::impl::EmitCAbiBase<EmitCAbiPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<std::pair<LLVM::LLVMFuncOp, LLVM::LLVMFuncOp>> launches;
-    for (auto f : module.getOps<LLVM::LLVMFuncOp>()) {
-      StringRef name = f.getName();
-      if (!f.isExternal() || !name.consume_back("_launch"))
-        continue;
-      if (auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    for (auto f : module.getOps<LLVM::LLVMFuncOp>())
+      if (auto ref =
+              f->getAttrOfType<FlatSymbolRefAttr>(mlpc::kParallelBodyAttr)) {
+        auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(ref);
+        if (!f.isExternal() || !body) {
+          f.emitError("mlp-emit-c-abi: parallel launch without its body; "
+                      "run mlp-outline-parallel first");
+          return signalPassFailure();
+        }
         launches.push_back({f, body});
-    }
+      }
     for (auto [launch, body] : launches)
       defineParallelLaunch(module, launch, body);
     SmallVector<LLVM::LLVMFuncOp> kernels;
@@ -331,19 +298,14 @@ struct EmitCAbiPass : mlpc::impl::EmitCAbiBase<EmitCAbiPass> {
     });
     for (LLVM::LLVMFuncOp kernel : kernels) {
       auto name = kernel->getAttrOfType<StringAttr>(mlpc::kEntryNameAttr);
-      auto argShapes = kernel->getAttrOfType<ArrayAttr>(mlpc::kArgShapesAttr);
-      auto resShapes =
-          kernel->getAttrOfType<ArrayAttr>(mlpc::kResultShapesAttr);
-      if (!name || !argShapes || !resShapes) {
+      FailureOr<SmallVector<ArrayRef<int64_t>>> shapes =
+          mlpc::entryShapes(kernel);
+      if (!name || failed(shapes)) {
         kernel.emitError("mlp-emit-c-abi: kernel lacks its entry attributes; "
                          "run mlp-entry-points first");
         return signalPassFailure();
       }
-      SmallVector<ArrayRef<int64_t>> shapes;
-      for (ArrayAttr list : {argShapes, resShapes})
-        for (Attribute a : list)
-          shapes.push_back(cast<DenseI64ArrayAttr>(a).asArrayRef());
-      if (failed(WrapperBuilder(module, kernel, shapes).build(name)))
+      if (failed(WrapperBuilder(module, kernel, *shapes).build(name)))
         return signalPassFailure();
     }
   }

@@ -14,7 +14,7 @@
 //   int32_t NAME(in..., out..., int64_t batch);  // via mlpc_gpu_run_host
 //
 //===----------------------------------------------------------------------===//
-#include "mlpc/EntryChecks.h"
+#include "mlpc/EntryABI.h"
 #include "mlpc/EntryPoints.h"
 #include "mlpc/Passes.h"
 #include "mlpc/runtime.h"
@@ -32,21 +32,17 @@ using namespace mlir;
 static constexpr StringLiteral kProgramName = "__mlpc_gpu_program";
 
 namespace {
-class GpuHostEmitter {
+class GpuHostEmitter : mlpc::LLVMEmitter {
 public:
   explicit GpuHostEmitter(ModuleOp module)
-      : module(module), ctx(module.getContext()), b(ctx), loc(module.getLoc()),
-        ptrTy(LLVM::LLVMPointerType::get(ctx)), i64(b.getI64Type()),
-        i32(b.getI32Type()), i8(b.getI8Type()) {}
+      : LLVMEmitter(module.getContext(), module.getLoc()), module(module),
+        i8(b.getI8Type()) {}
 
   LogicalResult run();
 
 private:
   ModuleOp module;
-  MLIRContext *ctx;
-  OpBuilder b;
-  Location loc;
-  Type ptrTy, i64, i32, i8;
+  Type i8;
   LLVM::GlobalOp program;
   /// The program's globals go first in the module, in creation order.
   Operation *lastGlobal = nullptr;
@@ -67,43 +63,23 @@ private:
   llvm::StringMap<int32_t> weightIndex;
   SmallVector<memref::GlobalOp> weights;
 
-  Value cst64(int64_t v) {
-    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
-  }
-  Value cst32(int32_t v) {
-    return LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
-  }
-  LLVM::LLVMFuncOp declare(StringRef name, Type result, ArrayRef<Type> args) {
-    if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
-      return f;
-    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    return LLVM::LLVMFuncOp::create(mb, loc, name,
-                                    LLVM::LLVMFunctionType::get(result, args));
-  }
+  /// Calls runtime function `name`, declaring it on first use.
   Value call(StringRef name, Type result, ValueRange args) {
     SmallVector<Type> types(args.getTypes());
-    auto fn = declare(name, result, types);
+    auto fn = mlpc::declareFunction(module, name, result, types);
     auto op = LLVM::CallOp::create(b, loc, fn, args);
     return op.getNumResults() ? op.getResult() : Value();
   }
   Value voidCall(StringRef name, ValueRange args) {
     return call(name, LLVM::LLVMVoidType::get(ctx), args);
   }
-  Block *addBlock(Region &region, TypeRange args = {}) {
-    Block *blk = new Block();
-    region.push_back(blk);
-    for (Type t : args)
-      blk->addArgument(t, loc);
-    return blk;
-  }
-
   LLVM::GlobalOp bytesGlobal(StringRef name, StringRef data);
   LLVM::GlobalOp pointerArrayGlobal(StringRef name,
                                     ArrayRef<LLVM::GlobalOp> targets);
   LogicalResult collect(ArrayRef<func::FuncOp> hosts);
   LogicalResult emitProgram(gpu::BinaryOp binary);
   FailureOr<LLVM::LLVMFuncOp> emitHostFunction(func::FuncOp host);
-  void emitEntries(func::FuncOp host, LLVM::LLVMFuncOp impl);
+  LogicalResult emitEntries(func::FuncOp host, LLVM::LLVMFuncOp impl);
 };
 } // namespace
 
@@ -415,51 +391,39 @@ GpuHostEmitter::emitHostFunction(func::FuncOp host) {
   return fn;
 }
 
-void GpuHostEmitter::emitEntries(func::FuncOp host, LLVM::LLVMFuncOp impl) {
+LogicalResult GpuHostEmitter::emitEntries(func::FuncOp host,
+                                          LLVM::LLVMFuncOp impl) {
   auto name = host->getAttrOfType<StringAttr>(mlpc::kEntryNameAttr).str();
-  SmallVector<ArrayRef<int64_t>> shapes;
   unsigned numInputs = 0;
-  for (StringRef attr : {mlpc::kArgShapesAttr, mlpc::kResultShapesAttr}) {
-    auto list = host->getAttrOfType<ArrayAttr>(attr);
-    for (Attribute a : list)
-      shapes.push_back(cast<DenseI64ArrayAttr>(a).asArrayRef());
-    if (attr == mlpc::kArgShapesAttr)
-      numInputs = list.size();
-  }
+  FailureOr<SmallVector<ArrayRef<int64_t>>> entryShapes =
+      mlpc::entryShapes(host, &numInputs);
+  if (failed(entryShapes))
+    return host.emitError("mlp-emit-gpu-host: host function lacks its entry "
+                          "shapes; run mlp-lower-to-gpu first");
+  ArrayRef<ArrayRef<int64_t>> shapes = *entryShapes;
   int64_t n = shapes.size();
 
   // Both entries: checks, then the buffer pointers into an array.
   auto build = [&](StringRef fnName, bool device) {
-    SmallVector<Type> params(n, ptrTy);
-    params.push_back(i64);
-    if (device)
-      params.push_back(ptrTy);
     b.setInsertionPointAfter(impl);
-    auto fn = LLVM::LLVMFuncOp::create(
-        b, loc, fnName, LLVM::LLVMFunctionType::get(i32, params));
-    Region &body = fn.getBody();
-    Block *entry = fn.addEntryBlock(b);
-    b.setInsertionPointToStart(entry);
-    ValueRange ptrs = entry->getArguments().take_front(n);
-    Value batch = entry->getArgument(n);
-    mlpc::buildEntryChecks(b, loc, body, ptrs, batch, shapes);
-    Value array = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, cst64(n), 8);
-    Value bytes = LLVM::AllocaOp::create(b, loc, ptrTy, i64, cst64(n), 8);
-    for (auto [i, s] : llvm::enumerate(shapes)) {
-      SmallVector<LLVM::GEPArg, 1> at{int32_t(i)};
-      LLVM::StoreOp::create(
-          b, loc, ptrs[i],
-          LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, array, at));
+    auto fn = mlpc::createEntryFunction(
+        b, loc, fnName, n, device ? TypeRange{ptrTy} : TypeRange{});
+    ValueRange ptrs = fn.getArguments().take_front(n);
+    Value batch = fn.getArgument(n);
+    mlpc::buildEntryChecks(b, loc, fn.getBody(), ptrs, batch, shapes);
+    SmallVector<Value> sizes;
+    for (ArrayRef<int64_t> s : shapes) {
       Value rows = ShapedType::isDynamic(s[0]) ? batch : cst64(s[0]);
-      LLVM::StoreOp::create(
-          b, loc, LLVM::MulOp::create(b, loc, rows, cst64(mlpc::rowBytes(s))),
-          LLVM::GEPOp::create(b, loc, ptrTy, i64, bytes, at));
+      sizes.push_back(
+          LLVM::MulOp::create(b, loc, rows, cst64(mlpc::rowBytes(s))));
     }
+    Value array = stackArray(ptrTy, ptrs);
+    Value bytes = stackArray(i64, sizes);
     Value status;
     if (device)
       status =
-          LLVM::CallOp::create(
-              b, loc, impl, ValueRange{array, batch, entry->getArgument(n + 1)})
+          LLVM::CallOp::create(b, loc, impl,
+                               ValueRange{array, batch, fn.getArgument(n + 1)})
               .getResult();
     else
       status = call("mlpc_gpu_run_host", i32,
@@ -470,6 +434,7 @@ void GpuHostEmitter::emitEntries(func::FuncOp host, LLVM::LLVMFuncOp impl) {
   };
   build(name, /*device=*/false);
   build(name + "_device", /*device=*/true);
+  return success();
 }
 
 LogicalResult GpuHostEmitter::run() {
@@ -489,7 +454,8 @@ LogicalResult GpuHostEmitter::run() {
     FailureOr<LLVM::LLVMFuncOp> impl = emitHostFunction(host);
     if (failed(impl))
       return failure();
-    emitEntries(host, *impl);
+    if (failed(emitEntries(host, *impl)))
+      return failure();
     host.erase();
   }
   binaries.front().erase();

@@ -20,6 +20,17 @@
 using namespace mlir;
 using namespace mlir::mlpc::gpu_kernels;
 
+Value mlpc::gpu_kernels::IndexConstants::get(OpBuilder &b, Location loc,
+                                             Block *block, int64_t value) {
+  Value &cst = values[value];
+  if (!cst) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(block);
+    cst = arith::ConstantIndexOp::create(b, loc, value);
+  }
+  return cst;
+}
+
 namespace {
 /// Index arithmetic and kernel scaffolding shared by the three builders.
 struct KernelBuilder {
@@ -47,16 +58,9 @@ struct KernelBuilder {
   }
 
   Value arg(unsigned i) { return func.getArgument(i); }
-  DenseMap<int64_t, Value> constants;
-  /// An index constant, made once at the top of the kernel.
+  IndexConstants constants;
   Value c(int64_t v) {
-    Value &cst = constants[v];
-    if (!cst) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&func.getBody().front());
-      cst = arith::ConstantIndexOp::create(b, loc, v);
-    }
-    return cst;
+    return constants.get(b, loc, &func.getBody().front(), v);
   }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }

@@ -26,6 +26,10 @@ bool mlpc::isSupportedGpuArch(StringRef arch) {
 
 void mlpc::buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel) {
   pm.addPass(createVerifyModel());
+  buildGpuLoweringPipeline(pm, optLevel);
+}
+
+void mlpc::buildGpuLoweringPipeline(OpPassManager &pm, unsigned optLevel) {
   if (optLevel > 0)
     pm.nest<func::FuncOp>().addPass(createFuseDense());
   pm.addPass(createLowerToGpu());

@@ -57,22 +57,21 @@ void mlpc::writeHeader(llvm::raw_ostream &os, ArrayRef<EntrySignature> entries,
        << (batched ? "the number of rows (>= 1)"
                    : "must equal the static leading dimension")
        << ". Returns MLPC_OK or an mlpc_status code. */\n";
-    os << "int32_t " << e.name << "(";
-    for (unsigned i = 0; i < e.inputs.size(); ++i)
-      os << "const float *in" << i << ", ";
-    for (unsigned i = 0; i < e.outputs.size(); ++i)
-      os << "float *out" << i << ", ";
-    os << "int64_t batch);\n";
-    if (gpu) {
-      os << "/* The same on device buffers (CUdeviceptr values) and a "
-            "CUstream\n"
-         << " * (NULL: the default stream); asynchronous on that stream. */\n";
-      os << "int32_t " << e.name << "_device(";
+    // int32_t NAMEsuffix(const float *in0, ..., float *out0, ..., tail);
+    auto declare = [&](StringRef suffix, StringRef tail) {
+      os << "int32_t " << e.name << suffix << "(";
       for (unsigned i = 0; i < e.inputs.size(); ++i)
         os << "const float *in" << i << ", ";
       for (unsigned i = 0; i < e.outputs.size(); ++i)
         os << "float *out" << i << ", ";
-      os << "int64_t batch, void *stream);\n";
+      os << tail << ");\n";
+    };
+    declare("", "int64_t batch");
+    if (gpu) {
+      os << "/* The same on device buffers (CUdeviceptr values) and a "
+            "CUstream\n"
+         << " * (NULL: the default stream); asynchronous on that stream. */\n";
+      declare("_device", "int64_t batch, void *stream");
     }
     os << "#define " << e.name << "_NUM_INPUTS " << e.inputs.size() << "\n";
     os << "#define " << e.name << "_NUM_OUTPUTS " << e.outputs.size() << "\n";

@@ -59,16 +59,10 @@ private:
   std::string kernelName(StringRef kind) {
     return (name + "_" + kind + Twine(counter++)).str();
   }
-  DenseMap<int64_t, Value> constants;
+  gk::IndexConstants constants;
   /// An index constant, made once at the top of the host function.
   Value c(int64_t v) {
-    Value &cst = constants[v];
-    if (!cst) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&host.getBody().front());
-      cst = arith::ConstantIndexOp::create(b, loc(), v);
-    }
-    return cst;
+    return constants.get(b, loc(), &host.getBody().front(), v);
   }
   Location loc() { return host.getLoc(); }
   /// Size `d` of a value of `type` in the host function.

@@ -7,6 +7,7 @@
 // plain pointers and integers that fit in a context array.
 //
 //===----------------------------------------------------------------------===//
+#include "mlpc/EntryPoints.h"
 #include "mlpc/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -72,6 +73,7 @@ LogicalResult outline(scf::ForallOp loop, StringRef name) {
   auto launch = func::FuncOp::create(b, loc, (name + "_launch").str(),
                                      b.getFunctionType(launchTypes, {}));
   launch.setPrivate();
+  launch->setAttr(mlpc::kParallelBodyAttr, FlatSymbolRefAttr::get(body));
 
   OpBuilder lb(loop);
   SmallVector<Value> operands{

@@ -197,8 +197,10 @@ int32_t mlpc_gpu_run_host(mlpc_gpu_program *program,
   const struct mlpc_cuda *cuda = ((struct Module *)module)->cuda;
   /* The per-thread default stream: concurrent callers do not serialize. */
   CUstream stream = CU_STREAM_PER_THREAD;
+  /* The buffers' device addresses: on the stack for the usual few. */
   int32_t n = num_inputs + num_outputs;
-  void **device = calloc(n ? n : 1, sizeof *device);
+  void *local[16];
+  void **device = n <= 16 ? local : calloc(n, sizeof *device);
   if (!device)
     return mlpc_fail(MLPC_ERR_OUT_OF_MEMORY, "out of host memory");
 
@@ -233,6 +235,7 @@ int32_t mlpc_gpu_run_host(mlpc_gpu_program *program,
   CUresult r = cuda->cuStreamSynchronize(stream);
   if (status == MLPC_OK)
     status = mlpc_cuda_check(cuda, r, "cuStreamSynchronize");
-  free(device);
+  if (device != local)
+    free(device);
   return status;
 }

@@ -76,10 +76,10 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // PAR: %[[MIN:.*]] = llvm.mlir.constant(4 : i64)
 // PAR: llvm.icmp "slt" %[[B]], %[[MIN]]
 // PAR: llvm.call @__mlpc_rows(%[[X]], %[[X]]
-// PAR: %[[ARR:.*]] = llvm.alloca {{.*}} x !llvm.ptr
-// PAR: %[[RB:.*]] = llvm.alloca {{.*}} x i64
-// PAR: llvm.store %[[X]]
 // PAR: llvm.mlir.constant(12 : i64)
+// PAR: %[[ARR:.*]] = llvm.alloca {{.*}} x !llvm.ptr
+// PAR: llvm.store %[[X]]
+// PAR: %[[RB:.*]] = llvm.alloca {{.*}} x i64
 // PAR: %[[FN:.*]] = llvm.mlir.addressof @__mlpc_rows_rows
 // PAR: %[[S:.*]] = llvm.call @mlpc_parallel_rows(%[[FN]], %[[ARR]], %[[RB]], %{{.*}}, %[[B]], %{{.*}}, %{{.*}})
 // PAR: llvm.return %[[S]]
@@ -111,5 +111,5 @@ module {
   llvm.func @k_par0(%b: i64, %e: i64, %p: !llvm.ptr, %n: i64) {
     llvm.return
   }
-  llvm.func @k_par0_launch(i64, !llvm.ptr, i64)
+  llvm.func @k_par0_launch(i64, !llvm.ptr, i64) attributes {mlpc.parallel_body = @k_par0}
 }

@@ -19,6 +19,7 @@
 // CHECK: memref.subview %[[O]][0, %[[J]]] [%[[M]], 16] [1, 1]
 // CHECK: memref.copy
 // CHECK: func.func private @kernel_par0_launch(index, memref<?x64xf32>, index, memref<?x64xf32>)
+// CHECK-SAME: attributes {mlpc.parallel_body = @kernel_par0}
 func.func @kernel(%in: memref<?x64xf32>, %out: memref<?x64xf32>) {
   %c0 = arith.constant 0 : index
   %c16 = arith.constant 16 : index

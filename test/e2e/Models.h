@@ -108,6 +108,24 @@ inline void softmaxRows(std::vector<double> &v, int64_t rows, int cols,
   }
 }
 
+/// Stable softmax or log_softmax of a row-major [outer, axis, inner] tensor
+/// along its middle dimension, in double.
+inline std::vector<double> softmaxAlong(const std::vector<float> &x,
+                                        int64_t outer, int axis, int64_t inner,
+                                        bool log) {
+  std::vector<double> out(x.size());
+  std::vector<double> v(axis);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      for (int a = 0; a < axis; ++a)
+        v[a] = x[(o * axis + a) * inner + i];
+      softmaxRows(v, 1, axis, log);
+      for (int a = 0; a < axis; ++a)
+        out[(o * axis + a) * inner + i] = v[a];
+    }
+  return out;
+}
+
 inline std::vector<double> reference(const Mlp &m, const float *x,
                                      int64_t batch) {
   std::vector<double> cur(x, x + batch * m.layers.front().in);

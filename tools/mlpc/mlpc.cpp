@@ -200,7 +200,7 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
   SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(module);
 
   PassManager high(&context);
-  mlpc::buildMlpToGpuPipeline(high, optLevel);
+  mlpc::buildGpuLoweringPipeline(high, optLevel);
   if (failed(high.run(module)))
     return 1;
   std::string text;

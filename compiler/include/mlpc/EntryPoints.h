@@ -25,6 +25,10 @@ constexpr llvm::StringLiteral kRowParallelAttr = "mlpc.row_parallel_flops";
 /// Left by mlp-lower-dense on a function whose dense layers it tiled: the
 /// rows of its register tile, which row-parallel splits keep whole.
 constexpr llvm::StringLiteral kRowBlockAttr = "mlpc.row_block";
+/// Left by mlp-outline-parallel on the declaration of each parallel loop's
+/// launch: the function it outlined the loop's body into, for mlp-emit-c-abi
+/// to define the launch with.
+constexpr llvm::StringLiteral kParallelBodyAttr = "mlpc.parallel_body";
 
 /// Dense layers with at least this many bytes of constant weights split
 /// their columns over the runtime's threads (mlp-lower-dense emits an

@@ -14,6 +14,17 @@
 
 namespace mlir::mlpc::gpu_kernels {
 
+/// Index constants made once each, at the start of `block`, where they
+/// dominate every use in the block and in the regions nested in it; so the
+/// kernels and the launch sequence read cleanly even before CSE.
+class IndexConstants {
+public:
+  Value get(OpBuilder &b, Location loc, Block *block, int64_t value);
+
+private:
+  DenseMap<int64_t, Value> values;
+};
+
 /// Dense / matmul: each block computes a kTile x kTile tile of the output
 /// with kThreads x kThreads threads (kTile / kThreads = 4 rows and 4 columns
 /// of accumulators per thread), staging kDepth-deep slices of x and w in

@@ -11,8 +11,11 @@ namespace mlir::mlpc {
 ArrayRef<StringRef> supportedGpuArchs();
 bool isSupportedGpuArch(StringRef arch);
 
-/// mlp -> kernels in the gpu dialect + host launch sequences: verify, fuse
+/// Verified mlp -> kernels in the gpu dialect + host launch sequences: fuse
 /// dense layers (when optLevel > 0) and mlp-lower-to-gpu.
+void buildGpuLoweringPipeline(OpPassManager &pm, unsigned optLevel);
+
+/// The same, starting with mlp-verify-model.
 void buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel);
 
 /// Kernels -> NVVM -> a gpu.binary holding PTX for `arch` (polynomial math,

@@ -1,6 +1,7 @@
-//===- EntryChecks.cpp - argument checks of generated entry points --------===//
-#include "mlpc/EntryChecks.h"
+//===- EntryABI.cpp - argument checks of generated entry points --------===//
+#include "mlpc/EntryABI.h"
 
+#include "mlpc/EntryPoints.h"
 #include "mlpc/runtime.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -85,4 +86,41 @@ Block *mlpc::buildEntryChecks(OpBuilder &b, Location loc, Region &region,
   ret(badBlock, MLPC_ERR_BAD_BATCH);
   b.setInsertionPointToStart(ok);
   return ok;
+}
+
+FailureOr<SmallVector<ArrayRef<int64_t>>>
+mlpc::entryShapes(Operation *kernel, unsigned *numInputs) {
+  auto args = kernel->getAttrOfType<ArrayAttr>(kArgShapesAttr);
+  auto results = kernel->getAttrOfType<ArrayAttr>(kResultShapesAttr);
+  if (!args || !results)
+    return failure();
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (ArrayAttr list : {args, results})
+    for (Attribute a : list)
+      shapes.push_back(cast<DenseI64ArrayAttr>(a).asArrayRef());
+  if (numInputs)
+    *numInputs = args.size();
+  return shapes;
+}
+
+LLVM::LLVMFuncOp mlpc::createEntryFunction(OpBuilder &b, Location loc,
+                                           StringRef name, unsigned numBuffers,
+                                           TypeRange extra) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Type> params(numBuffers, LLVM::LLVMPointerType::get(ctx));
+  params.push_back(b.getI64Type());
+  params.append(extra.begin(), extra.end());
+  auto fn = LLVM::LLVMFuncOp::create(
+      b, loc, name, LLVM::LLVMFunctionType::get(b.getI32Type(), params));
+  b.setInsertionPointToStart(fn.addEntryBlock(b));
+  return fn;
+}
+
+LLVM::LLVMFuncOp mlpc::declareFunction(ModuleOp module, StringRef name,
+                                       Type result, ArrayRef<Type> params) {
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return f;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  return LLVM::LLVMFuncOp::create(b, module.getLoc(), name,
+                                  LLVM::LLVMFunctionType::get(result, params));
 }

@@ -189,7 +189,8 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   // In the wrapper: batches too small to split run right here, without a
   // call into the runtime (this is most calls of a small model).
   b.setInsertionPointToStart(callBlock);
-  int64_t minRows = 2 * int64_t(MLPC_MIN_FLOPS_PER_THREAD) / flops.getInt();
+  int64_t minRows =
+      2 * int64_t(MLPC_MIN_AWAKE_FLOPS_PER_THREAD) / flops.getInt();
   Block *serial = addBlock(body), *split = addBlock(body);
   LLVM::CondBrOp::create(
       b, loc,
@@ -226,7 +227,8 @@ LogicalResult WrapperBuilder::build(StringRef name) {
 /// left for the parallel loop outlined into `body` (i64 begin, i64 end,
 /// fields...): the fields go into a context array on the stack, and a task
 /// function unpacks them for each range of iterations the runtime's
-/// mlpc_parallel_for hands it.
+/// mlpc_parallel_for hands it, with the work per iteration that
+/// mlp-lower-dense estimated (mlpc.task_flops; 0: unknown).
 void defineParallelLaunch(ModuleOp module, LLVM::LLVMFuncOp launch,
                           LLVM::LLVMFuncOp body) {
   MLIRContext *ctx = module.getContext();
@@ -262,12 +264,16 @@ void defineParallelLaunch(ModuleOp module, LLVM::LLVMFuncOp launch,
   for (auto [i, arg] : llvm::enumerate(entry->getArguments().drop_front()))
     LLVM::StoreOp::create(b, loc, arg, slot(context, i));
   auto parallelFor = mlpc::declareFunction(module, "mlpc_parallel_for", voidTy,
-                                           {ptrTy, ptrTy, i64});
+                                           {ptrTy, ptrTy, i64, i64});
+  auto flopsAttr = launch->getAttrOfType<IntegerAttr>(mlpc::kTaskFlopsAttr);
+  Value flops = LLVM::ConstantOp::create(
+      b, loc, i64, b.getI64IntegerAttr(flopsAttr ? flopsAttr.getInt() : 0));
   LLVM::CallOp::create(b, loc, parallelFor,
                        ValueRange{LLVM::AddressOfOp::create(b, loc, task),
-                                  context, entry->getArgument(0)});
+                                  context, entry->getArgument(0), flops});
   LLVM::ReturnOp::create(b, loc, ValueRange{});
   launch->removeAttr(mlpc::kParallelBodyAttr);
+  launch->removeAttr(mlpc::kTaskFlopsAttr);
   for (LLVM::LLVMFuncOp f : {launch, body}) {
     f.setLinkage(LLVM::Linkage::Internal);
     f->removeAttr("sym_visibility");

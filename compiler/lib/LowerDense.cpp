@@ -16,6 +16,11 @@
 // gathers. When the weights do not fit in L2 the two outer loops swap:
 // each K x C panel stays in cache while all rows pass over it.
 //
+// Layers too large for one core's share of the work split their columns
+// over threads: at any batch from 2 MiB of weights, and below a whole row
+// tile from 256 KiB (an scf.forall over column chunks, which
+// mlp-outline-parallel hands to the runtime).
+//
 // Every output element is computed by the same FMA sequence (k = 0..K-1
 // from zero, then bias, then activation) whichever tile covers it, so the
 // batch size and the split over threads never change a result.
@@ -233,17 +238,59 @@ struct DenseKernel {
       return loop.getResult(0);
     };
     int64_t k = cast<RankedTensorType>(x.getType()).getDimSize(1);
-    if (k * n * 4 <= kL2WeightBudget) {
-      // Rows outer: the weights stay in L2 across row blocks, and each
-      // block's rows of x in L1 across its column tiles.
-      out = rowLoop(c0, mFull, cR, tileRows, tileCols, out);
-      // Leftover rows (all of batch 1) go one at a time with a tile as many
-      // times wider as the full tile has rows: the same number of
-      // independent accumulators, so the K loop is bound by FMA throughput,
-      // not by the latency of a single dependency chain.
-      if (tileRows > 1)
-        out = rowLoop(mFull, m, c1, 1, tileCols * tileRows, out);
-      return out;
+    int64_t weightBytes = k * n * 4;
+    // Batches smaller than the tile in mid-size layers: columns split over
+    // threads, in chunks of one tile of 8 vectors each (enough independent
+    // accumulators to hide the FMA latency), rows one at a time.
+    int64_t smallChunk = 8 * vectorWidth;
+    auto smallBatchSplit = [&](function_ref<Value(Value)> otherwise) {
+      if (tileRows == 1 || head != Head::None ||
+          weightBytes < mlpc::kSmallBatchSplitWeightBytes ||
+          weightBytes >= mlpc::kColumnSplitWeightBytes || n <= smallChunk)
+        return otherwise(out);
+      Value small =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, mFull, c0);
+      auto ifOp = scf::IfOp::create(
+          b, loc, small,
+          [&](OpBuilder &tb, Location tl) {
+            Value r = columnForall(
+                tb, tl, out, m, n, smallChunk, 2 * k * smallChunk,
+                [&](OpBuilder &fb, Location l, Value j0, int64_t width,
+                    Value slice) {
+                  return scf::ForOp::create(fb, l, c0, m, c1, slice,
+                                            [&](OpBuilder &ib, Location il,
+                                                Value i, ValueRange it) {
+                                              scf::YieldOp::create(
+                                                  ib, il,
+                                                  rowBlock(ib, il, op, x, w,
+                                                           bias, j0, c0, width,
+                                                           i, 1, smallChunk,
+                                                           it[0], head));
+                                            })
+                      .getResult(0);
+                });
+            scf::YieldOp::create(tb, tl, r);
+          },
+          [&](OpBuilder &eb, Location el) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(eb.getInsertionBlock(), eb.getInsertionPoint());
+            scf::YieldOp::create(eb, el, otherwise(out));
+          });
+      return ifOp.getResult(0);
+    };
+    if (weightBytes <= kL2WeightBudget) {
+      return smallBatchSplit([&](Value o) {
+        // Rows outer: the weights stay in L2 across row blocks, and each
+        // block's rows of x in L1 across its column tiles.
+        o = rowLoop(c0, mFull, cR, tileRows, tileCols, o);
+        // Leftover rows (all of batch 1) go one at a time with a tile as
+        // many times wider as the full tile has rows: the same number of
+        // independent accumulators, so the K loop is bound by FMA
+        // throughput, not by the latency of a single dependency chain.
+        if (tileRows > 1)
+          o = rowLoop(mFull, m, c1, 1, tileCols * tileRows, o);
+        return o;
+      });
     }
 
     // Weights too large for L2: column panels outer. One K x tileCols
@@ -331,12 +378,30 @@ struct DenseKernel {
     };
 
     int64_t chunk = tileCols * tileRows;
-    if (k * n * 4 < mlpc::kColumnSplitWeightBytes || n <= chunk)
-      return columns(b, loc, c0, c0, n, out);
+    if (weightBytes < mlpc::kColumnSplitWeightBytes || n <= chunk)
+      return smallBatchSplit(
+          [&](Value o) { return columns(b, loc, c0, c0, n, o); });
 
     // Large layers: column chunks of one wide tile each, split over threads
-    // by the runtime (mlp-outline-parallel). A chunk's results never depend
-    // on which thread computes it.
+    // at any batch.
+    return columnForall(
+        b, loc, out, m, n, chunk, 2 * k * chunk,
+        [&](OpBuilder &fb, Location l, Value j0, int64_t width, Value slice) {
+          return columns(fb, l, j0, c0, width, slice);
+        });
+  }
+
+  /// An scf.forall over chunks of `chunk` columns of `out` (m x n), which
+  /// mlp-outline-parallel turns into a call that the runtime splits over
+  /// threads. `body` computes layer columns [j0, j0 + width) into `slice`,
+  /// the chunk's m x width part of `out`. The last chunk, when narrower,
+  /// gets a constant j0, so that the weight reader can tell the packed
+  /// panels from the columns after them. A chunk's results never depend on
+  /// which thread computes it. `taskFlops`: a chunk's FLOPs at batch 1.
+  static Value columnForall(
+      OpBuilder &b, Location loc, Value out, Value m, int64_t n, int64_t chunk,
+      int64_t taskFlops,
+      function_ref<Value(OpBuilder &, Location, Value, int64_t, Value)> body) {
     int64_t numChunks = (n + chunk - 1) / chunk;
     int64_t last = n - (numChunks - 1) * chunk;
     auto forall = scf::ForallOp::create(
@@ -364,21 +429,18 @@ struct DenseKernel {
               tensor::ExtractSliceOp::create(fb, l, o, offsets, sizes, strides);
           Value result;
           if (last == chunk) {
-            result = columns(fb, l, j0, c0, chunk, slice);
+            result = body(fb, l, j0, chunk, slice);
           } else {
-            // The last chunk at its constant column, where the weight
-            // reader can tell the packed panels from the columns after them.
             auto ifOp = scf::IfOp::create(
                 fb, l, isLast,
                 [&](OpBuilder &tb, Location tl) {
                   Value lastJ0 = arith::ConstantIndexOp::create(
                       tb, tl, (numChunks - 1) * chunk);
-                  scf::YieldOp::create(
-                      tb, tl, columns(tb, tl, lastJ0, c0, last, slice));
+                  scf::YieldOp::create(tb, tl,
+                                       body(tb, tl, lastJ0, last, slice));
                 },
                 [&](OpBuilder &eb, Location el) {
-                  scf::YieldOp::create(eb, el,
-                                       columns(eb, el, j0, c0, chunk, slice));
+                  scf::YieldOp::create(eb, el, body(eb, el, j0, chunk, slice));
                 });
             result = ifOp.getResult(0);
           }
@@ -388,6 +450,7 @@ struct DenseKernel {
           tensor::ParallelInsertSliceOp::create(fb, l, result, o, offsets,
                                                 sizes, strides);
         });
+    forall->setAttr(mlpc::kTaskFlopsAttr, b.getI64IntegerAttr(taskFlops));
     return forall.getResult(0);
   }
 

@@ -74,6 +74,8 @@ LogicalResult outline(scf::ForallOp loop, StringRef name) {
                                      b.getFunctionType(launchTypes, {}));
   launch.setPrivate();
   launch->setAttr(mlpc::kParallelBodyAttr, FlatSymbolRefAttr::get(body));
+  if (Attribute flops = loop->getAttr(mlpc::kTaskFlopsAttr))
+    launch->setAttr(mlpc::kTaskFlopsAttr, flops);
 
   OpBuilder lb(loop);
   SmallVector<Value> operands{

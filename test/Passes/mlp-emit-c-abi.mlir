@@ -62,7 +62,7 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 }
 
 // An entry marked row-parallel: small batches call the kernel directly;
-// from 2 * MLPC_MIN_FLOPS_PER_THREAD / flops rows (here 2^22 / 2^20 = 4)
+// from 2 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD / flops rows (2^17 / 2^15 = 4)
 // on, a per-range function goes to the runtime's mlpc_parallel_rows with
 // the pointers and their row sizes in bytes.
 // RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=PAR
@@ -83,7 +83,7 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // PAR: %[[FN:.*]] = llvm.mlir.addressof @__mlpc_rows_rows
 // PAR: %[[S:.*]] = llvm.call @mlpc_parallel_rows(%[[FN]], %[[ARR]], %[[RB]], %{{.*}}, %[[B]], %{{.*}}, %{{.*}})
 // PAR: llvm.return %[[S]]
-func.func @rows(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_parallel_flops = 1048576 : i64} {
+func.func @rows(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_parallel_flops = 32768 : i64} {
   return %x : tensor<?x3xf32>
 }
 
@@ -92,7 +92,8 @@ func.func @rows(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_par
 
 // A launch left by mlp-outline-parallel gets its body: its fields packed
 // into a context on the stack, handed with a task function (which unpacks
-// them and runs the outlined loop over [begin, end)) to mlpc_parallel_for.
+// them and runs the outlined loop over [begin, end)) to mlpc_parallel_for,
+// with the FLOPs per iteration that mlp-lower-dense estimated.
 
 // LAUNCH-LABEL: llvm.func internal @k_par0(
 // LAUNCH-LABEL: llvm.func internal @k_par0_task(
@@ -105,11 +106,13 @@ func.func @rows(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_par
 // LAUNCH: %[[SLOTS:.*]] = llvm.alloca %{{.*}} x i64
 // LAUNCH: llvm.store %[[PTR]]
 // LAUNCH: llvm.store %[[ROWS]]
-// LAUNCH: %[[TASK:.*]] = llvm.mlir.addressof @k_par0_task
-// LAUNCH: llvm.call @mlpc_parallel_for(%[[TASK]], %[[SLOTS]], %[[COUNT]])
+// LAUNCH-DAG: %[[TASK:.*]] = llvm.mlir.addressof @k_par0_task
+// LAUNCH-DAG: %[[FLOPS:.*]] = llvm.mlir.constant(100352 : i64)
+// LAUNCH: llvm.call @mlpc_parallel_for(%[[TASK]], %[[SLOTS]], %[[COUNT]], %[[FLOPS]])
+// LAUNCH-NOT: mlpc.task_flops
 module {
   llvm.func @k_par0(%b: i64, %e: i64, %p: !llvm.ptr, %n: i64) {
     llvm.return
   }
-  llvm.func @k_par0_launch(i64, !llvm.ptr, i64) attributes {mlpc.parallel_body = @k_par0}
+  llvm.func @k_par0_launch(i64, !llvm.ptr, i64) attributes {mlpc.parallel_body = @k_par0, mlpc.task_flops = 100352 : i64}
 }

@@ -157,3 +157,38 @@ func.func @dense_split(%x: tensor<?x512xf32>) -> tensor<?x1024xf32> {
   %y = mlp.dense %x, %w, %b : tensor<?x512xf32>, tensor<512x1024xf32>, tensor<1024xf32> -> tensor<?x1024xf32>
   return %y : tensor<?x1024xf32>
 }
+
+// -----
+
+// A layer of 256 KiB to 2 MiB splits its columns over threads only for a
+// batch smaller than the tile (no whole row tile): an scf.forall over
+// chunks of 8 vectors (64 columns; 300 = 4 x 64 + 44: 5 chunks, the last at
+// its constant column 256), each running its rows one at a time. Larger
+// batches take the row tiles. The forall carries a chunk's FLOPs at batch
+// 1 (2 x 256 x 64), for the runtime to weigh against waking a thread.
+
+// CHECK-LABEL: func.func @dense_small_batch_split
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[MFULL:.*]] = arith.subi %[[M:[^,]*]],
+// CHECK: %[[SMALL:.*]] = arith.cmpi eq, %[[MFULL]], %[[C0]]
+// CHECK: %[[R:.*]] = scf.if %[[SMALL]]
+// CHECK: scf.forall (%[[C:.*]]) in (5) shared_outs(%[[O:.*]] = %{{.*}}) -> (tensor<?x300xf32>)
+// CHECK: %[[LAST:.*]] = arith.cmpi eq, %[[C]], %{{.*}}
+// CHECK: %[[W:.*]] = arith.select %[[LAST]], %{{.*}}, %{{.*}}
+// CHECK: tensor.extract_slice %[[O]][0, %{{.*}}] [%[[M]], %[[W]]] [1, 1]
+// CHECK: scf.if %[[LAST]]
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[M]] step
+// CHECK: vector.fma
+// CHECK: } else {
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[M]] step
+// CHECK: scf.forall.in_parallel
+// CHECK: } {mlpc.task_flops = 32768 : i64}
+// CHECK: } else {
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[MFULL]] step
+// CHECK: return %[[R]]
+func.func @dense_small_batch_split(%x: tensor<?x256xf32>) -> tensor<?x300xf32> {
+  %w = arith.constant dense<0.5> : tensor<256x300xf32>
+  %b = arith.constant dense<0.0> : tensor<300xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x256xf32>, tensor<256x300xf32>, tensor<300xf32> -> tensor<?x300xf32>
+  return %y : tensor<?x300xf32>
+}

@@ -19,7 +19,7 @@
 // CHECK: memref.subview %[[O]][0, %[[J]]] [%[[M]], 16] [1, 1]
 // CHECK: memref.copy
 // CHECK: func.func private @kernel_par0_launch(index, memref<?x64xf32>, index, memref<?x64xf32>)
-// CHECK-SAME: attributes {mlpc.parallel_body = @kernel_par0}
+// CHECK-SAME: attributes {mlpc.parallel_body = @kernel_par0, mlpc.task_flops = 4096 : i64}
 func.func @kernel(%in: memref<?x64xf32>, %out: memref<?x64xf32>) {
   %c0 = arith.constant 0 : index
   %c16 = arith.constant 16 : index
@@ -29,7 +29,7 @@ func.func @kernel(%in: memref<?x64xf32>, %out: memref<?x64xf32>) {
     %a = memref.subview %in[0, %j] [%m, 16] [1, 1] : memref<?x64xf32> to memref<?x16xf32, strided<[64, 1], offset: ?>>
     %b = memref.subview %out[0, %j] [%m, 16] [1, 1] : memref<?x64xf32> to memref<?x16xf32, strided<[64, 1], offset: ?>>
     memref.copy %a, %b : memref<?x16xf32, strided<[64, 1], offset: ?>> to memref<?x16xf32, strided<[64, 1], offset: ?>>
-  }
+  } {mlpc.task_flops = 4096 : i64}
   return
 }
 

@@ -492,6 +492,45 @@ TEST(Threads, ColumnSplitLayersAreIdenticalOnAnyThreadCount) {
   mlpc_set_num_threads(0);
 }
 
+/// Batches smaller than the register tile split the columns of mid-size
+/// layers (256 KiB to 2 MiB of weights: mnist's first, large's first)
+/// while the pool's threads are awake, which calls in a loop keep them.
+/// Every call is compared bitwise with one thread's result, and the loop
+/// runs until the pool took part in some of them (it must, well before the
+/// limit, or the split is broken).
+TEST(Threads, SmallBatchesSplitColumnsWhenCalledInALoop) {
+  struct Case {
+    std::function<int32_t(const float *, float *, int64_t)> fn;
+    int64_t in, out, batch;
+  };
+  std::vector<Case> cases;
+  for (int64_t b = 1; b <= 5; ++b)
+    cases.push_back({mnist_fused, 784, 10, b});
+  cases.push_back({large_fused, 600, 37, 5});
+  cases.push_back({large_fused, 600, 37, 1});
+  for (const Case &c : cases) {
+    std::vector<float> x = randomInput(c.batch * c.in, 51);
+    std::vector<float> want(c.batch * c.out), got(c.batch * c.out);
+    mlpc_set_num_threads(1);
+    ASSERT_EQ(c.fn(x.data(), want.data(), c.batch), MLPC_OK);
+    for (int threads : {2, 3}) {
+      mlpc_set_num_threads(threads);
+      uint64_t before = mlpc_parallel_jobs();
+      int calls = 0;
+      for (; calls < 20000 && mlpc_parallel_jobs() < before + 5; ++calls) {
+        std::fill(got.begin(), got.end(), -1.0f);
+        ASSERT_EQ(c.fn(x.data(), got.data(), c.batch), MLPC_OK);
+        ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4))
+            << threads << " threads, batch " << c.batch << ", call " << calls;
+      }
+      EXPECT_GE(mlpc_parallel_jobs(), before + 5)
+          << "no split in " << calls << " calls: " << threads
+          << " threads, batch " << c.batch;
+    }
+  }
+  mlpc_set_num_threads(0);
+}
+
 TEST(Threads, ErrorsFromRangesAreReported) {
   // The scratch allocation of each range fails: the status comes back.
   mlpc_set_num_threads(4);

@@ -29,6 +29,10 @@ constexpr llvm::StringLiteral kRowBlockAttr = "mlpc.row_block";
 /// launch: the function it outlined the loop's body into, for mlp-emit-c-abi
 /// to define the launch with.
 constexpr llvm::StringLiteral kParallelBodyAttr = "mlpc.parallel_body";
+/// On a parallel loop (scf.forall) and then on its launch: a lower bound of
+/// the FLOPs of one iteration, which the runtime weighs against the cost of
+/// waking a thread (mlpc_parallel_for's flops_per_task).
+constexpr llvm::StringLiteral kTaskFlopsAttr = "mlpc.task_flops";
 
 /// Dense layers with at least this many bytes of constant weights split
 /// their columns over the runtime's threads (mlp-lower-dense emits an
@@ -36,6 +40,12 @@ constexpr llvm::StringLiteral kParallelBodyAttr = "mlpc.parallel_body";
 /// longer than waking a thread, even at batch 1. Entries with such a layer
 /// are not split by rows, which would make every thread read all weights.
 constexpr int64_t kColumnSplitWeightBytes = 2 * 1024 * 1024;
+/// Below that, layers with at least this many bytes of weights split their
+/// columns over the threads only when the batch is smaller than the
+/// register tile (batch 1 above all): a batch that small leaves nothing to
+/// split by rows, and the layer's time is spent streaming its weights from
+/// L2, which two cores do twice as fast, each from its own half.
+constexpr int64_t kSmallBatchSplitWeightBytes = 256 * 1024;
 
 /// The private kernel behind the public entry point `entry`.
 std::string kernelName(llvm::StringRef entry);

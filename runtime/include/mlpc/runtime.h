@@ -54,10 +54,19 @@ const char *mlpc_runtime_version(void);
 void mlpc_set_num_threads(int32_t n);
 int32_t mlpc_get_num_threads(void);
 
-/* A batch is split over threads only when each thread gets at least this
- * many floating-point operations (2 M, some 20 us of work): waking a thread
- * costs several microseconds. Generated code calls serially below it. */
+/* How many calls (or layers) so far ran on more than one thread, for tests
+ * and for checking that a model's calls are split at all. */
+uint64_t mlpc_parallel_jobs(void);
+
+/* Work is split over threads only when each thread gets at least this
+ * many floating-point operations (2 M, some 20 us of work): waking a
+ * sleeping thread costs several microseconds. */
 #define MLPC_MIN_FLOPS_PER_THREAD (1 << 21)
+/* ... or, while the pool's threads are awake (they spin for 50 us after a
+ * call before they sleep, so a model called in a loop keeps them awake),
+ * this many (64 K, under a microsecond of work). Generated code calls
+ * serially below it. */
+#define MLPC_MIN_AWAKE_FLOPS_PER_THREAD (1 << 16)
 
 /* Used by generated code: runs range_fn over [0, batch) split into row
  * ranges, each with its pointers advanced by begin * row_bytes[i], on up to
@@ -72,11 +81,15 @@ int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
 
 /* Used by generated code: runs fn(ctx, begin, end) over contiguous ranges
  * covering tasks [0, n) on up to mlpc_get_num_threads() threads (the caller
- * included), and returns when all are done. Large layers split their
- * columns this way; every task runs the same code whichever thread runs
- * it, so results do not depend on the number of threads. */
+ * included), and returns when all are done. Layers split their columns
+ * this way; every task runs the same code whichever thread runs it, so
+ * results do not depend on the number of threads. flops_per_task (<= 0:
+ * unknown) is a lower bound of each task's work: below
+ * MLPC_MIN_FLOPS_PER_THREAD per thread, the split is made only while the
+ * pool's threads are awake from recent calls, since waking one costs more
+ * than the work. */
 void mlpc_parallel_for(void (*fn)(void *ctx, int64_t begin, int64_t end),
-                       void *ctx, int64_t n);
+                       void *ctx, int64_t n, int64_t flops_per_task);
 
 /*===-------------------------------------------------------------------===*
  * GPU target (mlpc --target=nvptx). The CUDA driver is loaded with

@@ -1,0 +1,135 @@
+//===- PoolTest.cpp - the runtime's thread pool ---------------------------===//
+//
+// Every task and every row is run exactly once, whatever the work's size
+// (below or above the split thresholds), the pause between calls (workers
+// awake, asleep, or waking too late for a job) and the number of callers
+// sharing the pool; row ranges are whole row blocks but the last.
+//
+//===----------------------------------------------------------------------===//
+#include "mlpc/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+void countTasks(void *ctx, int64_t begin, int64_t end) {
+  auto *counts = static_cast<std::atomic<int> *>(ctx);
+  for (int64_t i = begin; i < end; ++i)
+    counts[i].fetch_add(1);
+}
+
+int32_t countRows(void *const *ptrs, int64_t rows) {
+  auto *counts = static_cast<std::atomic<int> *>(ptrs[0]);
+  for (int64_t i = 0; i < rows; ++i)
+    counts[i].fetch_add(1);
+  return MLPC_OK;
+}
+
+/// One caller's random mix of calls; returns how many went wrong.
+int randomCalls(unsigned seed, int calls) {
+  std::mt19937 rng(seed);
+  std::atomic<int> counts[600];
+  int bad = 0;
+  for (int c = 0; c < calls; ++c) {
+    int64_t n = 1 + rng() % 600;
+    for (auto &v : counts)
+      v.store(0);
+    // Work per task from tiny to large: split never, only while the
+    // workers are awake, or always.
+    const int64_t flops[] = {0, 100, 40000, 1 << 20, 1 << 24};
+    int64_t f = flops[rng() % 5];
+    if (rng() % 2) {
+      mlpc_parallel_for(countTasks, counts, n, f);
+    } else {
+      void *ptrs[1] = {counts};
+      int64_t rowBytes[1] = {sizeof(std::atomic<int>)};
+      if (mlpc_parallel_rows(countRows, ptrs, rowBytes, 1, n, f, 6) != MLPC_OK)
+        ++bad;
+    }
+    for (int64_t i = 0; i < 600; ++i)
+      bad += counts[i].load() != (i < n ? 1 : 0);
+    // Now and then a pause long enough for the workers to fall asleep.
+    if (rng() % 40 == 0)
+      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 300));
+  }
+  return bad;
+}
+
+TEST(Pool, EveryTaskRunsOnceForOneCaller) {
+  mlpc_set_num_threads(4);
+  EXPECT_EQ(randomCalls(1, 3000), 0);
+  mlpc_set_num_threads(0);
+}
+
+TEST(Pool, EveryTaskRunsOnceForConcurrentCallers) {
+  mlpc_set_num_threads(3);
+  std::vector<std::thread> callers;
+  std::atomic<int> bad{0};
+  for (unsigned i = 0; i < 4; ++i)
+    callers.emplace_back([&bad, i] { bad += randomCalls(100 + i, 1500); });
+  for (auto &t : callers)
+    t.join();
+  EXPECT_EQ(bad.load(), 0);
+  mlpc_set_num_threads(0);
+}
+
+/// Large work is split (the pool takes part) and its row ranges are whole
+/// blocks of 6 rows, the rows left over going with the last range: 13 rows
+/// on 2 threads are 6 + 7, not 12 + 1.
+std::mutex rangesLock;
+std::vector<std::pair<const char *, int64_t>> ranges;
+
+int32_t recordRange(void *const *ptrs, int64_t rows) {
+  std::lock_guard<std::mutex> guard(rangesLock);
+  ranges.push_back({static_cast<const char *>(ptrs[0]), rows});
+  return MLPC_OK;
+}
+
+TEST(Pool, RowRangesAreWholeBlocks) {
+  mlpc_set_num_threads(2);
+  char base[64];
+  void *ptrs[1] = {base};
+  int64_t rowBytes[1] = {1};
+  // Until the pool took part a few times (2^24 FLOPs per row are worth
+  // waking a thread for; a worker that wakes too late leaves the whole job
+  // to the caller, with the same ranges).
+  uint64_t before = mlpc_parallel_jobs();
+  for (int call = 0; call < 100000 && mlpc_parallel_jobs() < before + 5;
+       ++call) {
+    ranges.clear();
+    ASSERT_EQ(mlpc_parallel_rows(recordRange, ptrs, rowBytes, 1, 13,
+                                 int64_t(1) << 24, 6),
+              MLPC_OK);
+    std::sort(ranges.begin(), ranges.end());
+    ASSERT_EQ(ranges.size(), 2u);
+    EXPECT_EQ(ranges[0], std::make_pair<const char *>(base + 0, int64_t(6)));
+    EXPECT_EQ(ranges[1], std::make_pair<const char *>(base + 6, int64_t(7)));
+  }
+  EXPECT_GE(mlpc_parallel_jobs(), before + 5);
+  mlpc_set_num_threads(0);
+}
+
+TEST(Pool, ErrorsOfRangesComeBack) {
+  mlpc_set_num_threads(2);
+  auto failing = [](void *const *, int64_t rows) -> int32_t {
+    return rows == 7 ? MLPC_ERR_OUT_OF_MEMORY : MLPC_OK;
+  };
+  char base[64];
+  void *ptrs[1] = {base};
+  int64_t rowBytes[1] = {1};
+  EXPECT_EQ(
+      mlpc_parallel_rows(failing, ptrs, rowBytes, 1, 13, int64_t(1) << 24, 6),
+      MLPC_ERR_OUT_OF_MEMORY);
+  mlpc_set_num_threads(0);
+}
+
+} // namespace

@@ -213,22 +213,31 @@ int main(int argc, char **argv) {
         return 1;
       if (havePy && !pyCommand(reply, sizeof reply, "batch %d", batch))
         return 1;
-      /* About 0.5 s of mlpc per cell, at least 10 calls. */
-      int calls = (int)(0.5 / (flops / 50e9 + 2e-6));
+      /* About 0.5 s of mlpc per cell, at least 10 calls, in blocks of up
+         to 20 ms (and 50 calls), so that slow peers too take turns often
+         and share the machine's ups and downs. Each block starts with 2
+         untimed calls that warm the caches, unless a call takes over 5 ms
+         (then caches hardly matter, and one untimed call per peer before
+         the first block takes the first-call costs). */
+      double estimate = flops / 50e9 + 2e-6;
+      int calls = (int)(0.5 / estimate);
       calls = calls < 10 ? 10 : calls > 20000 ? 20000 : calls;
-      int block = calls < 50 ? calls : 50;
+      int block = (int)(0.02 / estimate);
+      block = block < 1 ? 1 : block > 50 ? 50 : block;
+      int warm = estimate < 5e-3 ? 2 : 0;
       double *t[1 + NumPeers];
       for (int p = 0; p <= NumPeers; ++p)
         t[p] = malloc(sizeof(double) * calls);
       double diff = 0;
-      for (int i = 0; i < calls; i += block) {
+      for (int i = warm ? 0 : -1; i < calls; i += i < 0 ? 1 : block) {
+        int n = i < 0 ? 0 : i + block < calls ? block : calls - i;
+        int warmNow = i < 0 ? 1 : warm;
         for (int p = 0; p <= NumPeers; ++p) {
           if (!have[p])
             continue;
           if (p >= 4) { /* the Python process times its own block */
-            int n = i + block < calls ? block : calls - i;
-            if (!pyCommand(reply, sizeof reply, "time %s %d",
-                           p == 4 ? "torch" : "numpy", n))
+            if (!pyCommand(reply, sizeof reply, "time %s %d %d",
+                           p == 4 ? "torch" : "numpy", n, warmNow))
               return 1;
             if (strncmp(reply, "unavailable", 11) == 0) {
               have[p] = 0;
@@ -239,7 +248,7 @@ int main(int argc, char **argv) {
               t[p][j] = strtod(cursor, &cursor);
             continue;
           }
-          for (int j = i - 2; j < i + block && j < calls; ++j) { /* 2 warm */
+          for (int j = -warmNow; j < n; ++j) {
             double t0 = now();
             if (p == 0) {
               if (ENTRY(x, ya, batch) != MLPC_OK)
@@ -250,8 +259,8 @@ int main(int argc, char **argv) {
             } else {
               peerForward(gemms[p - 1], x, yb, batch);
             }
-            if (j >= i)
-              t[p][j] = now() - t0;
+            if (j >= 0)
+              t[p][i + j] = now() - t0;
           }
           if (p > 0 && p < 4)
             for (size_t e = 0; e < (size_t)batch * dims[numLayers]; ++e)

@@ -7,7 +7,8 @@ one run. Same forward pass, weights file and inputs as mlp_bench.
 
   threads T       PyTorch's and numpy's BLAS threads
   batch B         the input for the next calls: B rows
-  time PEER K     PEER is torch or numpy: 2 warm-up calls, then K timed
+  time PEER K [W] PEER is torch or numpy: W warm-up calls (default 2), then
+                  K timed
                   ones; prints the K times in seconds on one line
   out PATH        writes PyTorch's output for the current batch to PATH
                   (f32), for mlp_bench to compare with mlpc's
@@ -110,11 +111,12 @@ def main():
                 reply = "unavailable"
             else:
                 fn, arg = (torch_forward, tx) if cmd[1] == "torch" else (numpy_forward, x)
+                warm = int(cmd[3]) if len(cmd) > 3 else 2
                 times = []
-                for j in range(int(cmd[2]) + 2):
+                for j in range(int(cmd[2]) + warm):
                     t0 = time.perf_counter()
                     fn(arg)
-                    if j >= 2:
+                    if j >= warm:
                         times.append(time.perf_counter() - t0)
                 reply = " ".join("%.9f" % t for t in times)
         elif cmd[0] == "out":

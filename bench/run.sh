@@ -36,6 +36,11 @@ fi
 
 cc -O2 -mavx2 -mfma "$root/bench/peak.c" -lpthread -o "$out/peak"
 read -r peak1 peak2 < <("$out/peak")
+cc -O2 -mavx2 "$root/bench/l2floor.c" -o "$out/l2floor"
+# Batch 1 on one thread reads every weight once from L2 (they stay there
+# between calls): the time to read that many bytes is its floor.
+mnist_bytes=$(( (784*128 + 128*64 + 64*10 + 128 + 64 + 10) * 4 ))
+l2floor=$("$out/l2floor" $mnist_bytes)
 # OpenBLAS's idle threads spin for 2^28 cycles by default after each call,
 # which takes the second core from the block that follows; let them sleep
 # after 2^4 cycles instead.
@@ -45,6 +50,8 @@ export OMP_WAIT_POLICY=passive
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;" \
      "measured FMA peak $peak1 GFLOP/s (1 thread), $peak2 (2); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "reading mnist's $mnist_bytes bytes of weights and biases from L2 (the floor" \
+     "of its batch-1 call on one thread): $l2floor us"
 echo
 echo "| model | threads | batch | mlpc us/call | OpenBLAS+C | oneDNN+C | ONNX Runtime | PyTorch | numpy | mlpc samples/s | mlpc GFLOP/s | % of peak | best peer/mlpc | max rel diff |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

@@ -13,6 +13,7 @@
 #include "mlpc/runtime.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ static atomic_uint_fast64_t nudges;
 static atomic_int spinning;
 /* When the last split too small for sleeping workers was asked for (ns). */
 static atomic_int_fast64_t lastSmallSplit;
+/* When sleeping workers were last nudged (ns). */
+static atomic_int_fast64_t lastNudge;
 /* The task function of mlpc_parallel_for whose last serial run took longer
  * than waking a worker costs (WakeWorthNanos). */
 static _Atomic(TaskFn) slowTask;
@@ -101,7 +104,11 @@ static void computeDefault(void) {
   const char *env = getenv("MLPC_NUM_THREADS");
   int n = env && *env ? atoi(env) : 0;
   if (n < 1) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    /* The CPUs this process may run on (taskset, containers), else all. */
+    cpu_set_t set;
+    long cpus = sched_getaffinity(0, sizeof set, &set) == 0
+                    ? CPU_COUNT(&set)
+                    : sysconf(_SC_NPROCESSORS_ONLN);
     n = cpus < 1 ? 1 : (int)(cpus < MaxThreads ? cpus : MaxThreads);
   }
   defaultCount = n < MaxThreads ? n : MaxThreads;
@@ -148,16 +155,23 @@ static int claim(struct Job *job, int64_t c) {
          !atomic_exchange(&job->taken[c], 1);
 }
 
+/* Set while this thread runs chunks of a job: a split inside one (a layer
+ * of a row range splitting its columns) runs right here, without touching
+ * the pool, whose threads are busy with the job. */
+static _Thread_local int inJob;
+
 /* Thread `self` (0: the caller) runs its own chunks first, so that a
  * layer split by columns finds its part of the weights in this core's
  * cache again on the next call, then any chunk left. */
 static void runChunks(struct Job *job, int self) {
+  inJob = 1;
   for (int64_t c = self; c < job->numChunks; c += job->threads)
     if (claim(job, c))
       runChunk(job, c);
   for (int64_t c = 0; c < job->numChunks; ++c)
     if (claim(job, c))
       runChunk(job, c);
+  inJob = 0;
 }
 
 /* Joins the job of generation `g` if it is still open. */
@@ -214,8 +228,47 @@ static void *worker(void *arg) {
   return NULL;
 }
 
+/* The workers, and the CPUs they may use: those the process had when the
+ * pool started. */
+static pthread_t workers[MaxThreads];
+static int numWorkers;
+static cpu_set_t allowedCpus;
+static int haveAllowedCpus;
+/* The caller's CPU that the workers are kept off (-1: none). */
+static atomic_int avoidedCpu = -1;
+static pthread_mutex_t affinityLock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Keeps the workers off the CPU of the thread that hands out work. The
+ * kernel tends to queue a woken thread on the CPU of the thread that woke
+ * it ("wake affine"), here the caller, which is busy with its share of the
+ * job: the worker then waits for the caller's time slice to end or for a
+ * load balance (milliseconds) while another CPU idles, and a job of
+ * microseconds never gets its help. Costs a sched_getcpu() per call, and
+ * system calls only when the caller has moved to another CPU. */
+static void keepWorkersOffCaller(void) {
+  if (!haveAllowedCpus)
+    return;
+  int cpu = sched_getcpu();
+  if (cpu < 0 || cpu == atomic_load_explicit(&avoidedCpu, memory_order_relaxed))
+    return;
+  if (pthread_mutex_trylock(&affinityLock) != 0)
+    return; /* another caller is at it */
+  cpu_set_t set = allowedCpus;
+  if (cpu < CPU_SETSIZE)
+    CPU_CLR(cpu, &set);
+  /* Only while there are CPUs enough for the workers besides the
+     caller's; else the scheduler balances better unconstrained. */
+  if (CPU_COUNT(&set) < numWorkers)
+    set = allowedCpus;
+  for (int i = 0; i < numWorkers; ++i)
+    pthread_setaffinity_np(workers[i], sizeof set, &set);
+  atomic_store(&avoidedCpu, cpu);
+  pthread_mutex_unlock(&affinityLock);
+}
+
 static void startPool(void) {
   int n = mlpc_get_num_threads();
+  haveAllowedCpus = sched_getaffinity(0, sizeof allowedCpus, &allowedCpus) == 0;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -226,6 +279,7 @@ static void startPool(void) {
     pthread_t t;
     if (pthread_create(&t, &attr, worker, (void *)(intptr_t)i) != 0)
       break; /* fewer threads is still correct */
+    workers[numWorkers++] = t;
     ++started;
   }
   pthread_attr_destroy(&attr);
@@ -236,6 +290,7 @@ static int32_t runJob(struct Job *job, int threads);
 
 /* Wakes sleeping workers without a job. */
 static void nudge(void) {
+  keepWorkersOffCaller();
   pthread_mutex_lock(&lock);
   atomic_fetch_add(&nudges, 1);
   pthread_cond_broadcast(&wake);
@@ -263,8 +318,14 @@ static int threadsFor(double work, int threads) {
   int64_t now = nowNanos();
   int64_t last =
       atomic_exchange_explicit(&lastSmallSplit, now, memory_order_relaxed);
-  if (now - last < SpinNanos)
+  /* At most one nudge per spin period: a worker can take that long to be
+     scheduled, and each nudge costs the caller a system call. */
+  if (now - last < SpinNanos &&
+      now - atomic_load_explicit(&lastNudge, memory_order_relaxed) >
+          SpinNanos) {
+    atomic_store_explicit(&lastNudge, now, memory_order_relaxed);
     nudge();
+  }
   return (int)cold;
 }
 
@@ -282,7 +343,7 @@ int32_t mlpc_parallel_rows(RangeFn fn, void *const *ptrs,
   int64_t blocks = (batch + row_block - 1) / row_block;
   if (threads > blocks)
     threads = (int)blocks;
-  if (threads <= 1 || num_ptrs > MaxPtrs ||
+  if (threads <= 1 || num_ptrs > MaxPtrs || inJob ||
       work < 2.0 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD)
     return fn(ptrs, batch);
   pthread_once(&poolOnce, startPool);
@@ -325,7 +386,7 @@ void mlpc_parallel_for(void (*fn)(void *ctx, int64_t begin, int64_t end),
                                    : (double)MLPC_MIN_FLOPS_PER_THREAD * n;
   if (threads > n)
     threads = (int)n;
-  if (threads <= 1 || work < 2.0 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD) {
+  if (threads <= 1 || inJob || work < 2.0 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD) {
     fn(ctx, 0, n);
     return;
   }
@@ -375,6 +436,7 @@ static int32_t runJob(struct Job *job, int threads) {
   atomic_init(&job->joined, 0);
   job->threads = threads;
 
+  keepWorkersOffCaller();
   /* Only the pool's holder writes these. */
   uint64_t g = atomic_load(&generation) + 1;
   currentJob = job;

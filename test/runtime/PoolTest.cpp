@@ -118,6 +118,34 @@ TEST(Pool, RowRangesAreWholeBlocks) {
   mlpc_set_num_threads(0);
 }
 
+/// A split inside a job's range (a row range whose layer splits its
+/// columns) runs on the thread of that range: every task once, no
+/// deadlock, whatever the work.
+int32_t nestedRows(void *const *ptrs, int64_t rows) {
+  auto *counts = static_cast<std::atomic<int> *>(ptrs[0]);
+  // 8 tasks per row, each worth waking a thread for on its own.
+  mlpc_parallel_for(countTasks, counts, rows * 8, int64_t(1) << 24);
+  return MLPC_OK;
+}
+
+TEST(Pool, SplitsInsideAJobRunInPlace) {
+  mlpc_set_num_threads(2);
+  for (int call = 0; call < 500; ++call) {
+    std::atomic<int> counts[64 * 8];
+    for (auto &v : counts)
+      v.store(0);
+    void *ptrs[1] = {counts};
+    int64_t rowBytes[1] = {8 * sizeof(std::atomic<int>)};
+    int64_t batch = 1 + call % 64;
+    ASSERT_EQ(mlpc_parallel_rows(nestedRows, ptrs, rowBytes, 1, batch,
+                                 int64_t(1) << 24, 6),
+              MLPC_OK);
+    for (int64_t i = 0; i < 64 * 8; ++i)
+      ASSERT_EQ(counts[i].load(), i < batch * 8 ? 1 : 0) << "call " << call;
+  }
+  mlpc_set_num_threads(0);
+}
+
 TEST(Pool, ErrorsOfRangesComeBack) {
   mlpc_set_num_threads(2);
   auto failing = [](void *const *, int64_t rows) -> int32_t {

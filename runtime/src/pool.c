@@ -1,0 +1,281 @@
+/*===- pool.c - the runtime's worker threads and how jobs reach them ------===*
+ *
+ * One pool per process, started on first use. A caller takes the pool for
+ * the duration of a job; a caller that finds it taken runs its work on its
+ * own thread, so concurrent callers never wait for each other. Each thread
+ * takes its own chunks of a job first, then any left; which thread runs a
+ * chunk does not change what is computed for it. A worker that wakes too
+ * late finds the job closed and never delays the caller.
+ *
+ *===----------------------------------------------------------------------===*/
+#define _GNU_SOURCE
+#include "pool.h"
+
+#include "mlpc/runtime.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+static pthread_once_t poolOnce = PTHREAD_ONCE_INIT;
+static pthread_mutex_t poolTaken = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
+static int poolSize = 1; /* threads in the pool, the caller included */
+
+static struct MlpcJob *currentJob;
+static atomic_int currentThreads;
+/* Bumped for each job (release: currentJob is written first). */
+static atomic_uint_fast64_t generation;
+/* Bumped to wake sleeping workers without a job. */
+static atomic_uint_fast64_t nudges;
+static atomic_int_fast64_t lastNudge; /* ns */
+/* Workers spinning for a job (awake, not sleeping). */
+static atomic_int spinning;
+static atomic_uint_fast64_t sharedJobs;
+
+/* Who is inside the current job: the job's generation (high 32 bits), a
+ * closed flag and the number of workers that joined it. A worker joins
+ * only an open job of the generation it woke for; the caller closes the
+ * job once no worker is inside. So a worker that wakes late (a futex
+ * wake-up can take tens of microseconds) finds the job closed and goes
+ * back to sleep, and never makes the caller wait: the caller has run the
+ * chunks nobody took. */
+static _Atomic uint64_t members;
+#define MEMBERS_CLOSED ((uint64_t)1 << 31)
+#define MEMBERS_COUNT (MEMBERS_CLOSED - 1)
+
+/* Set while this thread runs chunks of a job. */
+static _Thread_local int inJob;
+
+int64_t mlpc_pool_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+int mlpc_pool_awake(void) { return atomic_load(&spinning); }
+int mlpc_pool_in_job(void) { return inJob; }
+uint64_t mlpc_pool_shared_jobs(void) { return atomic_load(&sharedJobs); }
+
+static void runChunk(struct MlpcJob *job, int64_t c) {
+  /* The last chunk runs to the end (it may have the rows left over from
+     the row blocks). */
+  int64_t begin = c * job->chunkRows;
+  int64_t rows = c == job->numChunks - 1 ? job->batch - begin : job->chunkRows;
+  if (job->taskFn) {
+    job->taskFn(job->ctx, begin, begin + rows);
+    return;
+  }
+  void *local[MlpcPoolMaxPtrs];
+  for (int32_t i = 0; i < job->numPtrs; ++i)
+    local[i] = (char *)job->ptrs[i] + begin * job->rowBytes[i];
+  int32_t s = job->fn(local, rows);
+  if (s != MLPC_OK) {
+    int expected = MLPC_OK;
+    atomic_compare_exchange_strong(&job->status, &expected, s);
+  }
+}
+
+static int claim(struct MlpcJob *job, int64_t c) {
+  return !atomic_load_explicit(&job->taken[c], memory_order_relaxed) &&
+         !atomic_exchange(&job->taken[c], 1);
+}
+
+/* Thread `self` (0: the caller) runs its own chunks first, so that a
+ * layer split by columns finds its part of the weights in this core's
+ * cache again on the next call, then any chunk left. */
+static void runChunks(struct MlpcJob *job, int self) {
+  inJob = 1;
+  for (int64_t c = self; c < job->numChunks; c += job->threads)
+    if (claim(job, c))
+      runChunk(job, c);
+  for (int64_t c = 0; c < job->numChunks; ++c)
+    if (claim(job, c))
+      runChunk(job, c);
+  inJob = 0;
+}
+
+/* Joins the job of generation `g` if it is still open. */
+static int join(uint64_t g) {
+  uint64_t v = atomic_load(&members);
+  for (;;) {
+    if ((v >> 32) != (uint32_t)g || (v & MEMBERS_CLOSED))
+      return 0;
+    if (atomic_compare_exchange_weak(&members, &v, v + 1))
+      return 1;
+  }
+}
+
+static void *worker(void *arg) {
+  int self = (int)(intptr_t)arg;
+  uint64_t seen = 0;
+  for (;;) {
+    /* Spin for the next job, then sleep until it comes (or a nudge). */
+    uint64_t g;
+    int64_t start = mlpc_pool_now();
+    int slept = 0;
+    atomic_fetch_add(&spinning, 1);
+    for (int i = 0;
+         (g = atomic_load_explicit(&generation, memory_order_acquire)) == seen;
+         ++i) {
+      relax();
+      if ((i & 63) == 63 && mlpc_pool_now() - start > MlpcPoolSpinNanos) {
+        atomic_fetch_sub(&spinning, 1);
+        slept = 1;
+        pthread_mutex_lock(&lock);
+        uint64_t n = atomic_load(&nudges);
+        while ((g = atomic_load(&generation)) == seen &&
+               atomic_load(&nudges) == n)
+          pthread_cond_wait(&wake, &lock);
+        pthread_mutex_unlock(&lock);
+        break;
+      }
+    }
+    if (!slept)
+      atomic_fetch_sub(&spinning, 1);
+    if (g == seen)
+      continue; /* nudged: spin again */
+    seen = g;
+    if (self >= atomic_load(&currentThreads) || !join(g))
+      continue;
+    atomic_fetch_add(&currentJob->joined, 1);
+    runChunks(currentJob, self);
+    if ((atomic_fetch_sub(&members, 1) & MEMBERS_COUNT) == 1) {
+      pthread_mutex_lock(&lock);
+      pthread_cond_signal(&done);
+      pthread_mutex_unlock(&lock);
+    }
+  }
+  return NULL;
+}
+
+/* The workers, and the CPUs they may use: those the process had when the
+ * pool started. */
+static pthread_t workers[MlpcPoolMaxThreads];
+static int numWorkers;
+static cpu_set_t allowedCpus;
+static int haveAllowedCpus;
+/* The caller's CPU that the workers are kept off (-1: none). */
+static atomic_int avoidedCpu = -1;
+static pthread_mutex_t affinityLock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Keeps the workers off the CPU of the thread that hands out work. The
+ * kernel tends to queue a woken thread on the CPU of the thread that woke
+ * it ("wake affine"), here the caller, which is busy with its share of the
+ * job: the worker then waits for the caller's time slice to end or for a
+ * load balance (milliseconds) while another CPU idles, and a job of
+ * microseconds never gets its help. Costs a sched_getcpu() per call, and
+ * system calls only when the caller has moved to another CPU. */
+static void keepWorkersOffCaller(void) {
+  if (!haveAllowedCpus)
+    return;
+  int cpu = sched_getcpu();
+  if (cpu < 0 || cpu == atomic_load_explicit(&avoidedCpu, memory_order_relaxed))
+    return;
+  if (pthread_mutex_trylock(&affinityLock) != 0)
+    return; /* another caller is at it */
+  cpu_set_t set = allowedCpus;
+  if (cpu < CPU_SETSIZE)
+    CPU_CLR(cpu, &set);
+  /* Only while there are CPUs enough for the workers besides the
+     caller's; else the scheduler balances better unconstrained. */
+  if (CPU_COUNT(&set) < numWorkers)
+    set = allowedCpus;
+  for (int i = 0; i < numWorkers; ++i)
+    pthread_setaffinity_np(workers[i], sizeof set, &set);
+  atomic_store(&avoidedCpu, cpu);
+  pthread_mutex_unlock(&affinityLock);
+}
+
+static void startPool(void) {
+  int n = mlpc_get_num_threads();
+  haveAllowedCpus = sched_getaffinity(0, sizeof allowedCpus, &allowedCpus) == 0;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  /* The kernels keep small scratch buffers (<= 16 KiB) on the stack. */
+  pthread_attr_setstacksize(&attr, 1 << 20);
+  int started = 1;
+  for (int i = 1; i < n && i < MlpcPoolMaxThreads; ++i) {
+    pthread_t t;
+    if (pthread_create(&t, &attr, worker, (void *)(intptr_t)i) != 0)
+      break; /* fewer threads is still correct */
+    workers[numWorkers++] = t;
+    ++started;
+  }
+  pthread_attr_destroy(&attr);
+  poolSize = started;
+}
+
+int mlpc_pool_size(void) {
+  pthread_once(&poolOnce, startPool);
+  return poolSize;
+}
+
+void mlpc_pool_nudge(void) {
+  int64_t now = mlpc_pool_now();
+  if (now - atomic_load_explicit(&lastNudge, memory_order_relaxed) <=
+      MlpcPoolSpinNanos)
+    return;
+  atomic_store_explicit(&lastNudge, now, memory_order_relaxed);
+  keepWorkersOffCaller();
+  pthread_mutex_lock(&lock);
+  atomic_fetch_add(&nudges, 1);
+  pthread_cond_broadcast(&wake);
+  pthread_mutex_unlock(&lock);
+}
+
+int mlpc_pool_run(struct MlpcJob *job, int threads, int32_t *status) {
+  if (pthread_mutex_trylock(&poolTaken) != 0)
+    return 0;
+  for (int64_t c = 0; c < job->numChunks; ++c)
+    atomic_init(&job->taken[c], 0);
+  atomic_init(&job->status, MLPC_OK);
+  atomic_init(&job->joined, 0);
+  job->threads = threads;
+
+  keepWorkersOffCaller();
+  /* Only the pool's holder writes these. */
+  uint64_t g = atomic_load(&generation) + 1;
+  currentJob = job;
+  atomic_store(&currentThreads, threads);
+  atomic_store(&members, (uint64_t)(uint32_t)g << 32);
+  pthread_mutex_lock(&lock);
+  atomic_store_explicit(&generation, g, memory_order_release);
+  pthread_cond_broadcast(&wake);
+  pthread_mutex_unlock(&lock);
+
+  runChunks(job, 0);
+
+  /* Every chunk is taken. Close the job once the workers inside are done
+     (spin first, they are usually about done); later ones stay out. */
+  int64_t start = mlpc_pool_now();
+  for (int i = 0;; ++i) {
+    uint64_t v = atomic_load(&members);
+    if ((v & MEMBERS_COUNT) == 0) {
+      if (atomic_compare_exchange_strong(&members, &v, v | MEMBERS_CLOSED))
+        break;
+      continue;
+    }
+    relax();
+    if ((i & 63) == 63 && mlpc_pool_now() - start > MlpcPoolSpinNanos) {
+      pthread_mutex_lock(&lock);
+      while (atomic_load(&members) & MEMBERS_COUNT)
+        pthread_cond_wait(&done, &lock);
+      pthread_mutex_unlock(&lock);
+    }
+  }
+  if (atomic_load(&job->joined))
+    atomic_fetch_add(&sharedJobs, 1);
+  pthread_mutex_unlock(&poolTaken);
+  *status = atomic_load(&job->status);
+  return 1;
+}

@@ -1,0 +1,77 @@
+/*===- pool.h - the runtime's worker threads and how jobs reach them ------===*
+ *
+ * The mechanism behind mlpc_parallel_rows and mlpc_parallel_for (which
+ * decide when to split, parallel.c): worker threads started once, and jobs
+ * of chunks that the caller and the workers share.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef MLPC_RUNTIME_POOL_H
+#define MLPC_RUNTIME_POOL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* A job has at most two chunks per thread. */
+enum {
+  MlpcPoolMaxThreads = 256,
+  MlpcPoolMaxChunks = 2 * MlpcPoolMaxThreads,
+  MlpcPoolMaxPtrs = 64
+};
+
+/* After a job, workers (and a caller waiting for them) spin this long for
+ * the next event before sleeping: a model called in a loop then pays no
+ * futex wake-up (tens of microseconds on some machines) per call. */
+enum { MlpcPoolSpinNanos = 50000 };
+
+typedef int32_t (*MlpcRangeFn)(void *const *ptrs, int64_t rows);
+typedef void (*MlpcTaskFn)(void *ctx, int64_t begin, int64_t end);
+
+/* Chunks [0, numChunks) of either the rows of a batch (fn, on ptrs advanced
+ * by begin * rowBytes[i]) or tasks (taskFn(ctx, begin, end)). Chunk c
+ * starts at c * chunkRows; the last one runs to `batch`. The caller fills
+ * the first fields and keeps the job on its stack: it does not return
+ * before every worker that joined the job has left. */
+struct MlpcJob {
+  MlpcRangeFn fn;
+  MlpcTaskFn taskFn;
+  void *ctx;
+  void *const *ptrs;
+  const int64_t *rowBytes;
+  int32_t numPtrs;
+  int64_t batch, chunkRows, numChunks;
+  /* The pool's: chunk c is first offered to thread c % threads. */
+  int threads;
+  atomic_bool taken[MlpcPoolMaxChunks];
+  atomic_int status;
+  atomic_int joined; /* workers that took part */
+};
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t mlpc_pool_now(void);
+
+/* Starts the pool (once, with mlpc_get_num_threads() threads) and returns
+ * its size, the caller included. */
+int mlpc_pool_size(void);
+
+/* How many workers are awake, spinning for a job. */
+int mlpc_pool_awake(void);
+
+/* Whether the calling thread is running chunks of a job (a split inside
+ * one must run in place: the pool's threads are busy with the job). */
+int mlpc_pool_in_job(void);
+
+/* Wakes sleeping workers without a job, so that they spin for the calls
+ * that follow; at most once per spin period (each nudge costs the caller
+ * a system call). */
+void mlpc_pool_nudge(void);
+
+/* Runs `job` on up to `threads` threads (the caller included) and waits
+ * for it: returns 1 and sets *status to its first failing status, else
+ * MLPC_OK. Returns 0 without running anything when another caller holds
+ * the pool. */
+int mlpc_pool_run(struct MlpcJob *job, int threads, int32_t *status);
+
+/* Jobs so far that a worker took part in. */
+uint64_t mlpc_pool_shared_jobs(void);
+
+#endif /* MLPC_RUNTIME_POOL_H */

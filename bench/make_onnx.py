@@ -2,11 +2,12 @@
 """Writes the benchmark's MLP as an ONNX model for ONNX Runtime, from the
 same weights file mlp_bench reads (W1 b1 W2 b2 ..., f32, [out][in]).
 
-  make_onnx.py WEIGHTS.bin DIMS SOFTMAX OUT.onnx
+  make_onnx.py WEIGHTS.bin DIMS HEAD OUT.onnx
     e.g. make_onnx.py mnist_weights.bin 784,128,64,10 1 mnist.onnx
 
 Each layer is a Gemm (transB = 1) followed by Relu on hidden layers, then a
-Softmax over the classes when SOFTMAX is 1; the batch dimension is dynamic
+Softmax over the classes when HEAD is 1, a Sigmoid when it is 2; the batch
+dimension is dynamic
 ("N"). The protobuf is encoded here (a few message types of onnx.proto), so
 that the benchmark needs no onnx package.
 """
@@ -63,7 +64,7 @@ def value_info(name, width):  # ValueInfoProto{name=1, type=2{tensor_type=1{elem
 
 
 def main():
-    weights_path, dims_arg, softmax, out_path = sys.argv[1:5]
+    weights_path, dims_arg, head, out_path = sys.argv[1:5]
     dims = [int(d) for d in dims_arg.split(",")]
     data = np.fromfile(weights_path, dtype="<f4")
     nodes, inits, pos, prev = [], [], 0, "x"
@@ -81,8 +82,10 @@ def main():
         else:
             nodes.append(node("Relu", [z], ["h%d" % i]))
             prev = "h%d" % i
-    if softmax == "1":
+    if head == "1":
         nodes.append(node("Softmax", [prev], ["y"], [attr_int("axis", 1)]))
+    elif head == "2":
+        nodes.append(node("Sigmoid", [prev], ["y"]))
     else:
         nodes.append(node("Identity", [prev], ["y"]))
     # GraphProto: node=1, name=2, initializer=5, input=11, output=12

@@ -3,7 +3,8 @@
 that their blocks of calls interleave with mlpc's and the other peers' in
 one run. Same forward pass, weights file and inputs as mlp_bench.
 
-  py_peers.py WEIGHTS DIMS SOFTMAX     (commands on stdin, one per line)
+  py_peers.py WEIGHTS DIMS HEAD        (commands on stdin, one per line;
+                                       HEAD 1: softmax, 2: sigmoid)
 
   threads T       PyTorch's and numpy's BLAS threads
   batch B         the input for the next calls: B rows
@@ -46,7 +47,7 @@ def openblas():
 
 
 def main():
-    weights_path, dims_arg, softmax = sys.argv[1:4]
+    weights_path, dims_arg, head = sys.argv[1:4]
     dims = [int(d) for d in dims_arg.split(",")]
     data = np.fromfile(weights_path, dtype="<f4")
     layers, pos = [], 0
@@ -65,10 +66,12 @@ def main():
             h += b
             if i + 1 < len(wts):
                 np.maximum(h, 0, out=h)
-        if softmax == "1":
+        if head == "1":
             h = h - h.max(axis=1, keepdims=True)
             np.exp(h, out=h)
             h /= h.sum(axis=1, keepdims=True)
+        elif head == "2":
+            h = 1 / (1 + np.exp(-h))
         return h
 
     model = None
@@ -82,8 +85,10 @@ def main():
             mods.append(lin)
             if i + 1 < len(layers):
                 mods.append(torch.nn.ReLU())
-        if softmax == "1":
+        if head == "1":
             mods.append(torch.nn.Softmax(dim=1))
+        elif head == "2":
+            mods.append(torch.nn.Sigmoid())
         model = torch.nn.Sequential(*mods).eval()
 
     def torch_forward(tx):

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: mlpc against OpenBLAS and oneDNN (sgemm per layer + C
-# epilogue), ONNX Runtime (C API), PyTorch and numpy on the MNIST-shaped
-# model (784-128-64-10, softmax) and the wide one (1024-4096-4096-1024), on
-# 1 and 2 threads, in one run; prints a markdown table with the machine's
-# measured FMA peak. Installs Debian's libopenblas-dev, libdnnl-dev and
+# epilogue), ONNX Runtime (C API), PyTorch and numpy on the tiny model of
+# the seed texts (2-3-1, relu, sigmoid), the MNIST-shaped one
+# (784-128-64-10, softmax) and a wide one (1024-4096-4096-1024), on 1 and 2
+# threads, in one run; prints a markdown table with the machine's measured
+# FMA peak. Installs Debian's libopenblas-dev, libdnnl-dev and
 # python3-torch, and ONNX Runtime from the npm package onnxruntime-node
 # (its libonnxruntime.so), if needed.
 #   bench/run.sh [quick]     quick: fewer batch sizes
@@ -55,9 +56,9 @@ echo "reading mnist's $mnist_bytes bytes of weights and biases from L2 (the floo
 echo
 echo "| model | threads | batch | mlpc us/call | OpenBLAS+C | oneDNN+C | ONNX Runtime | PyTorch | numpy | mlpc samples/s | mlpc GFLOP/s | % of peak | best peer/mlpc | max rel diff |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-run() { # name dims softmax batches
+run() { # name dims head(0 none, 1 softmax, 2 sigmoid) batches
   /usr/bin/python3 "$root/examples/mnist/make_model.py" "$out" "$1" "$2" \
-    "$([ "$3" = 1 ] && echo softmax || echo none)"
+    "$(case "$3" in 1) echo softmax ;; 2) echo sigmoid ;; *) echo none ;; esac)"
   "$root/build/bin/mlpc" "$out/$1.mlir" -o "$out/$1.o" --header "$out/$1.h"
   cc -std=c11 -O2 -D_POSIX_C_SOURCE=199309L -DENTRY="$1" -include "$out/$1.h" -I"$root/runtime/include" \
     -I"$blas_inc" "$root/bench/mlp_bench.c" "$root/bench/ort_peer.c" "$out/$1.o" -L"$root/build/lib" \
@@ -69,6 +70,7 @@ run() { # name dims softmax batches
 if [ "${1:-}" = quick ]; then
   run mnist 784,128,64,10 1 1,256
 else
+  run tiny 2,3,1 2 1
   run mnist 784,128,64,10 1 1,32,256,4096
   run wide 1024,4096,4096,1024 0 1,64,512
 fi

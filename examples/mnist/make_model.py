@@ -5,6 +5,7 @@ MNIST-shaped 784-128(relu)-64(relu)-10(softmax) model.
 
   make_model.py OUTDIR [NAME DIMS HEAD]
     e.g. make_model.py out wide 1024,4096,4096,1024 none
+  HEAD: softmax, log_softmax, none, or sigmoid (on the last layer)
   ->  OUTDIR/NAME.mlir (entry point @NAME; relu on hidden layers)
       OUTDIR/NAME_weights.bin (W1 b1 W2 b2 ..., f32, [out][in] layout, for
       benchmark peers)
@@ -29,6 +30,8 @@ for i, (k, n) in enumerate(zip(dims, dims[1:])):
     state_dict["%d.bias" % (2 * i)] = (rng.standard_normal(n) * 0.1).astype(np.float32)
 os.makedirs(out, exist_ok=True)
 acts = ["relu"] * (len(dims) - 2) + ["none"]
+if head == "sigmoid":  # an activation of the last layer, not a head op
+    acts[-1], head = "sigmoid", "none"
 with open(os.path.join(out, name + ".mlir"), "w") as f:
     f.write(mlpc_export.from_state_dict(state_dict, acts, head=head, name=name))
 with open(os.path.join(out, name + "_weights.bin"), "wb") as f:

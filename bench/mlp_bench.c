@@ -58,8 +58,8 @@ static void openblasGemm(int m, int n, int k, const float *x, const float *w,
     cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, w, k, x, 1, 1.0f, c,
                 1);
   else
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, x, k,
-                w, k, 1.0f, c, n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, x, k, w,
+                k, 1.0f, c, n);
 }
 
 static void onednnGemm(int m, int n, int k, const float *x, const float *w,
@@ -222,7 +222,8 @@ int main(int argc, char **argv) {
         return 1;
       if (havePy && !pyCommand(reply, sizeof reply, "batch %d", batch))
         return 1;
-      /* About 0.5 s of mlpc per cell, at least 10 calls, in blocks of up
+      /* About 0.5 s of mlpc per cell, at least 25 calls (the median of fewer
+         moves by several % on a shared machine), in blocks of up
          to 20 ms (and 50 calls), so that slow peers too take turns often
          and share the machine's ups and downs. Each block starts with 2
          untimed calls that warm the caches, unless a call takes over 5 ms
@@ -230,7 +231,7 @@ int main(int argc, char **argv) {
          the first block takes the first-call costs). */
       double estimate = flops / 50e9 + 2e-6;
       int calls = (int)(0.5 / estimate);
-      calls = calls < 10 ? 10 : calls > 20000 ? 20000 : calls;
+      calls = calls < 25 ? 25 : calls > 20000 ? 20000 : calls;
       int block = (int)(0.02 / estimate);
       block = block < 1 ? 1 : block > 50 ? 50 : block;
       int warm = estimate < 5e-3 ? 2 : 0;
@@ -245,15 +246,21 @@ int main(int argc, char **argv) {
       int reps = perCall > 0 ? (int)(2e-6 / perCall) : 1;
       reps = reps < 1 ? 1 : reps > 1000 ? 1000 : reps;
       if (reps > 1)
-        calls = calls / reps < 10 ? 10 : calls / reps;
+        calls = calls / reps < 25 ? 25 : calls / reps;
       double *t[1 + NumPeers];
       for (int p = 0; p <= NumPeers; ++p)
         t[p] = malloc(sizeof(double) * calls);
       double diff = 0;
-      for (int i = warm ? 0 : -1; i < calls; i += i < 0 ? 1 : block) {
+      int round = 0;
+      for (int i = warm ? 0 : -1; i < calls; i += i < 0 ? 1 : block, ++round) {
         int n = i < 0 ? 0 : i + block < calls ? block : calls - i;
         int warmNow = i < 0 ? 1 : warm;
-        for (int p = 0; p <= NumPeers; ++p) {
+        /* Each round starts with the next peer, so that every peer
+           follows every other equally often (what ran just before, in
+           this process or the Python one, leaves its mark on the caches
+           and TLBs). */
+        for (int q = 0; q <= NumPeers; ++q) {
+          int p = (q + round) % (NumPeers + 1);
           if (!have[p])
             continue;
           if (p >= 4) { /* the Python process times its own block */
@@ -326,14 +333,14 @@ int main(int argc, char **argv) {
         if (isnan(med[p]))
           snprintf(cells[p], sizeof cells[0], "-");
         else
-          snprintf(cells[p], sizeof cells[0],
-                   med[p] < 1e-6 ? "%.3f" : "%.2f", med[p] * 1e6);
+          snprintf(cells[p], sizeof cells[0], med[p] < 1e-6 ? "%.3f" : "%.2f",
+                   med[p] * 1e6);
       }
       printf("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %.0f | %.1f | "
              "%s | %.2f | %.1e |\n",
-             STR(ENTRY), threads, batch, cells[0], cells[1], cells[2],
-             cells[3], cells[4], cells[5], batch / med[0], gflops, pct,
-             best / med[0], diff);
+             STR(ENTRY), threads, batch, cells[0], cells[1], cells[2], cells[3],
+             cells[4], cells[5], batch / med[0], gflops, pct, best / med[0],
+             diff);
       fflush(stdout);
       if (diff > 1e-4) {
         fprintf(stderr, "outputs disagree\n");

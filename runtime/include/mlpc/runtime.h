@@ -87,7 +87,8 @@ int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
  * unknown) is a lower bound of each task's work: below
  * MLPC_MIN_FLOPS_PER_THREAD per thread, the split is made only while the
  * pool's threads are awake from recent calls, since waking one costs more
- * than the work. */
+ * than the work, or when the same fn's last serial run took longer than a
+ * wake-up (its work grows with the batch, which the bound does not see). */
 void mlpc_parallel_for(void (*fn)(void *ctx, int64_t begin, int64_t end),
                        void *ctx, int64_t n, int64_t flops_per_task);
 

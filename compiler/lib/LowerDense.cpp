@@ -3,7 +3,7 @@
 // The output is computed in tiles of R rows x C columns held in vector
 // registers (each row as C/V vectors of V lanes):
 //
-//   for i in rows step R:                  (then the leftover rows one by one)
+//   for i in rows step R:        (then the leftover rows as one wider tile)
 //     for j in cols step C:                (then one narrower tile, C' < C)
 //       acc[0..R) = 0
 //       for k in 0..K:  acc[r] = fma(broadcast(x[i+r][k]), w[k][j:j+C], acc[r])
@@ -220,7 +220,6 @@ struct DenseKernel {
     Value out = mlpc::emptyLike(b, loc, resultType, x, {0, 1});
     Value m = tensor::DimOp::create(b, loc, x, 0);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value cR = arith::ConstantIndexOp::create(b, loc, tileRows);
     // Rows in whole tiles: m - m % R.
     Value mFull =
@@ -257,17 +256,8 @@ struct DenseKernel {
                 tb, tl, out, m, n, smallChunk, 2 * k * smallChunk,
                 [&](OpBuilder &fb, Location l, Value j0, int64_t width,
                     Value slice) {
-                  return scf::ForOp::create(fb, l, c0, m, c1, slice,
-                                            [&](OpBuilder &ib, Location il,
-                                                Value i, ValueRange it) {
-                                              scf::YieldOp::create(
-                                                  ib, il,
-                                                  rowBlock(ib, il, op, x, w,
-                                                           bias, j0, c0, width,
-                                                           i, 1, smallChunk,
-                                                           it[0], head));
-                                            })
-                      .getResult(0);
+                  return leftoverRows(fb, l, op, x, w, bias, j0, c0, width, c0,
+                                      m, smallChunk, slice, head);
                 });
             scf::YieldOp::create(tb, tl, r);
           },
@@ -283,13 +273,10 @@ struct DenseKernel {
         // Rows outer: the weights stay in L2 across row blocks, and each
         // block's rows of x in L1 across its column tiles.
         o = rowLoop(c0, mFull, cR, tileRows, tileCols, o);
-        // Leftover rows (all of batch 1) go one at a time with a tile as
-        // many times wider as the full tile has rows: the same number of
-        // independent accumulators, so the K loop is bound by FMA
-        // throughput, not by the latency of a single dependency chain.
-        if (tileRows > 1)
-          o = rowLoop(mFull, m, c1, 1, tileCols * tileRows, o);
-        return o;
+        // Leftover rows (all of batch 1).
+        return leftoverRows(b, loc, op, x, w, bias, c0, c0, n, mFull,
+                            arith::SubIOp::create(b, loc, m, mFull),
+                            tileCols * tileRows, o, head);
       });
     }
 
@@ -364,17 +351,11 @@ struct DenseKernel {
       if (width % tileCols)
         o = panel(pb, l, add(j0, cst(full)), add(jOut0, cst(full)),
                   width % tileCols, o);
-      if (tileRows > 1)
-        o = scf::ForOp::create(
-                pb, l, mTail, m, c1, o,
-                [&](OpBuilder &ib, Location il, Value i, ValueRange it) {
-                  scf::YieldOp::create(
-                      ib, il,
-                      rowBlock(ib, il, op, x, w, bias, j0, jOut0, width, i, 1,
-                               tileCols * tileRows, it[0], head));
-                })
-                .getResult(0);
-      return o;
+      // A batch without a whole row block (mTail = 0): one tile of its
+      // exact row count, so that the weights stream from memory once.
+      return leftoverRows(pb, l, op, x, w, bias, j0, jOut0, width, mTail,
+                          arith::SubIOp::create(pb, l, m, mTail),
+                          tileCols * tileRows, o, head);
     };
 
     int64_t chunk = tileCols * tileRows;
@@ -452,6 +433,53 @@ struct DenseKernel {
         });
     forall->setAttr(mlpc::kTaskFlopsAttr, b.getI64IntegerAttr(taskFlops));
     return forall.getResult(0);
+  }
+
+  /// The `count` (< tile-rows) rows from row `i`, over layer columns [j0,
+  /// j0 + width) written from column jOut0 of `out`: one tile of exactly that
+  /// many rows (a switch over 1 .. tile-rows - 1), as much wider as keeps the
+  /// full tile's number of accumulators (on AVX2 96 columns for one row, 48 for
+  /// two, ...), at most `maxCols`. Each weight is then read once for all of the
+  /// rows, and the K loop stays bound by FMA throughput rather than by the
+  /// latency of a few dependency chains.
+  Value leftoverRows(OpBuilder &b, Location loc, DenseOp op, Value x,
+                     const Weights &w, Value bias, Value j0, Value jOut0,
+                     int64_t width, Value i, Value count, int64_t maxCols,
+                     Value out, Head head) const {
+    if (tileRows == 1)
+      return out;
+    int64_t vectorsPerTileRow = std::max<int64_t>(1, tileCols / vectorWidth);
+    int64_t accumulators = tileRows * vectorsPerTileRow;
+    SmallVector<int64_t> cases;
+    for (int64_t r = 1; r < tileRows; ++r)
+      cases.push_back(r);
+    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{out.getType()},
+                                         count, cases, cases.size());
+    OpBuilder::InsertionGuard guard(b);
+    for (auto [r, region] : llvm::zip(cases, sw.getCaseRegions())) {
+      // Tile widths (in tile-cols units) for r rows: one row takes as many
+      // accumulators as the full tile (its weight vectors, used once, are
+      // read by the FMAs themselves); more rows share each weight vector,
+      // which then takes a register too, so they take as many as fit in the
+      // full tile's registers (accumulators + weights + a broadcast).
+      int64_t registers = accumulators + vectorsPerTileRow + 1;
+      int64_t wide = r == 1 ? accumulators / vectorsPerTileRow
+                            : (registers - 1) / (r + 1) / vectorsPerTileRow;
+      wide = std::max<int64_t>(1, wide);
+      // As few tiles as that width allows, of even widths: 64 columns for
+      // two rows are two tiles of 32, not 48 and a latency-bound 16.
+      int64_t most = std::min(tileCols * wide, maxCols);
+      int64_t tiles = (width + most - 1) / most;
+      int64_t even = (width + tiles - 1) / tiles;
+      int64_t cols = (even + tileCols - 1) / tileCols * tileCols;
+      b.setInsertionPointToStart(&region.emplaceBlock());
+      scf::YieldOp::create(b, loc,
+                           rowBlock(b, loc, op, x, w, bias, j0, jOut0, width, i,
+                                    r, cols, out, head));
+    }
+    b.setInsertionPointToStart(&sw.getDefaultRegion().emplaceBlock());
+    scf::YieldOp::create(b, loc, out);
+    return sw.getResult(0);
   }
 
   /// Rows [i, i + rows) of the output over layer columns [j0, j0 + width),

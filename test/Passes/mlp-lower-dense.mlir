@@ -1,4 +1,5 @@
 // RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s
+// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=3 tile-cols=8 vector-width=4" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s --check-prefix=LEFT
 
 // The dense layer becomes a loop over 2x8 register tiles. Inside a tile, the
 // K loop only accumulates (fma into vector iter_args); bias and activation
@@ -13,7 +14,7 @@
 // CHECK-DAG: %[[W:.*]] = arith.constant dense_resource<mlpc_weight_panels> : tensor<1x4x8xf32>
 // CHECK-DAG: %[[REST:.*]] = arith.constant dense_resource<mlpc_weight_rest> : tensor<4x2xf32>
 // CHECK-DAG: %[[B:.*]] = arith.constant dense<{{.*}}> : tensor<10xf32>
-// Whole row tiles, then leftover rows one at a time.
+// Whole row tiles, then the leftover rows.
 // CHECK: %[[ROWS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x10xf32>)
 // CHECK: %[[COLS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[O:.*]] = %[[OUT]])
 // CHECK: %[[I1:.*]] = arith.addi %[[I]]
@@ -40,11 +41,16 @@
 // CHECK: scf.for {{.*}} -> (vector<2xf32>, vector<2xf32>)
 // CHECK-NEXT: vector.transfer_read %[[REST]]
 // CHECK: vector.transfer_write %{{.*}} : vector<2xf32>, tensor<?x10xf32>
-// Leftover rows: one row at a time with a tile twice as wide (as many
-// accumulators as the 2-row tile), built of vectors of at most 8 lanes:
-// the 10 columns are one 8-lane and one 2-lane accumulator.
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[ROWS]])
-// CHECK: -> (vector<8xf32>, vector<2xf32>)
+// Leftover rows: one tile of exactly that many rows (here 1 of a 2-row
+// tile), as much wider as keeps the full tile's accumulators, built of
+// vectors of at most 8 lanes: the 10 columns are one 8-lane and one 2-lane
+// accumulator.
+// CHECK: %[[REM:.*]] = arith.subi %{{.*}}, %{{.*}} : index
+// CHECK: scf.index_switch %[[REM]] -> tensor<?x10xf32>
+// CHECK-NEXT: case 1 {
+// CHECK-NEXT: scf.for {{.*}} -> (vector<8xf32>, vector<2xf32>)
+// CHECK: default {
+// CHECK-NEXT: scf.yield %[[ROWS]]
 // CHECK-NOT: mlp.dense
 func.func @dense_relu(%x: tensor<?x4xf32>) -> tensor<?x10xf32> {
   %w = arith.constant dense<0.5> : tensor<10x4xf32>
@@ -74,7 +80,7 @@ func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: t
 // one K x 8 panel stays in cache while every 2-row block, then the leftover
 // rows as one tile of exactly their number (a switch over 1 .. 1 here),
 // pass over it. Only when there is no whole block (batch 1) do the rows run
-// after the panels, with the wide single-row tile.
+// after the panels, as one wide tile of their exact count.
 // CHECK-LABEL: func.func @dense_large
 // CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[MFULL:.*]], %{{.*}}
 // CHECK: %[[MTAIL:.*]] = arith.select %[[HAS]], %[[M:.*]], %[[MFULL]]
@@ -88,8 +94,12 @@ func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: t
 // CHECK: default {
 // CHECK-NEXT: scf.yield %[[BLOCKS]]
 // CHECK: scf.yield %[[TAIL]]
-// CHECK: scf.for %{{.*}} = %[[MTAIL]] to %[[M]] step %{{.*}} iter_args(%{{.*}} = %[[PANELS]])
+// CHECK: %[[REST:.*]] = arith.subi %[[M]], %[[MTAIL]]
+// CHECK-NEXT: scf.index_switch %[[REST]] -> tensor<?x512xf32>
+// CHECK-NEXT: case 1 {
 // CHECK: -> (vector<8xf32>, vector<8xf32>)
+// CHECK: default {
+// CHECK-NEXT: scf.yield %[[PANELS]]
 func.func @dense_large(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
   %w = arith.constant dense<0.5> : tensor<512x512xf32>
   %b = arith.constant dense<0.0> : tensor<512xf32>
@@ -163,7 +173,8 @@ func.func @dense_split(%x: tensor<?x512xf32>) -> tensor<?x1024xf32> {
 // A layer of 256 KiB to 2 MiB splits its columns over threads only for a
 // batch smaller than the tile (no whole row tile): an scf.forall over
 // chunks of 8 vectors (64 columns; 300 = 4 x 64 + 44: 5 chunks, the last at
-// its constant column 256), each running its rows one at a time. Larger
+// its constant column 256), each running its rows as one tile of their
+// exact count (a switch over the batch, 1 here with 2-row tiles). Larger
 // batches take the row tiles. The forall carries a chunk's FLOPs at batch
 // 1 (2 x 256 x 64), for the runtime to weigh against waking a thread.
 
@@ -177,10 +188,11 @@ func.func @dense_split(%x: tensor<?x512xf32>) -> tensor<?x1024xf32> {
 // CHECK: %[[W:.*]] = arith.select %[[LAST]], %{{.*}}, %{{.*}}
 // CHECK: tensor.extract_slice %[[O]][0, %{{.*}}] [%[[M]], %[[W]]] [1, 1]
 // CHECK: scf.if %[[LAST]]
-// CHECK: scf.for %{{.*}} = %[[C0]] to %[[M]] step
+// CHECK: scf.index_switch %[[M]]
+// CHECK-NEXT: case 1 {
 // CHECK: vector.fma
 // CHECK: } else {
-// CHECK: scf.for %{{.*}} = %[[C0]] to %[[M]] step
+// CHECK: scf.index_switch %[[M]]
 // CHECK: scf.forall.in_parallel
 // CHECK: } {mlpc.task_flops = 32768 : i64}
 // CHECK: } else {
@@ -191,4 +203,30 @@ func.func @dense_small_batch_split(%x: tensor<?x256xf32>) -> tensor<?x300xf32> {
   %b = arith.constant dense<0.0> : tensor<300xf32>
   %y = mlp.dense %x, %w, %b : tensor<?x256xf32>, tensor<256x300xf32>, tensor<300xf32> -> tensor<?x300xf32>
   return %y : tensor<?x300xf32>
+}
+
+// -----
+
+// With 3-row tiles of 8 columns in 4-lane vectors (6 accumulators), the
+// rows left over take one tile of their exact count: 1 row 24 columns wide
+// (6 accumulators), 2 rows 8 wide (4), so that each weight is read once for
+// all of them.
+
+// LEFT-LABEL: func.func @dense_leftover_rows
+// LEFT: %[[ROWS:.*]] = scf.for {{.*}} -> (tensor<?x48xf32>)
+// LEFT: %[[REM:.*]] = arith.subi %{{.*}}, %{{.*}} : index
+// LEFT-NEXT: scf.index_switch %[[REM]] -> tensor<?x48xf32>
+// LEFT-NEXT: case 1 {
+// LEFT: scf.for {{.*}} step %c24
+// LEFT: scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
+// LEFT: case 2 {
+// LEFT: scf.for {{.*}} step %c8
+// LEFT: scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
+// LEFT: default {
+// LEFT-NEXT: scf.yield %[[ROWS]]
+func.func @dense_leftover_rows(%x: tensor<?x16xf32>) -> tensor<?x48xf32> {
+  %w = arith.constant dense<0.5> : tensor<16x48xf32>
+  %b = arith.constant dense<0.0> : tensor<48xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x16xf32>, tensor<16x48xf32>, tensor<48xf32> -> tensor<?x48xf32>
+  return %y : tensor<?x48xf32>
 }

@@ -239,8 +239,9 @@ struct DenseKernel {
     int64_t k = cast<RankedTensorType>(x.getType()).getDimSize(1);
     int64_t weightBytes = k * n * 4;
     // Batches smaller than the tile in mid-size layers: columns split over
-    // threads, in chunks of one tile of 8 vectors each (enough independent
-    // accumulators to hide the FMA latency), rows one at a time.
+    // threads, in chunks of 8 vectors (enough independent accumulators to
+    // hide the FMA latency for one row), the rows as one tile of their
+    // exact count.
     int64_t smallChunk = 8 * vectorWidth;
     auto smallBatchSplit = [&](function_ref<Value(Value)> otherwise) {
       if (tileRows == 1 || head != Head::None ||
@@ -318,25 +319,12 @@ struct DenseKernel {
         // one-row FMA chains. When there is no whole block at all (batch <
         // tile-rows), they are done below with wide tiles instead, which
         // suits a tiny batch.
-        if (tileRows > 1) {
-          Value rem = arith::SubIOp::create(qb, ql, mTail, mFull);
-          SmallVector<int64_t> cases;
-          for (int64_t r = 1; r < tileRows; ++r)
-            cases.push_back(r);
-          auto sw = scf::IndexSwitchOp::create(qb, ql, TypeRange{po.getType()},
-                                               rem, cases, cases.size());
-          OpBuilder::InsertionGuard guard(qb);
-          for (auto [r, region] : llvm::zip(cases, sw.getCaseRegions())) {
-            qb.setInsertionPointToStart(&region.emplaceBlock());
-            scf::YieldOp::create(qb, ql,
-                                 tile(qb, ql, op, x, w, bias, mFull, r, j, cols,
-                                      po, head, jOut));
-          }
-          qb.setInsertionPointToStart(&sw.getDefaultRegion().emplaceBlock());
-          scf::YieldOp::create(qb, ql, po);
-          po = sw.getResult(0);
-        }
-        return po;
+        return rowCountSwitch(qb, ql,
+                              arith::SubIOp::create(qb, ql, mTail, mFull), po,
+                              [&](int64_t r) {
+                                return tile(qb, ql, op, x, w, bias, mFull, r, j,
+                                            cols, po, head, jOut);
+                              });
       };
       int64_t full = width - width % tileCols;
       if (full > 0)
@@ -446,17 +434,9 @@ struct DenseKernel {
                      const Weights &w, Value bias, Value j0, Value jOut0,
                      int64_t width, Value i, Value count, int64_t maxCols,
                      Value out, Head head) const {
-    if (tileRows == 1)
-      return out;
     int64_t vectorsPerTileRow = std::max<int64_t>(1, tileCols / vectorWidth);
     int64_t accumulators = tileRows * vectorsPerTileRow;
-    SmallVector<int64_t> cases;
-    for (int64_t r = 1; r < tileRows; ++r)
-      cases.push_back(r);
-    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{out.getType()},
-                                         count, cases, cases.size());
-    OpBuilder::InsertionGuard guard(b);
-    for (auto [r, region] : llvm::zip(cases, sw.getCaseRegions())) {
+    return rowCountSwitch(b, loc, count, out, [&](int64_t r) {
       // Tile widths (in tile-cols units) for r rows: one row takes as many
       // accumulators as the full tile (its weight vectors, used once, are
       // read by the FMAs themselves); more rows share each weight vector,
@@ -472,10 +452,27 @@ struct DenseKernel {
       int64_t tiles = (width + most - 1) / most;
       int64_t even = (width + tiles - 1) / tiles;
       int64_t cols = (even + tileCols - 1) / tileCols * tileCols;
+      return rowBlock(b, loc, op, x, w, bias, j0, jOut0, width, i, r, cols, out,
+                      head);
+    });
+  }
+
+  /// An scf.index_switch on `count` (rows left over from the row tiles, <
+  /// tile-rows) whose case r yields `build(r)`, built at the start of the
+  /// case; no rows yield `out` unchanged.
+  Value rowCountSwitch(OpBuilder &b, Location loc, Value count, Value out,
+                       function_ref<Value(int64_t)> build) const {
+    if (tileRows == 1)
+      return out;
+    SmallVector<int64_t> cases;
+    for (int64_t r = 1; r < tileRows; ++r)
+      cases.push_back(r);
+    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{out.getType()},
+                                         count, cases, cases.size());
+    OpBuilder::InsertionGuard guard(b);
+    for (auto [r, region] : llvm::zip(cases, sw.getCaseRegions())) {
       b.setInsertionPointToStart(&region.emplaceBlock());
-      scf::YieldOp::create(b, loc,
-                           rowBlock(b, loc, op, x, w, bias, j0, jOut0, width, i,
-                                    r, cols, out, head));
+      scf::YieldOp::create(b, loc, build(r));
     }
     b.setInsertionPointToStart(&sw.getDefaultRegion().emplaceBlock());
     scf::YieldOp::create(b, loc, out);

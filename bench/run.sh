@@ -2,7 +2,9 @@
 # Benchmark: mlpc against OpenBLAS and oneDNN (sgemm per layer + C
 # epilogue), ONNX Runtime (C API), PyTorch and numpy on the tiny model of
 # the seed texts (2-3-1, relu, sigmoid), the MNIST-shaped one
-# (784-128-64-10, softmax) and a wide one (1024-4096-4096-1024), on 1 and 2
+# (784-128-64-10, softmax), a classifier head (256-1000, a softmax over 1000
+# classes, too wide for the dense kernel's epilogue) and a wide one
+# (1024-4096-4096-1024), on 1 and 2
 # threads, in one run; prints a markdown table with the machine's measured
 # FMA peak. Installs Debian's libopenblas-dev, libdnnl-dev and
 # python3-torch, and ONNX Runtime from the npm package onnxruntime-node
@@ -72,5 +74,6 @@ if [ "${1:-}" = quick ]; then
 else
   run tiny 2,3,1 2 1
   run mnist 784,128,64,10 1 1,32,256,4096
+  run classifier 256,1000 1 1,64
   run wide 1024,4096,4096,1024 0 1,64,512
 fi

@@ -44,7 +44,9 @@ void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
   dense.tileCols = opts.tileCols;
   dense.vectorWidth = opts.vectorWidth;
   fpm.addPass(createLowerDense(dense));
-  fpm.addPass(createStableSoftmax());
+  StableSoftmaxOptions softmax;
+  softmax.vectorWidth = opts.vectorWidth;
+  fpm.addPass(createStableSoftmax(softmax));
   fpm.addPass(createLowerToLinalg());
   if (opts.optLevel > 0) {
     // Chains that fusion into mlp.dense could not absorb (a residual add

@@ -4,14 +4,18 @@
 // log_softmax(x) = (x - m) - log(s)
 // with m = max(x) and s = sum(exp(x - m)) along the axis. Subtracting the
 // maximum keeps every exponent <= 0, so nothing overflows and the largest
-// term is exactly 1 (s >= 1, log(s) is finite). exp(x - m) is recomputed in
-// the normalizing pass rather than stored: for the row lengths of MLP heads
-// an exp is cheaper than a round trip of a temporary through memory.
+// term is exactly 1 (s >= 1, log(s) is finite).
+//
+// Along a last axis of static length, with a vector width given, the rows
+// become vector loops (SoftmaxRows.cpp). The linalg form here serves the
+// other axes: three linalg.generic ops (max, sum of exp, normalize), with
+// exp(x - m) recomputed in the last rather than kept in a temporary.
 //
 //===----------------------------------------------------------------------===//
 #include "mlp/MlpOps.h"
 #include "mlpc/LinalgBuilders.h"
 #include "mlpc/Passes.h"
+#include "mlpc/SoftmaxRows.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -33,6 +37,10 @@ struct DecomposeSoftmax : OpRewritePattern<SoftmaxLikeOp> {
   using OpRewritePattern<SoftmaxLikeOp>::OpRewritePattern;
   static constexpr bool isLog = std::is_same_v<SoftmaxLikeOp, LogSoftmaxOp>;
 
+  DecomposeSoftmax(MLIRContext *ctx, int64_t vectorWidth)
+      : OpRewritePattern<SoftmaxLikeOp>(ctx), vectorWidth(vectorWidth) {}
+  int64_t vectorWidth;
+
   LogicalResult matchAndRewrite(SoftmaxLikeOp op,
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
@@ -43,6 +51,10 @@ struct DecomposeSoftmax : OpRewritePattern<SoftmaxLikeOp> {
     int64_t axis = static_cast<int64_t>(op.getAxis());
     if (axis < 0)
       axis += rank;
+    if (vectorWidth > 0 && mlpc::softmaxRowsApply(x, axis)) {
+      b.replaceOp(op, mlpc::buildSoftmaxRows(b, loc, x, isLog, vectorWidth));
+      return success();
+    }
 
     // The reduced shape drops `axis`; its maps project it away.
     SmallVector<int64_t> redShape, redDims;
@@ -105,10 +117,16 @@ struct DecomposeSoftmax : OpRewritePattern<SoftmaxLikeOp> {
 };
 
 struct StableSoftmaxPass : mlpc::impl::StableSoftmaxBase<StableSoftmaxPass> {
+  using StableSoftmaxBase::StableSoftmaxBase;
   void runOnOperation() override {
+    if (vectorWidth < 0) {
+      getOperation().emitError(
+          "mlp-stable-softmax: vector-width must be 0 (linalg) or positive");
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     patterns.add<DecomposeSoftmax<SoftmaxOp>, DecomposeSoftmax<LogSoftmaxOp>>(
-        &getContext());
+        &getContext(), vectorWidth);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -1,4 +1,8 @@
 // RUN: mlpc-opt %s -mlp-stable-softmax -split-input-file | FileCheck %s
+// RUN: mlpc-opt %s -mlp-stable-softmax=vector-width=8 -split-input-file | FileCheck %s --check-prefix=VEC
+// RUN: not mlpc-opt %s -mlp-stable-softmax=vector-width=-1 2>&1 | FileCheck %s --check-prefix=BADWIDTH
+
+// BADWIDTH: error: mlp-stable-softmax: vector-width must be 0 (linalg) or positive
 
 // softmax = exp(x - max) / sum(exp(x - max)) along the last axis.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -42,7 +46,83 @@ func.func @softmax_last(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
 // CHECK-NEXT: %[[L:.*]] = math.log %[[S]]
 // CHECK-NEXT: %[[R:.*]] = arith.subf %[[SH]], %[[L]]
 // CHECK-NEXT: linalg.yield %[[R]]
+// Other axes keep the linalg form with a vector width too.
+// VEC-LABEL: func.func @log_softmax_axis0
+// VEC-NOT: vector.transfer_read
+// VEC-COUNT-3: linalg.generic
 func.func @log_softmax_axis0(%x: tensor<4x5x6xf32>) -> tensor<4x5x6xf32> {
   %p = "mlp.log_softmax"(%x) {axis = -3 : i64} : (tensor<4x5x6xf32>) -> tensor<4x5x6xf32>
   return %p : tensor<4x5x6xf32>
+}
+
+// -----
+
+// With a vector width, a last axis of static length becomes vector loops
+// over each row: 20 = two vectors of 8 in an scf.for, then a tail of 4.
+// Pass 1: the maximum.
+// VEC-LABEL: func.func @softmax_wide_rows
+// VEC-SAME: (%[[X:.*]]: tensor<?x20xf32>)
+// VEC-DAG: %[[C0:.*]] = arith.constant 0 : index
+// VEC-DAG: %[[C8:.*]] = arith.constant 8 : index
+// VEC-DAG: %[[C16:.*]] = arith.constant 16 : index
+// VEC-DAG: %[[NEGINF:.*]] = arith.constant dense<0xFF800000> : vector<8xf32>
+// VEC: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?x20xf32>
+// VEC: %[[RES:.*]] = scf.for %[[I:.*]] = %[[C0]] to %{{.*}} step %{{.*}} iter_args(%[[ROW:.*]] = %[[EMPTY]])
+// VEC: %[[LANEMAX:.*]] = scf.for %[[J:.*]] = %[[C0]] to %[[C16]] step %[[C8]] iter_args(%[[M:.*]] = %[[NEGINF]]) -> (vector<8xf32>)
+// VEC: %[[V:.*]] = vector.transfer_read %[[X]][%[[I]], %[[J]]]{{.*}} vector<8xf32>
+// VEC: arith.maximumf %[[M]], %[[V]] : vector<8xf32>
+// VEC: %[[TAIL:.*]] = vector.transfer_read %[[X]][%[[I]], %[[C16]]]{{.*}} vector<4xf32>
+// VEC: %[[MF:.*]] = vector.reduction <maximumf>, %[[LANEMAX]] : vector<8xf32> into f32
+// VEC: %[[MT:.*]] = vector.reduction <maximumf>, %[[TAIL]] : vector<4xf32> into f32
+// VEC: %[[MAX:.*]] = arith.maximumf %[[MF]], %[[MT]] : f32
+// Pass 2: each exp(x - max) stored in the result row, and summed.
+// VEC: %[[SUMS:.*]]:2 = scf.for %[[J2:.*]] = %[[C0]] to %[[C16]] step %[[C8]] iter_args(%[[S:.*]] = %{{.*}}, %[[R:.*]] = %[[ROW]])
+// VEC: %[[V2:.*]] = vector.transfer_read %[[X]][%[[I]], %[[J2]]]
+// VEC: %[[MB:.*]] = vector.broadcast %[[MAX]] : f32 to vector<8xf32>
+// VEC: %[[SH:.*]] = arith.subf %[[V2]], %[[MB]] : vector<8xf32>
+// VEC: %[[E:.*]] = math.exp %[[SH]] : vector<8xf32>
+// VEC: %[[S2:.*]] = arith.addf %[[S]], %[[E]] : vector<8xf32>
+// VEC: %[[R2:.*]] = vector.transfer_write %[[E]], %[[R]][%[[I]], %[[J2]]]
+// VEC: scf.yield %[[S2]], %[[R2]]
+// VEC: math.exp %{{.*}} : vector<4xf32>
+// VEC: %[[ROWE:.*]] = vector.transfer_write %{{.*}}, %[[SUMS]]#1[%[[I]], %[[C16]]]
+// VEC: vector.reduction <add>, %[[SUMS]]#0 : vector<8xf32> into f32
+// VEC: %[[SUM:.*]] = arith.addf
+// VEC: %[[INV:.*]] = arith.divf %{{.*}}, %[[SUM]] : f32
+// Pass 3: the stored exps times 1 / sum.
+// VEC: scf.for %[[J3:.*]] = %[[C0]] to %[[C16]] step %[[C8]] iter_args(%[[R3:.*]] = %[[ROWE]])
+// VEC: %[[EV:.*]] = vector.transfer_read %[[R3]][%[[I]], %[[J3]]]
+// VEC: %[[IB:.*]] = vector.broadcast %[[INV]] : f32 to vector<8xf32>
+// VEC: arith.mulf %[[EV]], %[[IB]] : vector<8xf32>
+// VEC: vector.transfer_write
+// VEC: arith.mulf %{{.*}} : vector<4xf32>
+// VEC: scf.yield
+// VEC: return %[[RES]]
+// VEC-NOT: linalg.generic
+func.func @softmax_wide_rows(%x: tensor<?x20xf32>) -> tensor<?x20xf32> {
+  %p = mlp.softmax %x : tensor<?x20xf32> -> tensor<?x20xf32>
+  return %p : tensor<?x20xf32>
+}
+
+// -----
+
+// A rank-1 row narrower than a vector: the tail alone, and log_softmax
+// writes (x - max) - log(sum) without storing the exps.
+// VEC-LABEL: func.func @log_softmax_short
+// VEC-SAME: (%[[X:.*]]: tensor<5xf32>)
+// VEC-NOT: scf.for
+// VEC: %[[V:.*]] = vector.transfer_read %[[X]]{{.*}} vector<5xf32>
+// VEC: %[[MAX:.*]] = vector.reduction <maximumf>, %[[V]]
+// VEC: math.exp %{{.*}} : vector<5xf32>
+// VEC-NOT: vector.transfer_write
+// VEC: %[[SUM:.*]] = vector.reduction <add>
+// VEC: %[[LOG:.*]] = math.log %[[SUM]] : f32
+// VEC: %[[SH:.*]] = arith.subf %{{.*}}, %{{.*}} : vector<5xf32>
+// VEC: %[[LB:.*]] = vector.broadcast %[[LOG]] : f32 to vector<5xf32>
+// VEC: %[[Y:.*]] = arith.subf %[[SH]], %[[LB]] : vector<5xf32>
+// VEC: %[[OUT:.*]] = vector.transfer_write %[[Y]]
+// VEC: return %[[OUT]]
+func.func @log_softmax_short(%x: tensor<5xf32>) -> tensor<5xf32> {
+  %p = mlp.log_softmax %x : tensor<5xf32> -> tensor<5xf32>
+  return %p : tensor<5xf32>
 }

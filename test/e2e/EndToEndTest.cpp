@@ -171,6 +171,57 @@ TEST(Softmax, ExtremeLogitsMatchFloat64) {
   }
 }
 
+/// Rows wider than a register tile, and narrower than a vector, run as
+/// vector loops: full vectors, then a tail. Extreme values sit in the first
+/// vector, in the tail and in between.
+TEST(Softmax, WideAndNarrowRowsMatchFloat64) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const int wide = 1000;
+  std::vector<std::vector<float>> rows;
+  for (int r = 0; r < 6; ++r)
+    rows.push_back(randomInput(wide, 40 + r, 40.0));
+  for (int c = 0; c < 8; ++c)
+    rows[1][c] = -inf;                             // the first vector: all -inf
+  std::fill(rows[2].begin(), rows[2].end(), 7.0f); // uniform
+  std::fill(rows[3].begin(), rows[3].end(), -1e30f);
+  rows[3][wide - 1] = 1e30f; // the maximum in the last (tail) lane
+  std::fill(rows[4].begin(), rows[4].end(), -inf);
+  rows[4][500] = 0; // one finite logit
+  for (float &v : rows[5])
+    v += 1000.0f; // exp(x) would overflow
+  std::vector<float> x;
+  for (auto &r : rows)
+    x.insert(x.end(), r.begin(), r.end());
+  const int64_t batch = rows.size();
+  for (bool log : {false, true}) {
+    std::vector<float> y(x.size());
+    ASSERT_EQ(
+        (log ? log_softmax_wide : softmax_wide)(x.data(), y.data(), batch),
+        MLPC_OK);
+    std::vector<double> want(x.begin(), x.end());
+    softmaxRows(want, batch, wide, log);
+    for (float v : y)
+      EXPECT_FALSE(std::isnan(v));
+    expectClose(y, want, log ? 1e-5 : 1e-6, 1e-5,
+                log ? "wide log_softmax" : "wide softmax");
+  }
+
+  std::vector<float> n = {-inf, 0,  -inf, 1e30f, -1e30f, 0,
+                          3,    -2, 0.5f, 88,    -88,    87};
+  std::vector<float> p(n.size());
+  ASSERT_EQ(softmax_narrow(n.data(), p.data(), 4), MLPC_OK);
+  std::vector<double> wantN(n.begin(), n.end());
+  softmaxRows(wantN, 4, 3, false);
+  expectClose(p, wantN, 1e-6, 1e-5, "narrow softmax");
+
+  std::vector<float> v = randomInput(37, 7, 30.0), lv(37);
+  EXPECT_EQ(log_softmax_vector(v.data(), lv.data(), 36), MLPC_ERR_BAD_BATCH);
+  ASSERT_EQ(log_softmax_vector(v.data(), lv.data(), 37), MLPC_OK);
+  std::vector<double> wantV(v.begin(), v.end());
+  softmaxRows(wantV, 1, 37, true);
+  expectClose(lv, wantV, 1e-5, 1e-5, "rank-1 log_softmax");
+}
+
 TEST(Softmax, OtherAxes) {
   // Axis 0 of a static [4, 6].
   std::vector<float> x = randomInput(24, 3, 50.0);

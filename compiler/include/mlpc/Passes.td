@@ -42,11 +42,24 @@ def StableSoftmax : Pass<"mlp-stable-softmax", "::mlir::func::FuncOp"> {
   let summary = "Decompose softmax / log_softmax into a stable form";
   let description = [{
     Rewrites `mlp.softmax` into exp(x - max) / sum(exp(x - max)) and
-    `mlp.log_softmax` into x - max - log(sum(exp(x - max))) over linalg on
-    tensors, along any axis, so that large, tiny and -inf logits give the
-    results of an exact reference instead of inf or NaN.
+    `mlp.log_softmax` into x - max - log(sum(exp(x - max))), so that large,
+    tiny and -inf logits give the results of an exact reference instead of
+    inf or NaN.
+
+    With `vector-width` > 0, a softmax along a last axis of static length
+    becomes vector loops over each row: the maximum; exp(x - max), stored,
+    and its sum; the scaling (log_softmax: (x - max) - log(sum)). Other
+    axes, and every axis with `vector-width` = 0, become three
+    linalg.generic ops on tensors (max, sum, normalize).
   }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "f32 lanes of one vector register for the row loops; 0 keeps "
+           "the linalg form">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect"];

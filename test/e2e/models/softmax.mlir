@@ -21,3 +21,27 @@ func.func @log_softmax_mid(%x: tensor<?x3x5xf32>) -> tensor<?x3x5xf32> {
   %p = "mlp.log_softmax"(%x) {axis = 1 : i64} : (tensor<?x3x5xf32>) -> tensor<?x3x5xf32>
   return %p : tensor<?x3x5xf32>
 }
+
+// Rows wider than a register tile: vector loops over 125 full AVX2 vectors
+// (62.5 AVX-512 ones: a tail of 8).
+func.func @softmax_wide(%x: tensor<?x1000xf32>) -> tensor<?x1000xf32> {
+  %p = mlp.softmax %x : tensor<?x1000xf32> -> tensor<?x1000xf32>
+  return %p : tensor<?x1000xf32>
+}
+
+func.func @log_softmax_wide(%x: tensor<?x1000xf32>) -> tensor<?x1000xf32> {
+  %p = mlp.log_softmax %x : tensor<?x1000xf32> -> tensor<?x1000xf32>
+  return %p : tensor<?x1000xf32>
+}
+
+// Rows narrower than one vector: only the tail.
+func.func @softmax_narrow(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %p = mlp.softmax %x : tensor<?x3xf32> -> tensor<?x3xf32>
+  return %p : tensor<?x3xf32>
+}
+
+// A single row of rank 1.
+func.func @log_softmax_vector(%x: tensor<37xf32>) -> tensor<37xf32> {
+  %p = mlp.log_softmax %x : tensor<37xf32> -> tensor<37xf32>
+  return %p : tensor<37xf32>
+}

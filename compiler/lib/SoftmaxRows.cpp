@@ -1,0 +1,241 @@
+//===- SoftmaxRows.cpp - vectorized (log-)softmax over rows ---------------===//
+//
+// A softmax whose rows are too wide for the dense kernel's epilogue (more
+// than one register tile) used to be three linalg reductions lowered to
+// scalar loops: about 6 ns per element, slower than the dense layer that
+// produced the row. Here each row is three vector loops:
+//  1. M = max(x);
+//  2. e = exp(x - M), stored in the result row, and S = sum(e);
+//  3. the result row times 1 / S.
+// For log_softmax, pass 2 only sums and pass 3 writes (x - M) - log(S).
+// Every exponent is <= 0, so nothing overflows. A row whose length is not a
+// multiple of the vector width ends in one narrower vector, reduced on its
+// own and merged with the full vectors' lanes.
+//
+// Why not one online pass (a running maximum and sum per lane, a new
+// maximum rescaling the sum), then one normalizing pass? It reads the row
+// twice instead of three times, but needs an exp per element in each pass,
+// and the exp is what costs. Measured on AVX2 (znver3), one thread, per
+// element: 0.70 ns against 1.15 for 1000-wide rows, 0.74 against 1.25 for
+// 40000, and 1.12 against 1.33 for one 16M-element row that streams from
+// memory. This form wins at every length.
+//
+//===----------------------------------------------------------------------===//
+#include "mlpc/SoftmaxRows.h"
+#include "mlpc/Activation.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace {
+
+/// Builds the vector loops over one row of `x` (at leading indices `ivs`):
+/// `width`-lane vectors over the first `full` elements, then one vector of
+/// the `tail` elements left.
+struct RowBuilder {
+  OpBuilder &b;
+  Location loc;
+  Value x;
+  ValueRange ivs;
+  int64_t width, full, tail;
+
+  VectorType vec(int64_t n) const {
+    return VectorType::get({n}, b.getF32Type());
+  }
+  Value index(OpBuilder &ob, int64_t v) const {
+    return arith::ConstantIndexOp::create(ob, loc, v);
+  }
+  Value splat(OpBuilder &ob, int64_t n, double v) const {
+    return mlpc::floatConstant(ob, loc, vec(n), v);
+  }
+  Value broadcast(OpBuilder &ob, int64_t n, Value scalar) const {
+    return vector::BroadcastOp::create(ob, loc, vec(n), scalar);
+  }
+  SmallVector<Value> at(Value col) const {
+    SmallVector<Value> idx(ivs.begin(), ivs.end());
+    idx.push_back(col);
+    return idx;
+  }
+  Value read(OpBuilder &ob, Value tensor, int64_t n, Value col) const {
+    Value pad = mlpc::floatConstant(ob, loc, ob.getF32Type(), 0.0);
+    return vector::TransferReadOp::create(ob, loc, vec(n), tensor, at(col), pad,
+                                          ArrayRef<bool>{true});
+  }
+  Value write(OpBuilder &ob, Value v, Value tensor, Value col) const {
+    return vector::TransferWriteOp::create(ob, loc, v, tensor, at(col),
+                                           ArrayRef<bool>{true})
+        .getResult();
+  }
+
+  /// One step over a vector of `n` lanes at `col`, given the carried values
+  /// and returning their next values.
+  using Step = function_ref<SmallVector<Value>(OpBuilder &, int64_t n,
+                                               Value col, ValueRange carried)>;
+
+  /// `step` over the full vectors in an scf.for carrying `init`; the
+  /// carried values after the last (`init` if there is none).
+  SmallVector<Value> overFull(ValueRange init, Step step) const {
+    if (full == 0)
+      return llvm::to_vector(init);
+    auto loop = scf::ForOp::create(
+        b, loc, index(b, 0), index(b, full), index(b, width), init,
+        [&](OpBuilder &lb, Location, Value col, ValueRange carried) {
+          scf::YieldOp::create(lb, loc, step(lb, width, col, carried));
+        });
+    return SmallVector<Value>(loop.getResults());
+  }
+  /// `step` over the tail vector; `init` if there is no tail.
+  SmallVector<Value> overTail(ValueRange init, Step step) const {
+    if (tail == 0)
+      return llvm::to_vector(init);
+    return step(b, tail, index(b, full), init);
+  }
+
+  /// Reduces each of `parts` (vectors or nulls) to a scalar and combines.
+  Value reduce(vector::CombiningKind kind, ArrayRef<Value> parts) const {
+    Value all;
+    for (Value p : parts) {
+      if (!p)
+        continue;
+      Value r = vector::ReductionOp::create(b, loc, kind, p);
+      if (!all)
+        all = r;
+      else if (kind == vector::CombiningKind::MAXIMUMF)
+        all = arith::MaximumFOp::create(b, loc, all, r);
+      else
+        all = arith::AddFOp::create(b, loc, all, r);
+    }
+    return all;
+  }
+};
+
+/// M = max(x): the full vectors' lanes, then the tail.
+Value rowMax(const RowBuilder &r) {
+  double negInf = -std::numeric_limits<double>::infinity();
+  Value lanes, tail;
+  if (r.full)
+    lanes =
+        r.overFull({r.splat(r.b, r.width, negInf)},
+                   [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
+                     return SmallVector<Value>{arith::MaximumFOp::create(
+                         ob, r.loc, acc[0], r.read(ob, r.x, n, col))};
+                   })[0];
+  if (r.tail)
+    tail = r.read(r.b, r.x, r.tail, r.index(r.b, r.full));
+  return r.reduce(vector::CombiningKind::MAXIMUMF, {lanes, tail});
+}
+
+/// exp(x - M) for the `n` lanes at `col`.
+Value shiftedExp(const RowBuilder &r, OpBuilder &ob, int64_t n, Value col,
+                 Value max) {
+  Value shifted = arith::SubFOp::create(ob, r.loc, r.read(ob, r.x, n, col),
+                                        r.broadcast(ob, n, max));
+  return math::ExpOp::create(ob, r.loc, shifted);
+}
+
+/// The three passes over one row; `row` is the result tensor.
+Value rowSoftmax(const RowBuilder &r, Value row, bool isLog) {
+  OpBuilder &b = r.b;
+  Location loc = r.loc;
+  Value max = rowMax(r);
+  // S = sum(exp(x - M)); softmax keeps each exp in the result row.
+  auto sumStep = [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
+    Value e = shiftedExp(r, ob, n, col, max);
+    SmallVector<Value> next{arith::AddFOp::create(ob, loc, acc[0], e)};
+    if (!isLog)
+      next.push_back(r.write(ob, e, acc[1], col));
+    return next;
+  };
+  auto carried = [&](int64_t n, Value tensor) {
+    SmallVector<Value> init{r.splat(b, n, 0.0)};
+    if (!isLog)
+      init.push_back(tensor);
+    return init;
+  };
+  Value fullSum, tailSum, exps = row;
+  if (r.full) {
+    SmallVector<Value> f = r.overFull(carried(r.width, exps), sumStep);
+    fullSum = f[0];
+    if (!isLog)
+      exps = f[1];
+  }
+  if (r.tail) {
+    SmallVector<Value> t = r.overTail(carried(r.tail, exps), sumStep);
+    tailSum = t[0];
+    if (!isLog)
+      exps = t[1];
+  }
+  Value sum = r.reduce(vector::CombiningKind::ADD, {fullSum, tailSum});
+
+  // Normalize into the result row.
+  Value factor =
+      isLog ? math::LogOp::create(b, loc, sum).getResult()
+            : arith::DivFOp::create(
+                  b, loc, mlpc::floatConstant(b, loc, b.getF32Type(), 1.0), sum)
+                  .getResult();
+  auto normStep = [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
+    Value y;
+    if (isLog) {
+      Value shifted = arith::SubFOp::create(ob, loc, r.read(ob, r.x, n, col),
+                                            r.broadcast(ob, n, max));
+      y = arith::SubFOp::create(ob, loc, shifted, r.broadcast(ob, n, factor));
+    } else {
+      y = arith::MulFOp::create(ob, loc, r.read(ob, acc[0], n, col),
+                                r.broadcast(ob, n, factor));
+    }
+    return SmallVector<Value>{r.write(ob, y, acc[0], col)};
+  };
+  return r.overTail(r.overFull({exps}, normStep), normStep)[0];
+}
+
+} // namespace
+
+bool mlpc::softmaxRowsApply(Value x, int64_t axis) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || !type.getElementType().isF32() || type.getRank() == 0)
+    return false;
+  int64_t rank = type.getRank();
+  if (axis < 0)
+    axis += rank;
+  return axis == rank - 1 && !type.isDynamicDim(rank - 1) &&
+         type.getDimSize(rank - 1) > 0;
+}
+
+Value mlpc::buildSoftmaxRows(OpBuilder &b, Location loc, Value x, bool isLog,
+                             int64_t vectorWidth) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  int64_t len = type.getDimSize(rank - 1);
+
+  // One scf.for per leading dimension, the result tensor threaded through.
+  SmallVector<Value> dynSizes, lbs, ubs, steps;
+  for (int64_t d = 0; d < rank; ++d)
+    if (type.isDynamicDim(d))
+      dynSizes.push_back(tensor::DimOp::create(b, loc, x, d));
+  for (int64_t d = 0; d + 1 < rank; ++d) {
+    lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    ubs.push_back(
+        type.isDynamicDim(d)
+            ? tensor::DimOp::create(b, loc, x, d).getResult()
+            : arith::ConstantIndexOp::create(b, loc, type.getDimSize(d))
+                  .getResult());
+    steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+  }
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), b.getF32Type(),
+                                       dynSizes);
+  auto body = [&](OpBuilder &nb, Location l, ValueRange ivs,
+                  ValueRange args) -> scf::ValueVector {
+    int64_t full = len / vectorWidth * vectorWidth;
+    RowBuilder r{nb, l, x, ivs, vectorWidth, full, len - full};
+    return {rowSoftmax(r, args[0], isLog)};
+  };
+  return scf::buildLoopNest(b, loc, lbs, ubs, steps, ValueRange{init}, body)
+      .results.front();
+}

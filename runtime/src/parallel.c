@@ -84,6 +84,34 @@ static int threadsFor(double work, int threads) {
   return (int)cold;
 }
 
+/* The function (row ranges or column tasks) whose last serial run took
+ * longer than waking a worker costs. Its work estimate was low: a layer's
+ * FLOPs per task are a lower bound (they grow with the batch, which only
+ * the call knows), and the work of activations and softmax is a measured
+ * average. Such a function is split on its next call whatever its estimate
+ * says, until a split run shows the work to be small after all. Kept as an
+ * address: one slow function at a time is enough for a model in a loop. */
+static atomic_uintptr_t slowFn;
+enum { WakeWorthNanos = 50000 };
+
+/* Whether `fn`'s last serial run was slow. */
+static int isSlow(uintptr_t fn) {
+  return atomic_load_explicit(&slowFn, memory_order_relaxed) == fn;
+}
+
+/* After a serial run of `nanos` of `fn`, which wanted more threads. */
+static void noteSerialRun(uintptr_t fn, int64_t nanos) {
+  if (nanos > WakeWorthNanos)
+    atomic_store_explicit(&slowFn, fn, memory_order_relaxed);
+}
+
+/* After a split run of `fn` over `threads` threads that took `nanos`. */
+static void noteSplitRun(uintptr_t fn, int threads, int64_t nanos) {
+  uintptr_t slow = fn;
+  if (nanos * threads < WakeWorthNanos)
+    atomic_compare_exchange_strong(&slowFn, &slow, 0);
+}
+
 /* How many threads the call may use at most: the setting, the pool's
  * size, and `limit` (its chunks). */
 static int maxThreads(int64_t limit) {
@@ -111,9 +139,19 @@ int32_t mlpc_parallel_rows(MlpcRangeFn fn, void *const *ptrs,
   if (blocks < 2 || num_ptrs > MlpcPoolMaxPtrs || mlpc_pool_in_job() ||
       work < 2.0 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD)
     return fn(ptrs, batch);
-  int threads = threadsFor(work, maxThreads(blocks));
-  if (threads <= 1)
-    return fn(ptrs, batch);
+  int wanted = maxThreads(blocks);
+  int threads = threadsFor(work, wanted);
+  uintptr_t key = (uintptr_t)fn;
+  int slow = isSlow(key);
+  if (threads < wanted && slow)
+    threads = wanted;
+  if (threads <= 1) {
+    int64_t start = mlpc_pool_now();
+    int32_t s = fn(ptrs, batch);
+    if (wanted > 1)
+      noteSerialRun(key, mlpc_pool_now() - start);
+    return s;
+  }
 
   struct MlpcJob job;
   memset(&job, 0, sizeof job);
@@ -137,16 +175,14 @@ int32_t mlpc_parallel_rows(MlpcRangeFn fn, void *const *ptrs,
     job.chunkRows = (blocks + chunks - 1) / chunks * row_block;
     job.numChunks = (batch + job.chunkRows - 1) / job.chunkRows;
   }
+  int64_t start = mlpc_pool_now();
   int32_t status;
   if (!mlpc_pool_run(&job, threads, &status))
     return fn(ptrs, batch); /* another caller has the pool: run here */
+  if (slow)
+    noteSplitRun(key, threads, mlpc_pool_now() - start);
   return status;
 }
-
-/* The task function of mlpc_parallel_for whose last serial run took longer
- * than waking a worker costs. */
-static _Atomic(MlpcTaskFn) slowTask;
-enum { WakeWorthNanos = 50000 };
 
 void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
                        int64_t flops_per_task) {
@@ -160,17 +196,15 @@ void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
   }
   int wanted = maxThreads(n);
   int threads = threadsFor(work, wanted);
-  /* flops_per_task is a lower bound (a layer's work grows with the batch,
-     which only the call knows): a task function timed above the cost of
-     waking a worker is split even when its bound says otherwise. */
-  MlpcTaskFn slow = atomic_load_explicit(&slowTask, memory_order_relaxed);
-  if (threads < wanted && slow == fn)
+  uintptr_t key = (uintptr_t)fn;
+  int slow = isSlow(key);
+  if (threads < wanted && slow)
     threads = wanted;
   if (threads <= 1) {
     int64_t start = mlpc_pool_now();
     fn(ctx, 0, n);
-    if (wanted > 1 && mlpc_pool_now() - start > WakeWorthNanos)
-      atomic_store_explicit(&slowTask, fn, memory_order_relaxed);
+    if (wanted > 1)
+      noteSerialRun(key, mlpc_pool_now() - start);
     return;
   }
   /* One contiguous range of tasks per thread: for a layer that streams its
@@ -188,6 +222,6 @@ void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
     fn(ctx, 0, n); /* another caller (or an enclosing split) has the pool */
     return;
   }
-  if (slow == fn && (mlpc_pool_now() - start) * threads < WakeWorthNanos)
-    atomic_compare_exchange_strong(&slowTask, &slow, NULL);
+  if (slow)
+    noteSplitRun(key, threads, mlpc_pool_now() - start);
 }

@@ -1,9 +1,10 @@
 // RUN: mlpc-opt %s -mlp-mark-row-parallel | FileCheck %s
 
-// Rows independent: a dense layer (2*4*3 FLOPs per row), a bias, a
-// residual add, softmax along the last axis.
+// Rows independent: a dense layer (2*4*3 FLOPs per row), a bias and a
+// residual add (3 elements at 8 each), softmax along the last axis (3 at
+// 60): 24 + 24 + 24 + 180.
 // CHECK-LABEL: func.func @mlp
-// CHECK-SAME: attributes {mlpc.row_parallel_flops = 24 : i64}
+// CHECK-SAME: attributes {mlpc.row_parallel_flops = 252 : i64}
 func.func @mlp(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   %w = arith.constant dense<1.0> : tensor<3x4xf32>
   %b = arith.constant dense<0.5> : tensor<3xf32>
@@ -45,4 +46,14 @@ func.func @static_entry(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
 func.func @unbatched_argument(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
   %z = mlp.add %x, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
   return %z : tensor<?x4xf32>
+}
+
+// No dense layer: the work is the elementwise ops' and softmax's, per
+// element of a [?, 2, 500] row: 1000 * (170 + 60).
+// CHECK-LABEL: func.func @gelu_softmax
+// CHECK-SAME: attributes {mlpc.row_parallel_flops = 230000 : i64}
+func.func @gelu_softmax(%x: tensor<?x2x500xf32>) -> tensor<?x2x500xf32> {
+  %g = mlp.gelu %x : tensor<?x2x500xf32> -> tensor<?x2x500xf32>
+  %p = mlp.softmax %g : tensor<?x2x500xf32> -> tensor<?x2x500xf32>
+  return %p : tensor<?x2x500xf32>
 }

@@ -582,6 +582,31 @@ TEST(Threads, SmallBatchesSplitColumnsWhenCalledInALoop) {
   mlpc_set_num_threads(0);
 }
 
+/// An entry with no dense layer (a 1000-class softmax) has work per row all
+/// the same: its rows split over the threads when it is called in a loop,
+/// and every row matches one thread's bitwise.
+TEST(Threads, SoftmaxOnlyEntriesSplitRowsWhenCalledInALoop) {
+  const int64_t batch = 64;
+  std::vector<float> x = randomInput(batch * 1000, 61, 30.0);
+  for (auto fn : {softmax_wide, log_softmax_wide}) {
+    std::vector<float> want(x.size()), got(x.size());
+    mlpc_set_num_threads(1);
+    ASSERT_EQ(fn(x.data(), want.data(), batch), MLPC_OK);
+    mlpc_set_num_threads(2);
+    uint64_t before = mlpc_parallel_jobs();
+    int calls = 0;
+    for (; calls < 20000 && mlpc_parallel_jobs() < before + 5; ++calls) {
+      std::fill(got.begin(), got.end(), -1.0f);
+      ASSERT_EQ(fn(x.data(), got.data(), batch), MLPC_OK);
+      ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4))
+          << "call " << calls;
+    }
+    EXPECT_GE(mlpc_parallel_jobs(), before + 5)
+        << "no split in " << calls << " calls";
+  }
+  mlpc_set_num_threads(0);
+}
+
 TEST(Threads, ErrorsFromRangesAreReported) {
   // The scratch allocation of each range fails: the status comes back.
   mlpc_set_num_threads(4);

@@ -18,7 +18,9 @@ def VerifyModel : Pass<"mlp-verify-model", "::mlir::ModuleOp"> {
 def MarkRowParallel : Pass<"mlp-mark-row-parallel", "::mlir::ModuleOp"> {
   let summary = "Mark entry points whose batch rows are independent";
   let description = [{
-    Sets `mlpc.row_parallel_flops` (the FLOPs per batch row) on each public
+    Sets `mlpc.row_parallel_flops` (the work per batch row: the dense
+    layers' FLOPs plus each activation's, add's and softmax's elements
+    weighted by their measured cost in such FLOPs) on each public
     entry point in which every value is either batched (leading dimension
     the batch, rows computed independently) or constant, and no op mixes
     rows (no softmax over the batch axis, no product of two batched values).

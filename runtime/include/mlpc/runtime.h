@@ -72,8 +72,11 @@ uint64_t mlpc_parallel_jobs(void);
  * ranges, each with its pointers advanced by begin * row_bytes[i], on up to
  * mlpc_get_num_threads() threads (the caller included). Ranges are
  * multiples of row_block rows (the kernels' register tile), so that no
- * range leaves the kernels rows to do one at a time but the last. Returns
- * the first nonzero status of a range, else MLPC_OK. */
+ * range leaves the kernels rows to do one at a time but the last.
+ * flops_per_row estimates a row's work (dense FLOPs plus the activations'
+ * and softmax's measured cost); the thresholds are those of
+ * mlpc_parallel_for, whose timing rule applies too. Returns the first
+ * nonzero status of a range, else MLPC_OK. */
 int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
                            void *const *ptrs, const int64_t *row_bytes,
                            int32_t num_ptrs, int64_t batch,

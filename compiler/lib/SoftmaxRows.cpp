@@ -75,27 +75,45 @@ struct RowBuilder {
   }
 
   /// One step over a vector of `n` lanes at `col`, given the carried values
-  /// and returning their next values.
-  using Step = function_ref<SmallVector<Value>(OpBuilder &, int64_t n,
-                                               Value col, ValueRange carried)>;
+  /// and returning their next values. `slot` is the vector's place in an
+  /// unrolled loop body (0 without unrolling): a reduction keeps one
+  /// accumulator per slot, so that its additions do not wait on each other.
+  using Step = function_ref<SmallVector<Value>(
+      OpBuilder &, int64_t n, Value col, unsigned slot, ValueRange carried)>;
 
-  /// `step` over the full vectors in an scf.for carrying `init`; the
-  /// carried values after the last (`init` if there is none).
-  SmallVector<Value> overFull(ValueRange init, Step step) const {
-    if (full == 0)
-      return llvm::to_vector(init);
-    auto loop = scf::ForOp::create(
-        b, loc, index(b, 0), index(b, full), index(b, width), init,
-        [&](OpBuilder &lb, Location, Value col, ValueRange carried) {
-          scf::YieldOp::create(lb, loc, step(lb, width, col, carried));
-        });
-    return SmallVector<Value>(loop.getResults());
+  /// `step` over the full vectors, `unroll` of them per iteration of an
+  /// scf.for carrying `init`, then the vectors left over from the unrolled
+  /// loop (fewer than `unroll`, straight-line, in slots 0, 1, ...); the
+  /// carried values after the last.
+  SmallVector<Value> overFull(ValueRange init, Step step,
+                              unsigned unroll = 1) const {
+    SmallVector<Value> carried(init);
+    int64_t looped = full / (width * unroll) * (width * unroll);
+    if (looped > 0) {
+      auto loop = scf::ForOp::create(
+          b, loc, index(b, 0), index(b, looped), index(b, width * unroll),
+          carried, [&](OpBuilder &lb, Location, Value col, ValueRange acc) {
+            SmallVector<Value> next(acc);
+            for (unsigned u = 0; u < unroll; ++u) {
+              Value at = u == 0 ? col
+                                : arith::AddIOp::create(lb, loc, col,
+                                                        index(lb, u * width))
+                                      .getResult();
+              next = step(lb, width, at, u, next);
+            }
+            scf::YieldOp::create(lb, loc, next);
+          });
+      carried.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    for (int64_t col = looped, u = 0; col < full; col += width, ++u)
+      carried = step(b, width, index(b, col), u, carried);
+    return carried;
   }
   /// `step` over the tail vector; `init` if there is no tail.
   SmallVector<Value> overTail(ValueRange init, Step step) const {
     if (tail == 0)
       return llvm::to_vector(init);
-    return step(b, tail, index(b, full), init);
+    return step(b, tail, index(b, full), 0, init);
   }
 
   /// Reduces each of `parts` (vectors or nulls) to a scalar and combines.
@@ -120,13 +138,19 @@ struct RowBuilder {
 Value rowMax(const RowBuilder &r) {
   double negInf = -std::numeric_limits<double>::infinity();
   Value lanes, tail;
+  // x > m ? x : m is one vmaxps on x86, where arith.maximumf's NaN and
+  // signed-zero rules take four instructions. A NaN is not kept here, but
+  // still reaches every result: exp(NaN - M) makes the sum NaN.
   if (r.full)
-    lanes =
-        r.overFull({r.splat(r.b, r.width, negInf)},
-                   [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
-                     return SmallVector<Value>{arith::MaximumFOp::create(
-                         ob, r.loc, acc[0], r.read(ob, r.x, n, col))};
-                   })[0];
+    lanes = r.overFull(
+        {r.splat(r.b, r.width, negInf)},
+        [&](OpBuilder &ob, int64_t n, Value col, unsigned, ValueRange acc) {
+          Value v = r.read(ob, r.x, n, col);
+          Value gt = arith::CmpFOp::create(ob, r.loc, arith::CmpFPredicate::OGT,
+                                           v, acc[0]);
+          return SmallVector<Value>{
+              arith::SelectOp::create(ob, r.loc, gt, v, acc[0])};
+        })[0];
   if (r.tail)
     tail = r.read(r.b, r.x, r.tail, r.index(r.b, r.full));
   return r.reduce(vector::CombiningKind::MAXIMUMF, {lanes, tail});
@@ -145,34 +169,43 @@ Value rowSoftmax(const RowBuilder &r, Value row, bool isLog) {
   OpBuilder &b = r.b;
   Location loc = r.loc;
   Value max = rowMax(r);
-  // S = sum(exp(x - M)); softmax keeps each exp in the result row.
-  auto sumStep = [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
+  // S = sum(exp(x - M)); softmax keeps each exp in the result row. Two
+  // accumulators (slots) over the full vectors: the exps are independent,
+  // and one chain of additions would make them wait on each other.
+  constexpr unsigned kSumSlots = 2;
+  auto sumStep = [&](OpBuilder &ob, int64_t n, Value col, unsigned slot,
+                     ValueRange acc) {
     Value e = shiftedExp(r, ob, n, col, max);
-    SmallVector<Value> next{arith::AddFOp::create(ob, loc, acc[0], e)};
+    SmallVector<Value> next(acc);
+    next[slot] = arith::AddFOp::create(ob, loc, acc[slot], e);
     if (!isLog)
-      next.push_back(r.write(ob, e, acc[1], col));
+      next.back() = r.write(ob, e, acc.back(), col);
     return next;
   };
-  auto carried = [&](int64_t n, Value tensor) {
-    SmallVector<Value> init{r.splat(b, n, 0.0)};
-    if (!isLog)
-      init.push_back(tensor);
-    return init;
-  };
-  Value fullSum, tailSum, exps = row;
+  Value exps = row;
+  SmallVector<Value> sums;
   if (r.full) {
-    SmallVector<Value> f = r.overFull(carried(r.width, exps), sumStep);
-    fullSum = f[0];
+    SmallVector<Value> init(kSumSlots, r.splat(b, r.width, 0.0));
     if (!isLog)
-      exps = f[1];
+      init.push_back(exps);
+    SmallVector<Value> f = r.overFull(init, sumStep, kSumSlots);
+    Value lanes = f[0];
+    for (unsigned slot = 1; slot < kSumSlots; ++slot)
+      lanes = arith::AddFOp::create(b, loc, lanes, f[slot]);
+    sums.push_back(lanes);
+    if (!isLog)
+      exps = f.back();
   }
   if (r.tail) {
-    SmallVector<Value> t = r.overTail(carried(r.tail, exps), sumStep);
-    tailSum = t[0];
+    SmallVector<Value> init{r.splat(b, r.tail, 0.0)};
     if (!isLog)
-      exps = t[1];
+      init.push_back(exps);
+    SmallVector<Value> t = r.overTail(init, sumStep);
+    sums.push_back(t[0]);
+    if (!isLog)
+      exps = t.back();
   }
-  Value sum = r.reduce(vector::CombiningKind::ADD, {fullSum, tailSum});
+  Value sum = r.reduce(vector::CombiningKind::ADD, sums);
 
   // Normalize into the result row.
   Value factor =
@@ -180,7 +213,8 @@ Value rowSoftmax(const RowBuilder &r, Value row, bool isLog) {
             : arith::DivFOp::create(
                   b, loc, mlpc::floatConstant(b, loc, b.getF32Type(), 1.0), sum)
                   .getResult();
-  auto normStep = [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
+  auto normStep = [&](OpBuilder &ob, int64_t n, Value col, unsigned,
+                      ValueRange acc) {
     Value y;
     if (isLog) {
       Value shifted = arith::SubFOp::create(ob, loc, r.read(ob, r.x, n, col),

@@ -112,6 +112,14 @@ static void noteSplitRun(uintptr_t fn, int threads, int64_t nanos) {
     atomic_compare_exchange_strong(&slowFn, &slow, 0);
 }
 
+/* threadsFor `work` of `fn`, raised to `wanted` when fn's last serial run
+ * was slow; *slow says whether it was. */
+static int threadsForCall(uintptr_t fn, double work, int wanted, int *slow) {
+  int threads = threadsFor(work, wanted);
+  *slow = isSlow(fn);
+  return threads < wanted && *slow ? wanted : threads;
+}
+
 /* How many threads the call may use at most: the setting, the pool's
  * size, and `limit` (its chunks). */
 static int maxThreads(int64_t limit) {
@@ -139,12 +147,9 @@ int32_t mlpc_parallel_rows(MlpcRangeFn fn, void *const *ptrs,
   if (blocks < 2 || num_ptrs > MlpcPoolMaxPtrs || mlpc_pool_in_job() ||
       work < 2.0 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD)
     return fn(ptrs, batch);
-  int wanted = maxThreads(blocks);
-  int threads = threadsFor(work, wanted);
+  int wanted = maxThreads(blocks), slow;
   uintptr_t key = (uintptr_t)fn;
-  int slow = isSlow(key);
-  if (threads < wanted && slow)
-    threads = wanted;
+  int threads = threadsForCall(key, work, wanted, &slow);
   if (threads <= 1) {
     int64_t start = mlpc_pool_now();
     int32_t s = fn(ptrs, batch);
@@ -194,12 +199,9 @@ void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
     fn(ctx, 0, n);
     return;
   }
-  int wanted = maxThreads(n);
-  int threads = threadsFor(work, wanted);
+  int wanted = maxThreads(n), slow;
   uintptr_t key = (uintptr_t)fn;
-  int slow = isSlow(key);
-  if (threads < wanted && slow)
-    threads = wanted;
+  int threads = threadsForCall(key, work, wanted, &slow);
   if (threads <= 1) {
     int64_t start = mlpc_pool_now();
     fn(ctx, 0, n);

@@ -14,6 +14,34 @@
 
 using namespace mlir;
 
+/// "+name" for every feature that `cpu` with `features` has on `triple`
+/// (empty if LLVM does not know the target or the CPU).
+static std::string impliedFeatures(const std::string &triple,
+                                   const std::string &cpu,
+                                   const std::string &features) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::Triple t(triple.empty() ? llvm::sys::getDefaultTargetTriple() : triple);
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(t, error);
+  if (!target)
+    return "";
+  // A CPU-less subtarget first: asking for an unknown CPU would print
+  // LLVM's own warning before mlpc's error.
+  std::unique_ptr<llvm::MCSubtargetInfo> probe(
+      target->createMCSubtargetInfo(t, "", ""));
+  if (!probe || !probe->isCPUStringValid(cpu))
+    return "";
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(
+      target->createMCSubtargetInfo(t, cpu, features));
+  std::string implied;
+  for (const llvm::SubtargetFeatureKV &kv : sti->getAllProcessorFeatures())
+    if (sti->checkFeatures("+" + std::string(kv.Key)))
+      implied += (implied.empty() ? "+" : ",+") + std::string(kv.Key);
+  return implied;
+}
+
 std::pair<std::string, std::string> mlpc::resolveCpu(const TargetSpec &spec) {
   bool host = spec.cpu.empty() || spec.cpu == "native";
   std::string cpu = host ? llvm::sys::getHostCPUName().str() : spec.cpu;
@@ -27,6 +55,15 @@ std::pair<std::string, std::string> mlpc::resolveCpu(const TargetSpec &spec) {
   }
   if (!spec.features.empty())
     features += (features.empty() ? "" : ",") + spec.features;
+  // A named CPU's features spelled out (haswell: +avx2, ...): the kernel's
+  // tile and vector width, chosen from this string, would otherwise see
+  // only --mattr and fall back to SSE tiles for --mcpu=haswell or znver4.
+  // Listed first, so that --mattr's own entries still win.
+  if (!host) {
+    std::string implied = impliedFeatures(spec.triple, cpu, features);
+    if (!implied.empty())
+      features = implied + (features.empty() ? "" : "," + features);
+  }
   return {cpu, features};
 }
 

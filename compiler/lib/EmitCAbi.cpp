@@ -10,7 +10,10 @@
 //   * for entries marked by mlp-mark-row-parallel: it hands a per-range
 //     function `__mlpc_NAME_rows(ptrs, rows)` to the runtime's
 //     mlpc_parallel_rows, which runs row ranges on its threads (or the
-//     whole batch here, when that does not pay).
+//     whole batch here, when that does not pay). When its layers read
+//     their weights from L2 once per register tile anyway, a range runs in
+//     chunks of rows whose intermediates stay in L2, with one scratch
+//     buffer sized for a chunk (kRowChunkScratchBytes).
 //
 //===----------------------------------------------------------------------===//
 #include "mlpc/EntryABI.h"
@@ -50,29 +53,39 @@ private:
   LLVM::LLVMFuncOp declare(StringRef name, Type result, ArrayRef<Type> args) {
     return mlpc::declareFunction(module, name, result, args);
   }
-  LogicalResult emitKernelCall(Region &region, ValueRange ptrs, Value rows);
+  LogicalResult emitKernelCall(Region &region, ValueRange ptrs, Value rows,
+                               int64_t chunkRows = 0,
+                               ArrayRef<int64_t> rowBytes = {});
 };
 
 /// In `region` at b's insertion point: builds memref descriptors for `ptrs`
 /// with `rows` as the dynamic leading size, provides the scratch buffer,
-/// calls the kernel and returns its status. Ends the current block.
+/// calls the kernel and returns its status. Ends the current block. With
+/// `chunkRows`, a kernel with scratch runs on chunks of at most that many
+/// rows (each buffer advanced by its `rowBytes` per row), all in one scratch
+/// buffer sized for one chunk.
 LogicalResult WrapperBuilder::emitKernelCall(Region &region, ValueRange ptrs,
-                                             Value rows) {
-  SmallVector<Value> operands;
-  for (auto [p, s] : llvm::zip(ptrs, shapes)) {
-    operands.append({p, p, cst64(0)});
-    SmallVector<Value> sizes, strides(s.size());
-    for (int64_t d : s)
-      sizes.push_back(ShapedType::isDynamic(d) ? rows : cst64(d));
-    int64_t stride = 1;
-    for (int64_t d = s.size() - 1; d >= 0; --d) {
-      strides[d] = cst64(stride);
-      stride *= ShapedType::isDynamic(s[d]) ? 1 : s[d];
+                                             Value rows, int64_t chunkRows,
+                                             ArrayRef<int64_t> rowBytes) {
+  auto descriptors = [&](ValueRange bufs, Value n) {
+    SmallVector<Value> operands;
+    for (auto [p, s] : llvm::zip(bufs, shapes)) {
+      operands.append({p, p, cst64(0)});
+      SmallVector<Value> sizes, strides(s.size());
+      for (int64_t d : s)
+        sizes.push_back(ShapedType::isDynamic(d) ? n : cst64(d));
+      int64_t stride = 1;
+      for (int64_t d = s.size() - 1; d >= 0; --d) {
+        strides[d] = cst64(stride);
+        stride *= ShapedType::isDynamic(s[d]) ? 1 : s[d];
+      }
+      operands.append(sizes);
+      operands.append(strides);
     }
-    operands.append(sizes);
-    operands.append(strides);
-  }
+    return operands;
+  };
   if (!kernel->hasAttr(mlpc::kScratchRowBytesAttr)) {
+    SmallVector<Value> operands = descriptors(ptrs, rows);
     if (operands.size() != kernel.getNumArguments())
       return kernel.emitError("mlp-emit-c-abi: kernel takes ")
              << kernel.getNumArguments() << " arguments, expected "
@@ -88,6 +101,14 @@ LogicalResult WrapperBuilder::emitKernelCall(Region &region, ValueRange ptrs,
   auto sizeFn = module.lookupSymbol<LLVM::LLVMFuncOp>(sizeName);
   if (!sizeFn)
     return kernel.emitError("mlp-emit-c-abi: missing ") << sizeName;
+  Value chunk = chunkRows ? cst64(chunkRows) : Value();
+  auto smaller = [&](Value a, Value c) -> Value {
+    return LLVM::SelectOp::create(
+        b, loc, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, a, c), a,
+        c);
+  };
+  SmallVector<Value> operands =
+      descriptors(ptrs, chunk ? smaller(rows, chunk) : rows);
   if (operands.size() + 5 != kernel.getNumArguments() ||
       operands.size() != sizeFn.getNumArguments())
     return kernel.emitError("mlp-emit-c-abi: kernel and scratch size "
@@ -123,8 +144,39 @@ LogicalResult WrapperBuilder::emitKernelCall(Region &region, ValueRange ptrs,
 
   b.setInsertionPointToStart(run);
   Value scratch = run->getArgument(0);
-  operands.append({scratch, scratch, cst64(0), bytes, cst64(1)});
-  LLVM::CallOp::create(b, loc, kernel, operands);
+  SmallVector<Value> scratchOperands{scratch, scratch, cst64(0), bytes,
+                                     cst64(1)};
+  Block *finish = run;
+  if (!chunk) {
+    operands.append(scratchOperands);
+    LLVM::CallOp::create(b, loc, kernel, operands);
+  } else {
+    // for (start = 0; start < rows; start += chunk):
+    //   kernel(buffers + start rows, min(chunk, rows - start), scratch)
+    Block *head = addBlock(region, {i64}), *body = addBlock(region);
+    finish = addBlock(region);
+    LLVM::BrOp::create(b, loc, ValueRange{cst64(0)}, head);
+    b.setInsertionPointToStart(head);
+    Value start = head->getArgument(0);
+    LLVM::CondBrOp::create(
+        b, loc,
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, start, rows),
+        body, finish);
+    b.setInsertionPointToStart(body);
+    SmallVector<Value> moved;
+    for (auto [p, bytesPerRow] : llvm::zip(ptrs, rowBytes)) {
+      Value offset = LLVM::MulOp::create(b, loc, start, cst64(bytesPerRow));
+      moved.push_back(LLVM::GEPOp::create(b, loc, ptrTy, b.getI8Type(), p,
+                                          ValueRange{offset}));
+    }
+    Value left = LLVM::SubOp::create(b, loc, rows, start);
+    SmallVector<Value> chunkOperands = descriptors(moved, smaller(left, chunk));
+    chunkOperands.append(scratchOperands);
+    LLVM::CallOp::create(b, loc, kernel, chunkOperands);
+    LLVM::BrOp::create(
+        b, loc, ValueRange{LLVM::AddOp::create(b, loc, start, chunk)}, head);
+    b.setInsertionPointToStart(finish);
+  }
   LLVM::CondBrOp::create(b, loc, run->getArgument(1), release, done);
 
   b.setInsertionPointToStart(release);
@@ -182,8 +234,24 @@ LogicalResult WrapperBuilder::build(StringRef name) {
                             ArrayRef<LLVM::GEPArg>{int32_t(i)});
     loaded.push_back(LLVM::LoadOp::create(b, loc, ptrTy, slot));
   }
-  if (failed(
-          emitKernelCall(rowsFn.getBody(), loaded, rowsEntry->getArgument(1))))
+  // Layers that read their weights from L2 once per row tile anyway: the
+  // range runs in chunks whose intermediates stay in L2 (a multiple of the
+  // register tile's rows, so that only the last chunk has leftover rows).
+  auto rowBlock = kernel->getAttrOfType<IntegerAttr>(mlpc::kRowBlockAttr);
+  int64_t block = rowBlock ? std::max<int64_t>(rowBlock.getInt(), 1) : 1;
+  auto weightBytes =
+      kernel->getAttrOfType<IntegerAttr>(mlpc::kRowWeightBytesAttr);
+  int64_t chunkRows = 0;
+  SmallVector<int64_t> rowBytes;
+  for (ArrayRef<int64_t> s : shapes)
+    rowBytes.push_back(mlpc::rowBytes(s));
+  if (scratchRowBytes > 0 && weightBytes &&
+      weightBytes.getInt() <= mlpc::kL2WeightBytes)
+    chunkRows = std::max<int64_t>(1, mlpc::kRowChunkScratchBytes /
+                                         scratchRowBytes / block) *
+                block;
+  if (failed(emitKernelCall(rowsFn.getBody(), loaded, rowsEntry->getArgument(1),
+                            chunkRows, rowBytes)))
     return failure();
 
   // In the wrapper: batches too small to split run right here, without a
@@ -204,20 +272,18 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   // Otherwise pointers and row sizes into arrays, then the runtime.
   b.setInsertionPointToStart(split);
   int64_t n = shapes.size();
-  SmallVector<Value> rowBytes;
-  for (ArrayRef<int64_t> s : shapes)
-    rowBytes.push_back(cst64(mlpc::rowBytes(s)));
+  SmallVector<Value> rowByteValues;
+  for (int64_t bytesPerRow : rowBytes)
+    rowByteValues.push_back(cst64(bytesPerRow));
   Value ptrArray = stackArray(ptrTy, ptrs);
-  Value rowArray = stackArray(i64, rowBytes);
+  Value rowArray = stackArray(i64, rowByteValues);
   LLVM::LLVMFuncOp parallel = declare(
       "mlpc_parallel_rows", i32, {ptrTy, ptrTy, ptrTy, i32, i64, i64, i64});
-  auto rowBlock = kernel->getAttrOfType<IntegerAttr>(mlpc::kRowBlockAttr);
   Value fnPtr = LLVM::AddressOfOp::create(b, loc, rowsFn);
   Value status = LLVM::CallOp::create(
                      b, loc, parallel,
                      ValueRange{fnPtr, ptrArray, rowArray, cst32(int32_t(n)),
-                                batch, cst64(flops.getInt()),
-                                cst64(rowBlock ? rowBlock.getInt() : 1)})
+                                batch, cst64(flops.getInt()), cst64(block)})
                      .getResult();
   LLVM::ReturnOp::create(b, loc, status);
   return success();

@@ -49,10 +49,6 @@ using namespace mlir::mlp;
 
 namespace {
 
-/// Weight matrices up to this many bytes are expected to stay in L2 across
-/// a whole call (half of a 512 KiB-1 MiB L2, leaving room for activations).
-constexpr int64_t kL2WeightBudget = 512 * 1024;
-
 /// The float values of a constant weight, whether written inline, as hex or
 /// as a dense_resource blob.
 std::optional<SmallVector<float>> constantValues(Value v) {
@@ -269,7 +265,7 @@ struct DenseKernel {
           });
       return ifOp.getResult(0);
     };
-    if (weightBytes <= kL2WeightBudget) {
+    if (weightBytes <= mlpc::kL2WeightBytes) {
       return smallBatchSplit([&](Value o) {
         // Rows outer: the weights stay in L2 across row blocks, and each
         // block's rows of x in L1 across its column tiles.

@@ -21,6 +21,8 @@
 #include "mlpc/EntryPoints.h"
 #include "mlpc/Passes.h"
 
+#include <limits>
+
 namespace mlir::mlpc {
 #define GEN_PASS_DEF_MARKROWPARALLEL
 #include "mlpc/Passes.h.inc"
@@ -69,6 +71,7 @@ int64_t elementsPerRow(Type t) {
 struct Analysis {
   DenseMap<Value, Kind> kinds;
   int64_t flopsPerRow = 0;
+  int64_t maxWeightBytes = 0; // of the largest weight matrix
 
   std::optional<Kind> kindOf(Value v) {
     auto it = kinds.find(v);
@@ -97,8 +100,13 @@ struct Analysis {
       if (wt.hasStaticShape() &&
           wt.getNumElements() * 4 >= mlpc::kColumnSplitWeightBytes)
         return std::nullopt;
-      if (wt.hasStaticShape())
+      if (wt.hasStaticShape()) {
         flopsPerRow += 2 * wt.getNumElements();
+        maxWeightBytes =
+            std::max<int64_t>(maxWeightBytes, wt.getNumElements() * 4);
+      } else {
+        maxWeightBytes = std::numeric_limits<int64_t>::max();
+      }
       return Kind::Batched;
     };
     if (auto mm = dyn_cast<MatmulOp>(op))
@@ -178,6 +186,8 @@ struct MarkRowParallelPass
       func->setAttr(
           mlpc::kRowParallelAttr,
           b.getI64IntegerAttr(std::max<int64_t>(analysis.flopsPerRow, 1)));
+      func->setAttr(mlpc::kRowWeightBytesAttr,
+                    b.getI64IntegerAttr(analysis.maxWeightBytes));
     }
   }
 };

@@ -87,6 +87,62 @@ func.func @rows(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_par
   return %x : tensor<?x3xf32>
 }
 
+// A row-parallel entry with intermediates whose weights stay in L2: each
+// range runs in chunks of rows (intermediates of about 128 KiB, whole
+// register tiles of mlpc.row_block rows) in one scratch buffer sized for a
+// chunk. Its scratch takes 152 bytes per row (two buffers of 12 bytes, plus
+// 64 each for alignment), so a chunk is 131072 / 152 = 862 rows, 858 in
+// whole tiles of 6. The buffer is freed once, after the last chunk.
+// RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -mlp-plan-scratch -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=CHUNK
+// CHUNK-LABEL: llvm.func internal @__mlpc_chunked_rows(
+// CHUNK-SAME: %[[PTRS:.*]]: !llvm.ptr, %[[ROWS:.*]]: i64) -> i32
+// CHUNK: %[[CHUNK:.*]] = llvm.mlir.constant(858 : i64)
+// CHUNK: %[[LT:.*]] = llvm.icmp "slt" %[[ROWS]], %[[CHUNK]]
+// CHUNK: %[[FIRST:.*]] = llvm.select %[[LT]], %[[ROWS]], %[[CHUNK]]
+// CHUNK: %[[BYTES:.*]] = llvm.call @__mlpc_chunked_scratch_bytes({{.*}}%[[FIRST]]
+// CHUNK: llvm.br ^[[HEAD:bb[0-9]+]](%{{.*}} : i64)
+// CHUNK: ^[[FREE:bb[0-9]+]]:
+// CHUNK-NEXT: llvm.call @free(
+// CHUNK: ^[[HEAD]](%[[START:.*]]: i64):
+// CHUNK: %[[MORE:.*]] = llvm.icmp "slt" %[[START]], %[[ROWS]]
+// CHUNK: llvm.cond_br %[[MORE]], ^[[BODY:bb[0-9]+]], ^[[EXIT:bb[0-9]+]]
+// CHUNK: ^[[BODY]]:
+// CHUNK: %[[ROWBYTES:.*]] = llvm.mlir.constant(12 : i64)
+// CHUNK: %[[OFF:.*]] = llvm.mul %[[START]], %[[ROWBYTES]]
+// CHUNK: %[[IN:.*]] = llvm.getelementptr %{{.*}}[%[[OFF]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHUNK: %[[LEFT:.*]] = llvm.sub %[[ROWS]], %[[START]]
+// CHUNK: %[[LT2:.*]] = llvm.icmp "slt" %[[LEFT]], %[[CHUNK]]
+// CHUNK: %[[N:.*]] = llvm.select %[[LT2]], %[[LEFT]], %[[CHUNK]]
+// CHUNK: llvm.call @__mlpc_chunked(%[[IN]], %[[IN]], %{{.*}}, %[[N]],
+// CHUNK: %[[NEXT:.*]] = llvm.add %[[START]], %[[CHUNK]]
+// CHUNK: llvm.br ^[[HEAD]](%[[NEXT]] : i64)
+// CHUNK: ^[[EXIT]]:
+// CHUNK-NEXT: llvm.cond_br %{{.*}}, ^[[FREE]], ^
+// Weights beyond L2 (600 KiB): a chunk would read them again, so a range
+// is one kernel call.
+// CHUNK-LABEL: llvm.func internal @__mlpc_unchunked_rows(
+// CHUNK-NOT: llvm.br ^{{.*}}(%{{.*}} : i64)
+// CHUNK: llvm.call @__mlpc_unchunked(
+// CHUNK-LABEL: llvm.func @unchunked(
+func.func @chunked(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_parallel_flops = 32768 : i64, mlpc.row_parallel_weight_bytes = 1024 : i64, mlpc.row_block = 6 : i64} {
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x3xf32>
+  %e = tensor.empty(%d) : tensor<?x3xf32>
+  %a = linalg.add ins(%x, %x : tensor<?x3xf32>, tensor<?x3xf32>) outs(%e : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %e2 = tensor.empty(%d) : tensor<?x3xf32>
+  %b = linalg.mul ins(%a, %x : tensor<?x3xf32>, tensor<?x3xf32>) outs(%e2 : tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %b : tensor<?x3xf32>
+}
+func.func @unchunked(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_parallel_flops = 32768 : i64, mlpc.row_parallel_weight_bytes = 614400 : i64, mlpc.row_block = 6 : i64} {
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x3xf32>
+  %e = tensor.empty(%d) : tensor<?x3xf32>
+  %a = linalg.add ins(%x, %x : tensor<?x3xf32>, tensor<?x3xf32>) outs(%e : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %e2 = tensor.empty(%d) : tensor<?x3xf32>
+  %b = linalg.mul ins(%a, %x : tensor<?x3xf32>, tensor<?x3xf32>) outs(%e2 : tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %b : tensor<?x3xf32>
+}
+
 // RUN: mlpc-opt %s -split-input-file -mlp-emit-c-abi | FileCheck %s --check-prefix=LAUNCH
 // -----
 

@@ -2,9 +2,9 @@
 
 // Rows independent: a dense layer (2*4*3 FLOPs per row), a bias and a
 // residual add (3 elements at 8 each), softmax along the last axis (3 at
-// 60): 24 + 24 + 24 + 180.
+// 60): 24 + 24 + 24 + 180. Its one weight matrix has 48 bytes.
 // CHECK-LABEL: func.func @mlp
-// CHECK-SAME: attributes {mlpc.row_parallel_flops = 252 : i64}
+// CHECK-SAME: attributes {mlpc.row_parallel_flops = 252 : i64, mlpc.row_parallel_weight_bytes = 48 : i64}
 func.func @mlp(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   %w = arith.constant dense<1.0> : tensor<3x4xf32>
   %b = arith.constant dense<0.5> : tensor<3xf32>
@@ -51,9 +51,24 @@ func.func @unbatched_argument(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<
 // No dense layer: the work is the elementwise ops' and softmax's, per
 // element of a [?, 2, 500] row: 1000 * (170 + 60).
 // CHECK-LABEL: func.func @gelu_softmax
-// CHECK-SAME: attributes {mlpc.row_parallel_flops = 230000 : i64}
+// CHECK-SAME: attributes {mlpc.row_parallel_flops = 230000 : i64, mlpc.row_parallel_weight_bytes = 0 : i64}
 func.func @gelu_softmax(%x: tensor<?x2x500xf32>) -> tensor<?x2x500xf32> {
   %g = mlp.gelu %x : tensor<?x2x500xf32> -> tensor<?x2x500xf32>
   %p = mlp.softmax %g : tensor<?x2x500xf32> -> tensor<?x2x500xf32>
   return %p : tensor<?x2x500xf32>
+}
+
+// Two layers (2 * (32*64 + 64*2) FLOPs per row): the larger weight matrix
+// is recorded (64x32 floats, 8192
+// bytes), which mlp-emit-c-abi weighs when it cuts row ranges into chunks.
+// CHECK-LABEL: func.func @two_layers
+// CHECK-SAME: attributes {mlpc.row_parallel_flops = 4352 : i64, mlpc.row_parallel_weight_bytes = 8192 : i64}
+func.func @two_layers(%x: tensor<?x32xf32>) -> tensor<?x2xf32> {
+  %w0 = arith.constant dense<1.0> : tensor<64x32xf32>
+  %b0 = arith.constant dense<0.5> : tensor<64xf32>
+  %w1 = arith.constant dense<1.0> : tensor<2x64xf32>
+  %b1 = arith.constant dense<0.5> : tensor<2xf32>
+  %h = mlp.dense %x, %w0, %b0 {transpose_w = true} : tensor<?x32xf32>, tensor<64x32xf32>, tensor<64xf32> -> tensor<?x64xf32>
+  %y = mlp.dense %h, %w1, %b1 {transpose_w = true} : tensor<?x64xf32>, tensor<2x64xf32>, tensor<2xf32> -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
 }

@@ -401,14 +401,16 @@ namespace {
 TEST(Abi, OutOfMemoryIsAStatusNotACrash) {
   // A batch whose intermediates cannot be allocated: the wrapper's single
   // scratch allocation fails before the kernel touches any buffer, so small
-  // buffers are safe to pass.
-  std::vector<float> x(784), y(10);
-  EXPECT_EQ(mnist_fused(x.data(), y.data(), int64_t(1) << 40),
+  // buffers are safe to pass. (mnist is no use here: its row ranges run in
+  // chunks with a scratch buffer of one chunk, whatever the batch; the large
+  // model's weights exceed L2, so its ranges are not chunked.)
+  std::vector<float> x(600), y(37);
+  EXPECT_EQ(large_fused(x.data(), y.data(), int64_t(1) << 40),
             MLPC_ERR_OUT_OF_MEMORY);
-  EXPECT_EQ(mnist_unfused(x.data(), y.data(), int64_t(1) << 40),
+  EXPECT_EQ(large_dense(x.data(), y.data(), int64_t(1) << 40),
             MLPC_ERR_OUT_OF_MEMORY);
   // And the next call works normally.
-  EXPECT_EQ(mnist_fused(x.data(), y.data(), 1), MLPC_OK);
+  EXPECT_EQ(large_fused(x.data(), y.data(), 1), MLPC_OK);
 }
 } // namespace
 
@@ -473,7 +475,10 @@ namespace {
 /// Every thread count gives bitwise the same result: each output row is
 /// computed by the same code in the same order whichever thread runs it.
 TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
-  const int64_t batch = 1000; // large enough to be split
+  // Large enough to be split, and for each range to run in several chunks
+  // of rows (mnist's are 144 rows): batches 333 and 1000 end in partial
+  // chunks and partial register tiles.
+  const int64_t batch = 1000;
   std::vector<float> x = randomInput(batch * 784, 31);
   std::vector<float> want(batch * 10), got(batch * 10);
   mlpc_set_num_threads(1);
@@ -610,8 +615,8 @@ TEST(Threads, SoftmaxOnlyEntriesSplitRowsWhenCalledInALoop) {
 TEST(Threads, ErrorsFromRangesAreReported) {
   // The scratch allocation of each range fails: the status comes back.
   mlpc_set_num_threads(4);
-  std::vector<float> x(784), y(10);
-  EXPECT_EQ(mnist_fused(x.data(), y.data(), int64_t(1) << 40),
+  std::vector<float> x(600), y(37);
+  EXPECT_EQ(large_fused(x.data(), y.data(), int64_t(1) << 40),
             MLPC_ERR_OUT_OF_MEMORY);
   mlpc_set_num_threads(0);
 }

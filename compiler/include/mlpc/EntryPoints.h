@@ -22,6 +22,11 @@ constexpr llvm::StringLiteral kScratchRowBytesAttr = "mlpc.scratch_row_bytes";
 /// independently of each other: the FLOPs per row (for the runtime to
 /// judge whether splitting the batch over threads pays).
 constexpr llvm::StringLiteral kRowParallelAttr = "mlpc.row_parallel_flops";
+/// Left beside it: the bytes of the entry's largest weight matrix, which
+/// tells mlp-emit-c-abi whether running a range in chunks of rows re-reads
+/// weights from memory (see kRowChunkScratchBytes).
+constexpr llvm::StringLiteral kRowWeightBytesAttr =
+    "mlpc.row_parallel_weight_bytes";
 /// Left by mlp-lower-dense on a function whose dense layers it tiled: the
 /// rows of its register tile, which row-parallel splits keep whole.
 constexpr llvm::StringLiteral kRowBlockAttr = "mlpc.row_block";
@@ -46,6 +51,19 @@ constexpr int64_t kColumnSplitWeightBytes = 2 * 1024 * 1024;
 /// split by rows, and the layer's time is spent streaming its weights from
 /// L2, which two cores do twice as fast, each from its own half.
 constexpr int64_t kSmallBatchSplitWeightBytes = 256 * 1024;
+/// Weight matrices up to this many bytes are expected to stay in L2 across
+/// a whole call (half of a 512 KiB-1 MiB L2, leaving room for activations):
+/// mlp-lower-dense runs such layers rows outer, reading the weights from L2
+/// once per register tile of rows.
+constexpr int64_t kL2WeightBytes = 512 * 1024;
+/// A row-parallel entry whose layers all run rows outer computes each row
+/// range in chunks of rows whose intermediates take about this many bytes,
+/// so that one layer's output is still in L2 when the next layer reads it
+/// (a batch of 4096 through mnist has 3.3 MB of intermediates). Its weights
+/// are read once per row tile anyway, so chunks cost no extra weight
+/// traffic; the scratch buffer is sized for one chunk, however large the
+/// batch.
+constexpr int64_t kRowChunkScratchBytes = 128 * 1024;
 
 /// The private kernel behind the public entry point `entry`.
 std::string kernelName(llvm::StringRef entry);

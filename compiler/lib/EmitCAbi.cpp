@@ -54,19 +54,17 @@ private:
     return mlpc::declareFunction(module, name, result, args);
   }
   LogicalResult emitKernelCall(Region &region, ValueRange ptrs, Value rows,
-                               int64_t chunkRows = 0,
-                               ArrayRef<int64_t> rowBytes = {});
+                               int64_t chunkRows = 0);
 };
 
 /// In `region` at b's insertion point: builds memref descriptors for `ptrs`
 /// with `rows` as the dynamic leading size, provides the scratch buffer,
 /// calls the kernel and returns its status. Ends the current block. With
 /// `chunkRows`, a kernel with scratch runs on chunks of at most that many
-/// rows (each buffer advanced by its `rowBytes` per row), all in one scratch
+/// rows (each buffer advanced by its row's bytes), all in one scratch
 /// buffer sized for one chunk.
 LogicalResult WrapperBuilder::emitKernelCall(Region &region, ValueRange ptrs,
-                                             Value rows, int64_t chunkRows,
-                                             ArrayRef<int64_t> rowBytes) {
+                                             Value rows, int64_t chunkRows) {
   auto descriptors = [&](ValueRange bufs, Value n) {
     SmallVector<Value> operands;
     for (auto [p, s] : llvm::zip(bufs, shapes)) {
@@ -164,8 +162,9 @@ LogicalResult WrapperBuilder::emitKernelCall(Region &region, ValueRange ptrs,
         body, finish);
     b.setInsertionPointToStart(body);
     SmallVector<Value> moved;
-    for (auto [p, bytesPerRow] : llvm::zip(ptrs, rowBytes)) {
-      Value offset = LLVM::MulOp::create(b, loc, start, cst64(bytesPerRow));
+    for (auto [p, s] : llvm::zip(ptrs, shapes)) {
+      Value offset =
+          LLVM::MulOp::create(b, loc, start, cst64(mlpc::rowBytes(s)));
       moved.push_back(LLVM::GEPOp::create(b, loc, ptrTy, b.getI8Type(), p,
                                           ValueRange{offset}));
     }
@@ -242,16 +241,13 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   auto weightBytes =
       kernel->getAttrOfType<IntegerAttr>(mlpc::kRowWeightBytesAttr);
   int64_t chunkRows = 0;
-  SmallVector<int64_t> rowBytes;
-  for (ArrayRef<int64_t> s : shapes)
-    rowBytes.push_back(mlpc::rowBytes(s));
   if (scratchRowBytes > 0 && weightBytes &&
       weightBytes.getInt() <= mlpc::kL2WeightBytes)
     chunkRows = std::max<int64_t>(1, mlpc::kRowChunkScratchBytes /
                                          scratchRowBytes / block) *
                 block;
   if (failed(emitKernelCall(rowsFn.getBody(), loaded, rowsEntry->getArgument(1),
-                            chunkRows, rowBytes)))
+                            chunkRows)))
     return failure();
 
   // In the wrapper: batches too small to split run right here, without a
@@ -272,11 +268,11 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   // Otherwise pointers and row sizes into arrays, then the runtime.
   b.setInsertionPointToStart(split);
   int64_t n = shapes.size();
-  SmallVector<Value> rowByteValues;
-  for (int64_t bytesPerRow : rowBytes)
-    rowByteValues.push_back(cst64(bytesPerRow));
+  SmallVector<Value> rowBytes;
+  for (ArrayRef<int64_t> s : shapes)
+    rowBytes.push_back(cst64(mlpc::rowBytes(s)));
   Value ptrArray = stackArray(ptrTy, ptrs);
-  Value rowArray = stackArray(i64, rowByteValues);
+  Value rowArray = stackArray(i64, rowBytes);
   LLVM::LLVMFuncOp parallel = declare(
       "mlpc_parallel_rows", i32, {ptrTy, ptrTy, ptrTy, i32, i64, i64, i64});
   Value fnPtr = LLVM::AddressOfOp::create(b, loc, rowsFn);

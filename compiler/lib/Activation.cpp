@@ -21,6 +21,93 @@ Value mlpc::floatConstant(OpBuilder &b, Location loc, Type type, double value) {
   return arith::ConstantOp::create(b, loc, scalar);
 }
 
+/// 2^y for f32 (or vector) y in [-127, 0]; y below -126.5 gives 0. The
+/// gelu needs no more range than this, so it skips math.exp's overflow
+/// clamps and two-constant ln 2 reduction: adding 1.5 * 2^23 + 127 rounds y
+/// to the integer n and leaves n + 127 in the low bits of the sum, which
+/// shifted into the exponent field are 2^n; 2^(y - n), y - n in
+/// [-1/2, 1/2], is a degree-5 polynomial (relative error 9e-8, fitted by
+/// tools/fit-gelu/fit_gelu.py).
+static Value buildExp2NonPositive(OpBuilder &b, Location loc, Value y) {
+  Type t = y.getType();
+  auto c = [&](double v) { return mlpc::floatConstant(b, loc, t, v); };
+  auto fma = [&](Value x, Value m, Value a) {
+    return math::FmaOp::create(b, loc, x, m, a).getResult();
+  };
+  static const double kE[] = {0.693146978, 0.240222421, 0.0555073374,
+                              0.00967151281, 0.00132647272};
+  const double magic = 1.5 * (1 << 23) + 127;
+  y = arith::MaximumFOp::create(b, loc, y, c(-127.0));
+  Value shifted = arith::AddFOp::create(b, loc, y, c(magic));
+  Value n = arith::SubFOp::create(b, loc, shifted, c(magic));
+  Value f = arith::SubFOp::create(b, loc, y, n);
+  Value poly = c(kE[4]);
+  for (int k = 3; k >= 0; --k)
+    poly = fma(poly, f, c(kE[k]));
+  poly = fma(poly, f, c(1.0));
+  Type intType = b.getI32Type();
+  TypedAttr shift = b.getI32IntegerAttr(23);
+  if (auto vec = dyn_cast<VectorType>(t)) {
+    intType = vec.clone(intType);
+    shift = DenseElementsAttr::get(cast<ShapedType>(intType), shift);
+  }
+  Value bits = arith::BitcastOp::create(b, loc, intType, shifted);
+  Value exponent = arith::ShLIOp::create(
+      b, loc, bits, arith::ConstantOp::create(b, loc, shift));
+  Value scale = arith::BitcastOp::create(b, loc, t, exponent);
+  return arith::MulFOp::create(b, loc, poly, scale);
+}
+
+/// gelu(x) = x * Phi(x), Phi the standard normal CDF. With a = |x| and
+/// q = Phi(-a) = erfc(a / sqrt(2)) / 2, Phi(x) is q for x < 0 and 1 - q
+/// otherwise: q <= 1/2, so 1 - q cannot cancel, and the negative tail keeps
+/// its relative accuracy, 7e-6 or better down to results of 1e-37 (1 + erf(x /
+/// sqrt(2)) would cancel to a few ulps of 1 there); results below about
+/// 1e-38 come out as 0 or subnormal.
+///
+/// q = u * 2^(P(u) - a^2 log2(e) / 2) with u = 1 / (1 + a / (2 sqrt(2))):
+/// the form of Numerical Recipes' erfcc, with P a degree-9 polynomial fitted
+/// by tools/fit-gelu/fit_gelu.py to log2(2 q / u) + a^2 log2(e) / 2 (max
+/// error 6e-8, as a relative error of q). One division, one 2^y and 23 other
+/// operations; upstream's math.erfc takes two divisions, an exp and 29 fmas,
+/// and made gelu 3.5x slower than sigmoid. docs/accuracy.md has the measured
+/// error.
+static Value buildGelu(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  auto c = [&](double v) { return mlpc::floatConstant(b, loc, t, v); };
+  auto fma = [&](Value x, Value y, Value z) {
+    return math::FmaOp::create(b, loc, x, y, z).getResult();
+  };
+  // The fit of log(2 q / u) + a^2 / 2, constant term first; scaled to base 2
+  // below, with log2(1/2) = -1 folded into the constant term.
+  static const double kP[] = {
+      -1.26541654,  0.998000637,  0.392018395, 0.00912220453, 0.0755822564,
+      -0.219094233, -0.529631468, 1.03240872,  -0.628343466,  0.135353538};
+  auto coeff = [&](int k) { return c(kP[k] * M_LOG2E - (k == 0 ? 1 : 0)); };
+  Value a = math::AbsFOp::create(b, loc, x);
+  Value u =
+      arith::DivFOp::create(b, loc, c(1.0), fma(a, c(0.5 * M_SQRT1_2), c(1.0)));
+  // Estrin's scheme: 4 dependent fmas instead of Horner's 9, so that the
+  // out-of-order core overlaps more elements of this long chain.
+  Value u2 = arith::MulFOp::create(b, loc, u, u);
+  Value u4 = arith::MulFOp::create(b, loc, u2, u2);
+  Value u8 = arith::MulFOp::create(b, loc, u4, u4);
+  Value pairs[5];
+  for (int k = 0; k < 5; ++k)
+    pairs[k] = fma(coeff(2 * k + 1), u, coeff(2 * k));
+  Value p03 = fma(pairs[1], u2, pairs[0]);
+  Value p47 = fma(pairs[3], u2, pairs[2]);
+  Value p = fma(pairs[4], u8, fma(p47, u4, p03));
+  Value scaledA = arith::MulFOp::create(b, loc, a, c(-0.5 * M_LOG2E));
+  Value q = arith::MulFOp::create(
+      b, loc, u, buildExp2NonPositive(b, loc, fma(a, scaledA, p)));
+  Value negative =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, c(0.0));
+  Value upper = arith::SubFOp::create(b, loc, c(1.0), q);
+  Value phi = arith::SelectOp::create(b, loc, negative, q, upper);
+  return arith::MulFOp::create(b, loc, x, phi);
+}
+
 Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
                             float alpha, Value x) {
   Type t = x.getType();
@@ -46,15 +133,8 @@ Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
   }
   if (activation == "tanh")
     return math::TanhOp::create(b, loc, x);
-  if (activation == "gelu") {
-    // 0.5 * x * (1 + erf(x / sqrt(2))) written as 0.5 * x * erfc(-x / sqrt(2)):
-    // for negative x, 1 + erf cancels to a few ulps of 1 while erfc keeps
-    // full relative accuracy in the tail.
-    Value s = arith::MulFOp::create(b, loc, x, c(-M_SQRT1_2));
-    Value erfc = math::ErfcOp::create(b, loc, s);
-    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
-    return arith::MulFOp::create(b, loc, half, erfc);
-  }
+  if (activation == "gelu")
+    return buildGelu(b, loc, x);
   if (activation == "gelu_tanh") {
     // 0.5 * x * (1 + tanh(u)), u = sqrt(2/pi) * (x + 0.044715 x^3), is
     // x * sigmoid(2u) = x / (1 + exp(-2u)): no cancellation for negative x,

@@ -49,8 +49,19 @@ func.func @broadcast_add(%a: tensor<?x3xf32>, %b: tensor<3xf32>, %c: tensor<?x1x
 // CHECK: arith.divf
 // CHECK: linalg.generic
 // CHECK: math.tanh
+// gelu is x * Phi(x) from q = Phi(-|x|), with 2^y built in place (no
+// math.exp or math.erfc left for the approximation pass).
 // CHECK: linalg.generic
-// CHECK: math.erfc
+// CHECK: %[[A:.*]] = math.absf %[[IN:.*]] : f32
+// CHECK: %[[U:.*]] = arith.divf
+// CHECK-NOT: math.exp
+// CHECK-NOT: math.erfc
+// CHECK: arith.shli
+// CHECK: %[[Q:.*]] = arith.mulf %[[U]], %{{.*}} : f32
+// CHECK: %[[NEG:.*]] = arith.cmpf olt, %[[IN]], %{{.*}} : f32
+// CHECK: %[[UPPER:.*]] = arith.subf %{{.*}}, %[[Q]] : f32
+// CHECK: %[[PHI:.*]] = arith.select %[[NEG]], %[[Q]], %[[UPPER]] : f32
+// CHECK: arith.mulf %[[IN]], %[[PHI]] : f32
 // CHECK: linalg.generic
 // CHECK: arith.cmpf ogt
 // CHECK-NEXT: arith.select

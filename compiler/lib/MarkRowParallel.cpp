@@ -38,9 +38,9 @@ enum class Kind { Batched, Constant };
 /// the runtime's thresholds: FLOPs of the dense kernel, which runs at about
 /// 80 GFLOP/s (12.5 ps per FLOP) on one AVX2 core. Measured on its own over
 /// rows of 1000 on znver3: relu and add 0.1 ns per element, tanh 0.45,
-/// sigmoid 0.6, softmax and log_softmax 0.7-0.75, gelu 2.1. Without this, a
-/// softmax-only entry or one dominated by its activations counted as no
-/// work and never used a second thread.
+/// sigmoid 0.6, softmax and log_softmax 0.7-0.75, gelu 1.1 (its tanh form
+/// 0.82). Without this, a softmax-only entry or one dominated by its
+/// activations counted as no work and never used a second thread.
 int64_t flopsPerElement(Operation *op) {
   if (isa<ReluOp, LeakyReluOp, AddOp>(op))
     return 8;
@@ -50,8 +50,8 @@ int64_t flopsPerElement(Operation *op) {
     return 48;
   if (isa<SoftmaxOp, LogSoftmaxOp>(op))
     return 60;
-  if (isa<GeluOp>(op))
-    return 170;
+  if (auto gelu = dyn_cast<GeluOp>(op))
+    return gelu.getApproximate() == "tanh" ? 66 : 88;
   return 0;
 }
 

@@ -2,10 +2,11 @@
 """Writes the benchmark's MLP as an ONNX model for ONNX Runtime, from the
 same weights file mlp_bench reads (W1 b1 W2 b2 ..., f32, [out][in]).
 
-  make_onnx.py WEIGHTS.bin DIMS HEAD OUT.onnx
+  make_onnx.py WEIGHTS.bin DIMS HEAD OUT.onnx [HIDDEN]
     e.g. make_onnx.py mnist_weights.bin 784,128,64,10 1 mnist.onnx
 
-Each layer is a Gemm (transB = 1) followed by Relu on hidden layers, then a
+Each layer is a Gemm (transB = 1) followed by Relu on hidden layers (Gelu,
+ONNX opset 20, when HIDDEN is gelu), then a
 Softmax over the classes when HEAD is 1, a Sigmoid when it is 2; the batch
 dimension is dynamic
 ("N"). The protobuf is encoded here (a few message types of onnx.proto), so
@@ -65,6 +66,8 @@ def value_info(name, width):  # ValueInfoProto{name=1, type=2{tensor_type=1{elem
 
 def main():
     weights_path, dims_arg, head, out_path = sys.argv[1:5]
+    hidden = sys.argv[5] if len(sys.argv) > 5 else "relu"
+    hidden_op = {"relu": "Relu", "gelu": "Gelu"}[hidden]
     dims = [int(d) for d in dims_arg.split(",")]
     data = np.fromfile(weights_path, dtype="<f4")
     nodes, inits, pos, prev = [], [], 0, "x"
@@ -80,7 +83,7 @@ def main():
         if last:
             prev = z
         else:
-            nodes.append(node("Relu", [z], ["h%d" % i]))
+            nodes.append(node(hidden_op, [z], ["h%d" % i]))
             prev = "h%d" % i
     if head == "1":
         nodes.append(node("Softmax", [prev], ["y"], [attr_int("axis", 1)]))
@@ -92,9 +95,11 @@ def main():
     graph = (b"".join(f_bytes(1, n) for n in nodes) + f_str(2, "mlp")
              + b"".join(f_bytes(5, t) for t in inits)
              + f_bytes(11, value_info("x", dims[0])) + f_bytes(12, value_info("y", dims[-1])))
-    opset = f_str(1, "") + f_int(2, 17)  # OperatorSetIdProto: domain=1, version=2
+    # OperatorSetIdProto: domain=1, version=2; Gelu is new in opset 20
+    opset = f_str(1, "") + f_int(2, 20 if hidden == "gelu" else 17)
     # ModelProto: ir_version=1, producer_name=2, graph=7, opset_import=8
-    model = f_int(1, 8) + f_str(2, "mlpc-bench") + f_bytes(7, graph) + f_bytes(8, opset)
+    ir_version = 9 if hidden == "gelu" else 8  # IR 9 goes with opset 20
+    model = f_int(1, ir_version) + f_str(2, "mlpc-bench") + f_bytes(7, graph) + f_bytes(8, opset)
     with open(out_path, "wb") as f:
         f.write(model)
 

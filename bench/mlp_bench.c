@@ -1,6 +1,6 @@
 /* Times an MLP compiled by mlpc against peers computing the same forward
  * pass: a library sgemm per layer (sgemv at batch 1 for OpenBLAS) plus a C
- * epilogue (bias, relu, stable softmax or sigmoid) with OpenBLAS and with
+ * epilogue (bias, relu or gelu, stable softmax or sigmoid) with OpenBLAS and with
  * oneDNN, and ONNX Runtime (C API) on the
  * same model in ONNX. These run in one process on the same weights and
  * inputs, interleaved in blocks of calls, each block warm in cache (a user
@@ -12,8 +12,10 @@
  * over mlpc's.
  *
  * Built by bench/run.sh with -DENTRY=<model name> -include <model>.h:
- *   mlp_bench WEIGHTS.bin DIMS HEAD BATCHES PEAK1 PEAK2
+ *   mlp_bench WEIGHTS.bin DIMS HEAD BATCHES PEAK1 PEAK2 [HIDDEN]
  * HEAD: 0 none, 1 softmax, 2 sigmoid (after the last layer).
+ * HIDDEN: the hidden layers' activation, relu (default) or gelu (erf form;
+ * the C epilogue calls libm's erff).
  *   e.g. mlp_bench mnist_weights.bin 784,128,64,10 1 1,32,256,4096 30.5 61
  * PEAK1/PEAK2: measured peak GFLOP/s on 1 and 2 threads (0: unknown).
  * Environment: ORT_LIB and ORT_MODEL (libonnxruntime.so.1 and the .onnx),
@@ -40,7 +42,7 @@
 #include <unistd.h>
 
 enum { MaxLayers = 16 };
-static int numLayers, dims[MaxLayers + 1], head;
+static int numLayers, dims[MaxLayers + 1], head, gelu;
 static float *weights[MaxLayers], *biases[MaxLayers], *temp[2];
 
 static double now(void) {
@@ -76,7 +78,10 @@ static void peerForward(Gemm gemm, const float *x, float *y, int batch) {
     for (int r = 0; r < batch; ++r)
       memcpy(out + (size_t)r * n, biases[l], sizeof(float) * n);
     gemm(batch, n, k, in, weights[l], out);
-    if (l + 1 < numLayers)
+    if (l + 1 < numLayers && gelu)
+      for (size_t i = 0; i < (size_t)batch * n; ++i)
+        out[i] = 0.5f * out[i] * (1.0f + erff(out[i] * 0.70710678f));
+    else if (l + 1 < numLayers)
       for (size_t i = 0; i < (size_t)batch * n; ++i)
         out[i] = out[i] > 0 ? out[i] : 0;
     in = out;
@@ -100,7 +105,7 @@ static void peerForward(Gemm gemm, const float *x, float *y, int batch) {
 static FILE *pyIn, *pyOut;
 
 static int pyStart(const char *script, const char *weights, const char *dims,
-                   const char *head) {
+                   const char *head, const char *hidden) {
   int toChild[2], fromChild[2];
   if (pipe(toChild) || pipe(fromChild))
     return 1;
@@ -112,7 +117,7 @@ static int pyStart(const char *script, const char *weights, const char *dims,
     dup2(fromChild[1], 1);
     close(toChild[1]);
     close(fromChild[0]);
-    execl("/usr/bin/python3", "python3", script, weights, dims, head,
+    execl("/usr/bin/python3", "python3", script, weights, dims, head, hidden,
           (char *)NULL);
     _exit(127);
   }
@@ -149,9 +154,15 @@ static int parseList(const char *s, int *out, int max) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    fprintf(stderr, "usage: %s WEIGHTS DIMS HEAD BATCHES PEAK1 PEAK2\n",
+  if (argc != 7 && argc != 8) {
+    fprintf(stderr, "usage: %s WEIGHTS DIMS HEAD BATCHES PEAK1 PEAK2 [HIDDEN]\n",
             argv[0]);
+    return 2;
+  }
+  const char *hidden = argc == 8 ? argv[7] : "relu";
+  gelu = strcmp(hidden, "gelu") == 0;
+  if (!gelu && strcmp(hidden, "relu") != 0) {
+    fprintf(stderr, "HIDDEN must be relu or gelu, not %s\n", hidden);
     return 2;
   }
   numLayers = parseList(argv[2], dims, MaxLayers + 1) - 1;
@@ -195,7 +206,7 @@ int main(int argc, char **argv) {
   if (haveOrt)
     fprintf(stderr, "ONNX Runtime %s\n", ortVersion());
   const char *pyScript = getenv("PY_PEERS");
-  int havePy = pyScript && pyStart(pyScript, argv[1], argv[2], argv[3]) == 0;
+  int havePy = pyScript && pyStart(pyScript, argv[1], argv[2], argv[3], hidden) == 0;
   static char reply[1 << 20]; /* up to 50 times per line */
   float *pyOutput = malloc(out * 4);
   char pyOutPath[64];

@@ -3,8 +3,11 @@
 that their blocks of calls interleave with mlpc's and the other peers' in
 one run. Same forward pass, weights file and inputs as mlp_bench.
 
-  py_peers.py WEIGHTS DIMS HEAD        (commands on stdin, one per line;
-                                       HEAD 1: softmax, 2: sigmoid)
+  py_peers.py WEIGHTS DIMS HEAD [HIDDEN]   (commands on stdin, one per line;
+                                       HEAD 1: softmax, 2: sigmoid; HIDDEN:
+                                       relu (default) or gelu, which numpy
+                                       has no erf for: it answers
+                                       "unavailable")
 
   threads T       PyTorch's and numpy's BLAS threads
   batch B         the input for the next calls: B rows
@@ -48,6 +51,7 @@ def openblas():
 
 def main():
     weights_path, dims_arg, head = sys.argv[1:4]
+    hidden = sys.argv[4] if len(sys.argv) > 4 else "relu"
     dims = [int(d) for d in dims_arg.split(",")]
     data = np.fromfile(weights_path, dtype="<f4")
     layers, pos = [], 0
@@ -84,7 +88,7 @@ def main():
                 lin.bias.copy_(torch.from_numpy(b))
             mods.append(lin)
             if i + 1 < len(layers):
-                mods.append(torch.nn.ReLU())
+                mods.append(torch.nn.GELU() if hidden == "gelu" else torch.nn.ReLU())
         if head == "1":
             mods.append(torch.nn.Softmax(dim=1))
         elif head == "2":
@@ -112,7 +116,7 @@ def main():
             tx = torch.from_numpy(x) if torch is not None else None
             reply = "ok"
         elif cmd[0] == "time":
-            if cmd[1] == "torch" and torch is None:
+            if (cmd[1] == "torch" and torch is None) or (cmd[1] == "numpy" and hidden != "relu"):
                 reply = "unavailable"
             else:
                 fn, arg = (torch_forward, tx) if cmd[1] == "torch" else (numpy_forward, x)
@@ -125,6 +129,11 @@ def main():
                         times.append(time.perf_counter() - t0)
                 reply = " ".join("%.9f" % t for t in times)
         elif cmd[0] == "out":
+            if torch is None and hidden != "relu":
+                reply = "unavailable"
+                sys.stdout.write(reply + "\n")
+                sys.stdout.flush()
+                continue
             y = torch_forward(tx).numpy() if torch is not None else numpy_forward(x)
             y.astype("<f4").tofile(cmd[1])
             reply = "ok"

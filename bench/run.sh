@@ -3,7 +3,8 @@
 # epilogue), ONNX Runtime (C API), PyTorch and numpy on the tiny model of
 # the seed texts (2-3-1, relu, sigmoid), the MNIST-shaped one
 # (784-128-64-10, softmax), a classifier head (256-1000, a softmax over 1000
-# classes, too wide for the dense kernel's epilogue) and a wide one
+# classes, too wide for the dense kernel's epilogue), a transformer-style
+# feed-forward block with gelu (256-1024(gelu)-256) and a wide one
 # (1024-4096-4096-1024), on 1 and 2
 # threads, in one run; prints a markdown table with the machine's measured
 # FMA peak. Installs Debian's libopenblas-dev, libdnnl-dev and
@@ -58,16 +59,17 @@ echo "reading mnist's $mnist_bytes bytes of weights and biases from L2 (the floo
 echo
 echo "| model | threads | batch | mlpc us/call | OpenBLAS+C | oneDNN+C | ONNX Runtime | PyTorch | numpy | mlpc samples/s | mlpc GFLOP/s | % of peak | best peer/mlpc | max rel diff |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-run() { # name dims head(0 none, 1 softmax, 2 sigmoid) batches
+run() { # name dims head(0 none, 1 softmax, 2 sigmoid) batches [hidden]
+  local hidden="${5:-relu}"
   /usr/bin/python3 "$root/examples/mnist/make_model.py" "$out" "$1" "$2" \
-    "$(case "$3" in 1) echo softmax ;; 2) echo sigmoid ;; *) echo none ;; esac)"
+    "$(case "$3" in 1) echo softmax ;; 2) echo sigmoid ;; *) echo none ;; esac)" "$hidden"
   "$root/build/bin/mlpc" "$out/$1.mlir" -o "$out/$1.o" --header "$out/$1.h"
   cc -std=c11 -O2 -D_POSIX_C_SOURCE=199309L -DENTRY="$1" -include "$out/$1.h" -I"$root/runtime/include" \
     -I"$blas_inc" "$root/bench/mlp_bench.c" "$root/bench/ort_peer.c" "$out/$1.o" -L"$root/build/lib" \
     -fopenmp -lmlpc_runtime -lopenblas -ldnnl -lm -lpthread -ldl -o "$out/bench_$1"
-  /usr/bin/python3 "$root/bench/make_onnx.py" "$out/$1_weights.bin" "$2" "$3" "$out/$1.onnx"
+  /usr/bin/python3 "$root/bench/make_onnx.py" "$out/$1_weights.bin" "$2" "$3" "$out/$1.onnx" "$hidden"
   ORT_LIB="$ort_lib" ORT_MODEL="$out/$1.onnx" PY_PEERS="$root/bench/py_peers.py" \
-    "$out/bench_$1" "$out/$1_weights.bin" "$2" "$3" "$4" "$peak1" "$peak2"
+    "$out/bench_$1" "$out/$1_weights.bin" "$2" "$3" "$4" "$peak1" "$peak2" "$hidden"
 }
 if [ "${1:-}" = quick ]; then
   run mnist 784,128,64,10 1 1,256
@@ -75,5 +77,6 @@ else
   run tiny 2,3,1 2 1
   run mnist 784,128,64,10 1 1,32,256,4096
   run classifier 256,1000 1 1,64
+  run ffn 256,1024,256 0 1,64,512 gelu
   run wide 1024,4096,4096,1024 0 1,64,512
 fi

@@ -21,41 +21,79 @@ Value mlpc::floatConstant(OpBuilder &b, Location loc, Type type, double value) {
   return arith::ConstantOp::create(b, loc, scalar);
 }
 
-/// 2^y for f32 (or vector) y in [-127, 0]; y below -126.5 gives 0. The
-/// gelu needs no more range than this, so it skips math.exp's overflow
-/// clamps and two-constant ln 2 reduction: adding 1.5 * 2^23 + 127 rounds y
-/// to the integer n and leaves n + 127 in the low bits of the sum, which
-/// shifted into the exponent field are 2^n; 2^(y - n), y - n in
-/// [-1/2, 1/2], is a degree-5 polynomial (relative error 9e-8, fitted by
-/// tools/fit-gelu/fit_gelu.py).
-static Value buildExp2NonPositive(OpBuilder &b, Location loc, Value y) {
-  Type t = y.getType();
+// exp and 2^y for arguments <= 0, which is all that softmax (x - max) and
+// gelu (a Gaussian tail) need: without math.exp's overflow clamps, and with
+// the power of two made by a float addition instead of a round and a
+// conversion. Adding 1.5 * 2^23 + 127 to y rounds it to the integer n and
+// leaves n + 127 in the low bits of the sum; shifted into the exponent
+// field, those bits are 2^n (0 for n = -127). What is left, f = y - n in
+// [-1/2, 1/2], goes through a degree-5 polynomial (2^f = 1 + f E(f),
+// relative error 9e-8, fitted by tools/fit-gelu/fit_gelu.py).
+
+/// Adds the rounding constant to `y` (in [-127, 0]); returns the sum, whose
+/// low bits hold n + 127, and n itself.
+static std::pair<Value, Value> roundForExp2(OpBuilder &b, Location loc,
+                                            Value y) {
+  const double magic = 1.5 * (1 << 23) + 127;
+  Value m = mlpc::floatConstant(b, loc, y.getType(), magic);
+  Value sum = arith::AddFOp::create(b, loc, y, m);
+  return {sum, arith::SubFOp::create(b, loc, sum, m)};
+}
+
+/// 2^n * 2^f, with `rounded` the sum from roundForExp2 and `f` the rest of
+/// the exponent, in units of log2 (`natural` false) or of ln 2 (true: f is
+/// r = x - n ln 2 and the polynomial is e^r).
+static Value scaledExp2(OpBuilder &b, Location loc, Value rounded, Value f,
+                        bool natural) {
+  Type t = f.getType();
   auto c = [&](double v) { return mlpc::floatConstant(b, loc, t, v); };
-  auto fma = [&](Value x, Value m, Value a) {
-    return math::FmaOp::create(b, loc, x, m, a).getResult();
-  };
   static const double kE[] = {0.693146978, 0.240222421, 0.0555073374,
                               0.00967151281, 0.00132647272};
-  const double magic = 1.5 * (1 << 23) + 127;
-  y = arith::MaximumFOp::create(b, loc, y, c(-127.0));
-  Value shifted = arith::AddFOp::create(b, loc, y, c(magic));
-  Value n = arith::SubFOp::create(b, loc, shifted, c(magic));
-  Value f = arith::SubFOp::create(b, loc, y, n);
-  Value poly = c(kE[4]);
+  // 2^f = e^(f ln 2): e^r's coefficient of r^(k+1) is kE[k] / ln(2)^(k+1).
+  auto coeff = [&](int k) {
+    return c(natural ? kE[k] / std::pow(M_LN2, k + 1) : kE[k]);
+  };
+  Value poly = coeff(4);
   for (int k = 3; k >= 0; --k)
-    poly = fma(poly, f, c(kE[k]));
-  poly = fma(poly, f, c(1.0));
+    poly = math::FmaOp::create(b, loc, poly, f, coeff(k));
+  poly = math::FmaOp::create(b, loc, poly, f, c(1.0));
   Type intType = b.getI32Type();
   TypedAttr shift = b.getI32IntegerAttr(23);
   if (auto vec = dyn_cast<VectorType>(t)) {
     intType = vec.clone(intType);
     shift = DenseElementsAttr::get(cast<ShapedType>(intType), shift);
   }
-  Value bits = arith::BitcastOp::create(b, loc, intType, shifted);
+  Value bits = arith::BitcastOp::create(b, loc, intType, rounded);
   Value exponent = arith::ShLIOp::create(
       b, loc, bits, arith::ConstantOp::create(b, loc, shift));
   Value scale = arith::BitcastOp::create(b, loc, t, exponent);
   return arith::MulFOp::create(b, loc, poly, scale);
+}
+
+/// 2^y for f32 (or vector) y <= 0; y below -126.5 gives 0.
+static Value buildExp2NonPositive(OpBuilder &b, Location loc, Value y) {
+  y = arith::MaximumFOp::create(
+      b, loc, y, mlpc::floatConstant(b, loc, y.getType(), -127.0));
+  auto [rounded, n] = roundForExp2(b, loc, y);
+  // Exact (Sterbenz).
+  Value f = arith::SubFOp::create(b, loc, y, n);
+  return scaledExp2(b, loc, rounded, f, /*natural=*/false);
+}
+
+Value mlpc::buildExpNonPositive(OpBuilder &b, Location loc, Value x) {
+  // n = round(x log2(e)), then r = x - n ln 2 in two steps (Cody and Waite;
+  // ln 2's high part has 9 bits, so n times it is exact): r keeps x's full
+  // accuracy, where rounding x log2(e) itself would cost 3e-8 |x log2(e)|
+  // of relative error, 4e-6 at x = -87.
+  Type t = x.getType();
+  auto c = [&](double v) { return floatConstant(b, loc, t, v); };
+  const double ln2Hi = 0.693359375, ln2Lo = M_LN2 - ln2Hi;
+  x = arith::MaximumFOp::create(b, loc, x, c(-127.0 * M_LN2));
+  auto [rounded, n] =
+      roundForExp2(b, loc, arith::MulFOp::create(b, loc, x, c(M_LOG2E)));
+  Value r = math::FmaOp::create(b, loc, n, c(-ln2Hi), x);
+  r = math::FmaOp::create(b, loc, n, c(-ln2Lo), r);
+  return scaledExp2(b, loc, rounded, r, /*natural=*/true);
 }
 
 /// gelu(x) = x * Phi(x), Phi the standard normal CDF. With a = |x| and

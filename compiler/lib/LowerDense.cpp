@@ -610,7 +610,7 @@ struct DenseKernel {
     Value s;
     for (Value v : row) {
       shifted.push_back(arith::SubFOp::create(b, loc, v, splat(m, v)));
-      exps.push_back(math::ExpOp::create(b, loc, shifted.back()));
+      exps.push_back(mlpc::buildExpNonPositive(b, loc, shifted.back()));
       Value part = vector::ReductionOp::create(
           b, loc, vector::CombiningKind::ADD, exps.back());
       s = s ? arith::AddFOp::create(b, loc, s, part).getResult() : part;

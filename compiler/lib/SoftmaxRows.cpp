@@ -161,7 +161,7 @@ Value shiftedExp(const RowBuilder &r, OpBuilder &ob, int64_t n, Value col,
                  Value max) {
   Value shifted = arith::SubFOp::create(ob, r.loc, r.read(ob, r.x, n, col),
                                         r.broadcast(ob, n, max));
-  return math::ExpOp::create(ob, r.loc, shifted);
+  return mlpc::buildExpNonPositive(ob, r.loc, shifted);
 }
 
 /// The three passes over one row; `row` is the result tensor.

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "mlp/MlpOps.h"
+#include "mlpc/Activation.h"
 #include "mlpc/LinalgBuilders.h"
 #include "mlpc/Passes.h"
 #include "mlpc/SoftmaxRows.h"
@@ -92,7 +93,7 @@ struct DecomposeSoftmax : OpRewritePattern<SoftmaxLikeOp> {
         b, loc, ValueRange{x, m}, sumInit, {id, red, red}, redIters,
         [](OpBuilder &nb, Location l, ValueRange a) -> Value {
           Value shifted = arith::SubFOp::create(nb, l, a[0], a[1]);
-          Value e = math::ExpOp::create(nb, l, shifted);
+          Value e = mlpc::buildExpNonPositive(nb, l, shifted);
           return arith::AddFOp::create(nb, l, a[2], e);
         });
 
@@ -107,7 +108,7 @@ struct DecomposeSoftmax : OpRewritePattern<SoftmaxLikeOp> {
             Value logSum = math::LogOp::create(nb, l, a[2]);
             return arith::SubFOp::create(nb, l, shifted, logSum);
           } else {
-            Value e = math::ExpOp::create(nb, l, shifted);
+            Value e = mlpc::buildExpNonPositive(nb, l, shifted);
             return arith::DivFOp::create(nb, l, e, a[2]);
           }
         });

@@ -9,6 +9,9 @@
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @softmax_last
 // CHECK-SAME: (%[[X:.*]]: tensor<?x10xf32>)
+// CHECK-DAG: arith.constant 0x4B40007F : f32
+// CHECK-DAG: arith.constant -88.0296936 : f32
+// CHECK-DAG: arith.constant -0.693359375 : f32
 // CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: %[[MAXINIT:.*]] = linalg.fill ins(%[[NEGINF]] : f32)
 // CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<?x10xf32>) outs(%[[MAXINIT]] : tensor<?xf32>)
@@ -16,12 +19,27 @@
 // CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[MAX]] : tensor<?x10xf32>, tensor<?xf32>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[SH:.*]] = arith.subf %[[IN]], %[[M]]
-// CHECK-NEXT: %[[E:.*]] = math.exp %[[SH]]
+// exp(SH) for SH <= 0: clamped at -127 ln 2; n = round(SH log2(e)) by
+// adding 1.5 * 2^23 + 127 (the sum's low bits are n + 127); r = SH - n ln 2
+// in two fmas; e^r by a polynomial, times 2^n from the sum's bits.
+// CHECK-NEXT: %[[CL:.*]] = arith.maximumf %[[SH]], %{{.*}} : f32
+// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[CL]], %{{.*}} : f32
+// CHECK-NEXT: %[[RND:.*]] = arith.addf %[[Y]], %[[MAGIC:.*]] : f32
+// CHECK-NEXT: %[[N:.*]] = arith.subf %[[RND]], %[[MAGIC]] : f32
+// CHECK-NEXT: %[[R0:.*]] = math.fma %[[N]], %{{.*}}, %[[CL]] : f32
+// CHECK-NEXT: %[[R:.*]] = math.fma %[[N]], %{{.*}}, %[[R0]] : f32
+// CHECK-COUNT-5: math.fma {{.*}}%[[R]],
+// CHECK-NEXT: %[[BITS:.*]] = arith.bitcast %[[RND]] : f32 to i32
+// CHECK-NEXT: %[[POW:.*]] = arith.shli %[[BITS]], %{{.*}} : i32
+// CHECK-NEXT: %[[SCALE:.*]] = arith.bitcast %[[POW]] : i32 to f32
+// CHECK-NEXT: %[[E:.*]] = arith.mulf %{{.*}}, %[[SCALE]] : f32
 // CHECK-NEXT: %[[A:.*]] = arith.addf %[[ACC]], %[[E]]
 // CHECK: %[[OUT:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[MAX]], %[[SUM]] :
 // CHECK: ^bb0(%[[IN2:.*]]: f32, %[[M2:.*]]: f32, %[[S2:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[SH2:.*]] = arith.subf %[[IN2]], %[[M2]]
-// CHECK-NEXT: %[[E2:.*]] = math.exp %[[SH2]]
+// CHECK-NEXT: arith.maximumf %[[SH2]]
+// CHECK: arith.shli
+// CHECK: %[[E2:.*]] = arith.mulf
 // CHECK-NEXT: %[[D:.*]] = arith.divf %[[E2]], %[[S2]]
 // CHECK-NEXT: linalg.yield %[[D]]
 // CHECK: return %[[OUT]]
@@ -83,19 +101,23 @@ func.func @log_softmax_axis0(%x: tensor<4x5x6xf32>) -> tensor<4x5x6xf32> {
 // VEC: %[[V2:.*]] = vector.transfer_read %[[X]][%[[I]], %[[J2]]]
 // VEC: %[[MB:.*]] = vector.broadcast %[[MAX]] : f32 to vector<8xf32>
 // VEC: %[[SH:.*]] = arith.subf %[[V2]], %[[MB]] : vector<8xf32>
-// VEC: %[[E:.*]] = math.exp %[[SH]] : vector<8xf32>
+// VEC: arith.maximumf %[[SH]], %{{.*}} : vector<8xf32>
+// VEC: arith.shli %{{.*}} : vector<8xi32>
+// VEC: %[[E:.*]] = arith.mulf %{{.*}} : vector<8xf32>
 // VEC: %[[S0N:.*]] = arith.addf %[[S0]], %[[E]] : vector<8xf32>
 // VEC: %[[R2:.*]] = vector.transfer_write %[[E]], %[[R]][%[[I]], %[[J2]]]
 // VEC: %[[J2B:.*]] = arith.addi %[[J2]], %[[C8]] : index
-// VEC: %[[E1:.*]] = math.exp %{{.*}} : vector<8xf32>
+// VEC: arith.shli %{{.*}} : vector<8xi32>
+// VEC: %[[E1:.*]] = arith.mulf %{{.*}} : vector<8xf32>
 // VEC: %[[S1N:.*]] = arith.addf %[[S1]], %[[E1]] : vector<8xf32>
 // VEC: %[[R3:.*]] = vector.transfer_write %[[E1]], %[[R2]][%[[I]], %[[J2B]]]
 // VEC: scf.yield %[[S0N]], %[[S1N]], %[[R3]]
-// VEC: %[[E2:.*]] = math.exp %{{.*}} : vector<8xf32>
+// VEC: arith.shli %{{.*}} : vector<8xi32>
+// VEC: %[[E2:.*]] = arith.mulf %{{.*}} : vector<8xf32>
 // VEC: %[[S0L:.*]] = arith.addf %[[SUMS]]#0, %[[E2]] : vector<8xf32>
 // VEC: %[[RL:.*]] = vector.transfer_write %[[E2]], %[[SUMS]]#2[%[[I]], %[[C16]]]
 // VEC: arith.addf %[[S0L]], %[[SUMS]]#1 : vector<8xf32>
-// VEC: math.exp %{{.*}} : vector<4xf32>
+// VEC: arith.shli %{{.*}} : vector<4xi32>
 // VEC: %[[ROWE:.*]] = vector.transfer_write %{{.*}}, %[[RL]][%[[I]], %[[C24]]]
 // VEC: vector.reduction <add>, %{{.*}} : vector<8xf32> into f32
 // VEC: %[[SUM:.*]] = arith.addf
@@ -124,7 +146,7 @@ func.func @softmax_wide_rows(%x: tensor<?x28xf32>) -> tensor<?x28xf32> {
 // VEC-NOT: scf.for
 // VEC: %[[V:.*]] = vector.transfer_read %[[X]]{{.*}} vector<5xf32>
 // VEC: %[[MAX:.*]] = vector.reduction <maximumf>, %[[V]]
-// VEC: math.exp %{{.*}} : vector<5xf32>
+// VEC: arith.shli %{{.*}} : vector<5xi32>
 // VEC-NOT: vector.transfer_write
 // VEC: %[[SUM:.*]] = vector.reduction <add>
 // VEC: %[[LOG:.*]] = math.log %[[SUM]] : f32

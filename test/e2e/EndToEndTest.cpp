@@ -496,16 +496,33 @@ TEST(Accuracy, ApproximationsOverADenseSweep) {
   std::vector<double> wp(logits.begin(), logits.end()), wl = wp;
   softmaxRows(wp, 4096, 10, false);
   softmaxRows(wl, 4096, 10, true);
-  double worstP = 0, worstL = 0;
+  // Relative error too: small probabilities (down to e^-80 here) feed logs
+  // and products, so exp must stay accurate far below 0, not only near 1.
+  // Against a reference from the same f32 shifts x - max (rounding x - max
+  // to f32 alone moves e^-80 by up to 4e-6), so that this measures exp.
+  std::vector<double> wr(logits.size());
+  for (int64_t r = 0; r < 4096; ++r) {
+    const float *row = logits.data() + r * 10;
+    float mx = *std::max_element(row, row + 10);
+    double sum = 0;
+    for (int c = 0; c < 10; ++c)
+      sum += wr[r * 10 + c] = std::exp(double(row[c] - mx));
+    for (int c = 0; c < 10; ++c)
+      wr[r * 10 + c] /= sum;
+  }
+  double worstP = 0, worstL = 0, worstRelP = 0;
   for (size_t i = 0; i < p.size(); ++i) {
     worstP = std::max(worstP, std::fabs(p[i] - wp[i]));
+    if (wr[i] >= 1e-37)
+      worstRelP = std::max(worstRelP, std::fabs(p[i] - wr[i]) / wr[i]);
     worstL = std::max(worstL, std::fabs(lp[i] - wl[i]) /
                                   std::max(1.0, std::fabs(wl[i])));
   }
-  std::printf("softmax max abs error: %.2e, log_softmax max error (abs, rel "
-              "above 1): %.2e\n",
-              worstP, worstL);
+  std::printf("softmax max abs error: %.2e, max rel error: %.2e, "
+              "log_softmax max error (abs, rel above 1): %.2e\n",
+              worstP, worstRelP, worstL);
   EXPECT_LE(worstP, 1e-6);
+  EXPECT_LE(worstRelP, 1e-6);
   EXPECT_LE(worstL, 1e-6);
 }
 } // namespace

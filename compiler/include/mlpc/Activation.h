@@ -15,6 +15,13 @@ namespace mlir::mlpc {
 /// A constant `value` of type `type` (f32 or a vector of f32).
 Value floatConstant(OpBuilder &b, Location loc, Type type, double value);
 
+/// exp(x) for f32 (or vector) x <= 0, as the softmaxes need for x - max:
+/// 2^(x log2(e)) built in place, with no overflow clamps and a short range
+/// reduction (relative error 1e-7 + 4e-8 |x|; x below -87.7 gives 0, -inf
+/// gives 0, NaN stays NaN). About half the operations of math.exp's
+/// polynomial approximation.
+Value buildExpNonPositive(OpBuilder &b, Location loc, Value x);
+
 /// Builds `activation(x)` for an f32 or vector-of-f32 value. `activation` is
 /// one of the names `mlp.dense` accepts ("none", "relu", "sigmoid", "tanh",
 /// "gelu", "gelu_tanh", "leaky_relu"); `alpha` is leaky_relu's slope.

@@ -28,7 +28,7 @@ Value mlpc::floatConstant(OpBuilder &b, Location loc, Type type, double value) {
 // leaves n + 127 in the low bits of the sum; shifted into the exponent
 // field, those bits are 2^n (0 for n = -127). What is left, f = y - n in
 // [-1/2, 1/2], goes through a degree-5 polynomial (2^f = 1 + f E(f),
-// relative error 9e-8, fitted by tools/fit-gelu/fit_gelu.py).
+// relative error 9e-8, fitted by tools/fit-polynomials/fit_polynomials.py).
 
 /// Adds the rounding constant to `y` (in [-127, 0]); returns the sum, whose
 /// low bits hold n + 127, and n itself.
@@ -104,12 +104,12 @@ Value mlpc::buildExpNonPositive(OpBuilder &b, Location loc, Value x) {
 /// 1e-38 come out as 0 or subnormal.
 ///
 /// q = u * 2^(P(u) - a^2 log2(e) / 2) with u = 1 / (1 + a / (2 sqrt(2))):
-/// the form of Numerical Recipes' erfcc, with P a degree-9 polynomial fitted
-/// by tools/fit-gelu/fit_gelu.py to log2(2 q / u) + a^2 log2(e) / 2 (max
-/// error 6e-8, as a relative error of q). One division, one 2^y and 23 other
-/// operations; upstream's math.erfc takes two divisions, an exp and 29 fmas,
-/// and made gelu 3.5x slower than sigmoid. docs/accuracy.md has the measured
-/// error.
+/// the form of Numerical Recipes' erfcc, with P a degree-9 polynomial
+/// (tools/fit-polynomials/fit_polynomials.py) of log2(2 q / u) plus
+/// a^2 log2(e) / 2, max error 6e-8 as a relative error of q. One division,
+/// one 2^y and 23 other operations; upstream's math.erfc takes two divisions,
+/// an exp and 29 fmas, and made gelu 3.5x slower than sigmoid.
+/// docs/accuracy.md has the measured error.
 static Value buildGelu(OpBuilder &b, Location loc, Value x) {
   Type t = x.getType();
   auto c = [&](double v) { return mlpc::floatConstant(b, loc, t, v); };

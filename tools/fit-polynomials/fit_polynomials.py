@@ -1,14 +1,17 @@
 #!/usr/bin/python3
-"""Fits the two polynomials of mlpc's gelu (compiler/lib/Activation.cpp).
+"""Fits the polynomials of the functions mlpc builds in place
+(compiler/lib/Activation.cpp): gelu's Gaussian tail, and the 2^f / e^r that
+gelu and softmax's exp share.
 
-  fit_gelu.py        prints kP and kE as C++ arrays, and their max errors
+  fit_polynomials.py   prints kP and kE as C++ arrays, and their max errors
 
 gelu(x) = x * Phi(x); with a = |x|, q = Phi(-a) = erfc(a / sqrt(2)) / 2 is
 computed as u * exp(P(u) - a^2 / 2), u = 1 / (1 + a / (2 sqrt(2))) (the form
 of Numerical Recipes' erfcc), so P approximates
     g(u) = log(erfc(t) * (1 + t / 2)) + t^2,  t = a / sqrt(2) = 2 (1/u - 1)
 on u in (0, 1]; g is smooth and tends to log(1 / (2 sqrt(pi))) as u -> 0.
-2^f on f in [-1/2, 1/2] is 1 + f * E(f), fitted for relative error.
+2^f on f in [-1/2, 1/2] is 1 + f * E(f), fitted for relative error; the
+exp of softmax uses it as e^r, r = f ln 2.
 
 Both are near-minimax fits by Lawson's iteratively reweighted least squares
 on Chebyshev nodes, in float64 (numpy). Coefficients are printed with 9

@@ -146,6 +146,24 @@ static Value buildGelu(OpBuilder &b, Location loc, Value x) {
   return arith::MulFOp::create(b, loc, x, phi);
 }
 
+/// v * sigmoid(z) = v / (1 + e^-z), computed from e = e^-|z| <= 1 (the
+/// exp built in place for arguments <= 0): v / (1 + e) for z >= 0 and
+/// v e / (1 + e) below. Neither overflows: z -> +inf gives v, z -> -inf
+/// gives v * 0, NaN stays NaN.
+static Value buildTimesSigmoid(OpBuilder &b, Location loc, Value z, Value v) {
+  auto c = [&](double value) {
+    return mlpc::floatConstant(b, loc, z.getType(), value);
+  };
+  Value e = mlpc::buildExpNonPositive(
+      b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, z)));
+  Value negative =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, z, c(0.0));
+  Value top = arith::SelectOp::create(b, loc, negative,
+                                      arith::MulFOp::create(b, loc, v, e), v);
+  return arith::DivFOp::create(b, loc, top,
+                               arith::AddFOp::create(b, loc, c(1.0), e));
+}
+
 Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
                             float alpha, Value x) {
   Type t = x.getType();
@@ -161,33 +179,24 @@ Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, c(0.0));
     return arith::SelectOp::create(b, loc, pos, x, scaled);
   }
-  if (activation == "sigmoid") {
-    // 1 / (1 + exp(-x)): for x -> -inf exp overflows to +inf and the
-    // quotient is exactly 0; for x -> +inf it is exactly 1. No NaN arises.
-    Value neg = arith::NegFOp::create(b, loc, x);
-    Value e = math::ExpOp::create(b, loc, neg);
-    Value den = arith::AddFOp::create(b, loc, c(1.0), e);
-    return arith::DivFOp::create(b, loc, c(1.0), den);
-  }
+  if (activation == "sigmoid")
+    return buildTimesSigmoid(b, loc, x, c(1.0));
   if (activation == "tanh")
     return math::TanhOp::create(b, loc, x);
   if (activation == "gelu")
     return buildGelu(b, loc, x);
   if (activation == "gelu_tanh") {
     // 0.5 * x * (1 + tanh(u)), u = sqrt(2/pi) * (x + 0.044715 x^3), is
-    // x * sigmoid(2u) = x / (1 + exp(-2u)): no cancellation for negative x,
+    // x * sigmoid(2u): no cancellation for negative x,
     // and u is formed as sqrt(2/pi) * x * (1 + 0.044715 x^2) so that x^3
     // cannot overflow first.
     Value x2 = arith::MulFOp::create(b, loc, x, x);
     Value poly = arith::AddFOp::create(
         b, loc, c(1.0), arith::MulFOp::create(b, loc, x2, c(0.044715)));
-    Value minus2u = arith::MulFOp::create(
+    Value twoU = arith::MulFOp::create(
         b, loc,
-        arith::MulFOp::create(b, loc, x, c(-2.0 * std::sqrt(2.0 / M_PI))),
-        poly);
-    Value e = math::ExpOp::create(b, loc, minus2u);
-    Value den = arith::AddFOp::create(b, loc, c(1.0), e);
-    return arith::DivFOp::create(b, loc, x, den);
+        arith::MulFOp::create(b, loc, x, c(2.0 * std::sqrt(2.0 / M_PI))), poly);
+    return buildTimesSigmoid(b, loc, twoU, x);
   }
   llvm_unreachable("activation names are checked by the mlp.dense verifier");
 }

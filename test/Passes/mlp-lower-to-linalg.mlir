@@ -42,11 +42,17 @@ func.func @broadcast_add(%a: tensor<?x3xf32>, %b: tensor<3xf32>, %c: tensor<?x1x
 // CHECK-LABEL: func.func @activations
 // CHECK: linalg.generic
 // CHECK: arith.maximumf
+// sigmoid from e = exp(-|x|) <= 1: e / (1 + e) below 0, 1 / (1 + e) above.
 // CHECK: linalg.generic
-// CHECK: arith.negf
-// CHECK-NEXT: math.exp
-// CHECK: arith.addf
-// CHECK: arith.divf
+// CHECK: %[[SA:.*]] = math.absf %[[SIN:.*]] : f32
+// CHECK-NEXT: %[[SN:.*]] = arith.negf %[[SA]]
+// CHECK: arith.maximumf %[[SN]]
+// CHECK: arith.shli
+// CHECK: %[[SE:.*]] = arith.mulf
+// CHECK: %[[SNEG:.*]] = arith.cmpf olt, %[[SIN]]
+// CHECK: %[[STOP:.*]] = arith.select %[[SNEG]]
+// CHECK: %[[SDEN:.*]] = arith.addf %{{.*}}, %[[SE]]
+// CHECK: arith.divf %[[STOP]], %[[SDEN]]
 // CHECK: linalg.generic
 // CHECK: math.tanh
 // gelu is x * Phi(x) from q = Phi(-|x|), with 2^y built in place (no

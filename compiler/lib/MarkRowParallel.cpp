@@ -38,8 +38,8 @@ enum class Kind { Batched, Constant };
 /// the runtime's thresholds: FLOPs of the dense kernel, which runs at about
 /// 80 GFLOP/s (12.5 ps per FLOP) on one AVX2 core. Measured on its own over
 /// rows of 1000 on znver3: relu and add 0.1 ns per element, tanh 0.45,
-/// sigmoid 0.6, softmax and log_softmax 0.7-0.75, gelu 1.1 (its tanh form
-/// 0.82). Without this, a softmax-only entry or one dominated by its
+/// sigmoid 0.45, softmax and log_softmax 0.45-0.5, gelu 1.1 (its tanh form
+/// 0.68). Without this, a softmax-only entry or one dominated by its
 /// activations counted as no work and never used a second thread.
 int64_t flopsPerElement(Operation *op) {
   if (isa<ReluOp, LeakyReluOp, AddOp>(op))
@@ -47,11 +47,11 @@ int64_t flopsPerElement(Operation *op) {
   if (isa<TanhOp>(op))
     return 36;
   if (isa<SigmoidOp>(op))
-    return 48;
+    return 36;
   if (isa<SoftmaxOp, LogSoftmaxOp>(op))
-    return 60;
+    return 40;
   if (auto gelu = dyn_cast<GeluOp>(op))
-    return gelu.getApproximate() == "tanh" ? 66 : 88;
+    return gelu.getApproximate() == "tanh" ? 54 : 88;
   return 0;
 }
 

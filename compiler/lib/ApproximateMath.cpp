@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "mlpc/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -18,10 +20,27 @@ namespace mlir::mlpc {
 using namespace mlir;
 
 namespace {
+/// fma(a, b, c) -> a * b + c, rounded twice: what a target without an FMA
+/// instruction computes fast. The approximations lose at most an ulp to it
+/// (their reductions multiply by constants short enough to be exact).
+struct ExpandFma : OpRewritePattern<math::FmaOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::FmaOp op,
+                                PatternRewriter &rewriter) const override {
+    Value product =
+        arith::MulFOp::create(rewriter, op.getLoc(), op.getA(), op.getB());
+    rewriter.replaceOpWithNewOp<arith::AddFOp>(op, product, op.getC());
+    return success();
+  }
+};
+
 struct ApproximateMathPass
     : mlpc::impl::ApproximateMathBase<ApproximateMathPass> {
+  using ApproximateMathBase::ApproximateMathBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    if (expandFma)
+      patterns.add<ExpandFma>(&getContext());
     populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
       return name == math::ExpOp::getOperationName() ||
              name == math::LogOp::getOperationName() ||

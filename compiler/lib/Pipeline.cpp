@@ -11,6 +11,11 @@ using namespace mlir;
 mlpc::PipelineOptions mlpc::tileForFeatures(StringRef features) {
   PipelineOptions opts;
   auto has = [&](StringRef f) { return features.contains(("+" + f).str()); };
+  // AVX-512F implies FMA in LLVM, whether or not the string spells it out.
+  // A whole-token match: "+fma4" (AMD's four-operand FMA) is not FMA3.
+  SmallVector<StringRef> tokens;
+  features.split(tokens, ',');
+  opts.hasFma = llvm::is_contained(tokens, "+fma") || has("avx512f");
   if (has("avx512f")) {
     // 32 zmm registers: 6 x 2 accumulators, 2 weight vectors, 1 broadcast.
     opts.tileRows = 6;
@@ -52,7 +57,9 @@ void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
     // Chains that fusion into mlp.dense could not absorb (a residual add
     // and its activation, softmax's normalization) become one loop nest.
     fpm.addPass(createLinalgElementwiseOpFusionPass());
-    fpm.addPass(createApproximateMath());
+    ApproximateMathOptions math;
+    math.expandFma = !opts.hasFma;
+    fpm.addPass(createApproximateMath(math));
     fpm.addPass(createCanonicalizerPass());
     fpm.addPass(createCSEPass());
   }

@@ -27,3 +27,21 @@ func.func @scalar_softmax_parts(%x: f32) -> (f32, f32, f32) {
   %s = math.sqrt %x : f32
   return %e, %l, %s : f32, f32, f32
 }
+
+// -----
+
+// With expand-fma (targets without FMA), every math.fma, the approximations'
+// and those already in the input, becomes a multiply and an add.
+// RUN: mlpc-opt %s -split-input-file -mlp-approximate-math=expand-fma=1 | FileCheck %s --check-prefix=NOFMA
+// NOFMA-LABEL: func.func @expand_fma
+// NOFMA-SAME: (%[[A:.*]]: vector<4xf32>, %[[B:.*]]: vector<4xf32>, %[[C:.*]]: vector<4xf32>)
+// NOFMA-NOT: math.fma
+// NOFMA: %[[P:.*]] = arith.mulf %[[A]], %[[B]] : vector<4xf32>
+// NOFMA-NEXT: %[[Y:.*]] = arith.addf %[[P]], %[[C]] : vector<4xf32>
+// NOFMA-NOT: math.fma
+// NOFMA: return %[[Y]], %{{.*}}
+func.func @expand_fma(%a: vector<4xf32>, %b: vector<4xf32>, %c: vector<4xf32>) -> (vector<4xf32>, vector<4xf32>) {
+  %y = math.fma %a, %b, %c : vector<4xf32>
+  %e = math.exp %a : vector<4xf32>
+  return %y, %e : vector<4xf32>, vector<4xf32>
+}

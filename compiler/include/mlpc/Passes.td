@@ -124,7 +124,22 @@ def ApproximateMath : Pass<"mlp-approximate-math"> {
     against a float64 reference (see docs/accuracy.md). It runs on any op,
     so the same approximations serve the CPU functions and the GPU kernels
     (where they replace libdevice calls).
+
+    With `expand-fma`, for targets without an FMA instruction (baseline
+    x86-64), every `math.fma` (the approximations' and mlpc's own exps')
+    becomes `arith.mulf` + `arith.addf`: LLVM would otherwise keep the
+    fused semantics by calling libm's `fmaf` once per lane, some 30 calls
+    per softmax vector.
+
+    Example: `mlpc-opt -mlp-approximate-math=expand-fma=1` turns
+    `%y = math.fma %a, %b, %c : vector<4xf32>` into
+    `%p = arith.mulf %a, %b : vector<4xf32>` and
+    `%y = arith.addf %p, %c : vector<4xf32>`.
   }];
+  let options = [
+    Option<"expandFma", "expand-fma", "bool", /*default=*/"false",
+           "Rewrite math.fma as mulf + addf (targets without FMA)">
+  ];
   let dependentDialects = ["::mlir::math::MathDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::vector::VectorDialect"];

@@ -12,6 +12,9 @@ struct PipelineOptions {
   int64_t tileCols = 32;
   /// f32 lanes of one vector register.
   int64_t vectorWidth = 16;
+  /// Whether the target has an FMA instruction; without one, math.fma is
+  /// expanded to mulf + addf instead of becoming libm calls.
+  bool hasFma = true;
   /// 0 disables the fusion and cleanup passes (for debugging).
   unsigned optLevel = 3;
 };

@@ -281,19 +281,26 @@ TEST(Activations, ExtremeInputs) {
   std::vector<float> in;
   for (int i = 0; i < batch; ++i)
     in.insert(in.end(), x.begin(), x.end());
-  std::vector<std::vector<float>> out = runActivations(in, batch);
-  const auto &names = kActivationNames;
-  for (int a = 0; a < 6; ++a) {
-    std::vector<double> want;
-    for (float v : in)
-      want.push_back(activate(names[a], v, 0.1));
-    // gelu of -inf is 0 * -inf in any formula: NaN in the reference and in
-    // PyTorch; compare only the finite inputs for the gelus.
-    if (a == 3 || a == 4)
-      for (size_t i = 0; i < in.size(); ++i)
-        if (std::isinf(in[i]))
-          want[i] = out[a][i] = 0;
-    expectClose(out[a], want, 1e-6, 1e-5, names[a]);
+  // The last copy with a NaN (which every activation must propagate) and
+  // +inf among the finite values, in the same vectors.
+  in[2 * 16 + 9] = std::numeric_limits<float>::quiet_NaN();
+  in[2 * 16 + 7] = inf;
+  for (const ActivationsBuild &build : kActivationBuilds) {
+    SCOPED_TRACE(build.target);
+    std::vector<std::vector<float>> out = runActivations(in, batch, build.fn);
+    const auto &names = kActivationNames;
+    for (int a = 0; a < 6; ++a) {
+      std::vector<double> want;
+      for (float v : in)
+        want.push_back(activate(names[a], v, 0.1));
+      // gelu of -inf is 0 * -inf in any formula: NaN in the reference and in
+      // PyTorch; leave it out for the gelus (+inf gives +inf).
+      if (a == 3 || a == 4)
+        for (size_t i = 0; i < in.size(); ++i)
+          if (in[i] == -inf)
+            want[i] = out[a][i] = 0;
+      expectClose(out[a], want, 1e-6, 1e-5, names[a]);
+    }
   }
 }
 

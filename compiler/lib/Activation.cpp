@@ -21,14 +21,15 @@ Value mlpc::floatConstant(OpBuilder &b, Location loc, Type type, double value) {
   return arith::ConstantOp::create(b, loc, scalar);
 }
 
-// exp and 2^y for arguments <= 0, which is all that softmax (x - max) and
-// gelu (a Gaussian tail) need: without math.exp's overflow clamps, and with
-// the power of two made by a float addition instead of a round and a
-// conversion. Adding 1.5 * 2^23 + 127 to y rounds it to the integer n and
-// leaves n + 127 in the low bits of the sum; shifted into the exponent
-// field, those bits are 2^n (0 for n = -127). What is left, f = y - n in
-// [-1/2, 1/2], goes through a degree-5 polynomial (2^f = 1 + f E(f),
-// relative error 9e-8, fitted by tools/fit-polynomials/fit_polynomials.py).
+// exp and 2^y for arguments <= 0, which is all that softmax (x - max),
+// sigmoid (-|x|) and gelu (a Gaussian tail) need: without math.exp's
+// overflow clamps, and with the power of two made by a float addition
+// instead of a round and a conversion. Adding 1.5 * 2^23 + 127 to y rounds
+// it to the integer n and leaves n + 127 in the low bits of the sum;
+// shifted into the exponent field, those bits are 2^n (0 for n = -127).
+// What is left, f = y - n in [-1/2, 1/2], goes through a degree-5
+// polynomial (2^f = 1 + f E(f), relative error 9e-8, fitted by
+// tools/fit-polynomials/fit_polynomials.py).
 
 /// Adds the rounding constant to `y` (in [-127, 0]); returns the sum, whose
 /// low bits hold n + 127, and n itself.

@@ -3,7 +3,11 @@
 (compiler/lib/Activation.cpp): gelu's Gaussian tail, and the 2^f / e^r that
 gelu and softmax's exp share.
 
-  fit_polynomials.py   prints kP and kE as C++ arrays, and their max errors
+  fit_polynomials.py          prints kP and kE as C++ arrays, and their max
+                               errors
+  fit_polynomials.py --check compiler/lib/Activation.cpp
+                               exits 1 unless that file's kP and kE are
+                               these fits (to half an f32 ulp)
 
 gelu(x) = x * Phi(x); with a = |x|, q = Phi(-a) = erfc(a / sqrt(2)) / 2 is
 computed as u * exp(P(u) - a^2 / 2), u = 1 / (1 + a / (2 sqrt(2))) (the form
@@ -18,6 +22,8 @@ on Chebyshev nodes, in float64 (numpy). Coefficients are printed with 9
 significant digits, enough to round to the same f32.
 """
 import math
+import re
+import sys
 
 import numpy as np
 
@@ -63,6 +69,34 @@ def show(name, c, err):
           (name, ", ".join("%.9g" % v for v in c)))
 
 
+def read_array(text, name):
+    """The numbers of `static const double NAME[] = {...};` in C++ text."""
+    m = re.search(r"\b%s\[\]\s*=\s*\{([^}]*)\}" % name, text)
+    if not m:
+        raise SystemExit("no array %s" % name)
+    return [float(v) for v in m.group(1).replace("\n", " ").split(",") if v.strip()]
+
+
+def check(path):
+    text = open(path).read()
+    ok = True
+    for name, (fit, _) in (("kP", fit_p()), ("kE", fit_e())):
+        have = read_array(text, name)
+        if len(have) != len(fit):
+            print("%s: %d coefficients, the fit has %d" % (name, len(have), len(fit)))
+            ok = False
+            continue
+        for k, (h, f) in enumerate(zip(have, fit)):
+            # Half an f32 ulp: the same f32 constant either way.
+            if abs(h - f) > 3e-8 * abs(f):
+                print("%s[%d] = %.9g, the fit gives %.9g" % (name, k, h, f))
+                ok = False
+    print("OK" if ok else "FAIL")
+    return 0 if ok else 1
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        sys.exit(check(sys.argv[2]))
     show("kP", *fit_p())
     show("kE", *fit_e())

@@ -6,8 +6,9 @@ gelu and softmax's exp share.
   fit_polynomials.py          prints kP and kE as C++ arrays, and their max
                                errors
   fit_polynomials.py --check compiler/lib/Activation.cpp
-                               exits 1 unless that file's kP and kE are
-                               these fits (to half an f32 ulp)
+                               exits 1 unless that file's kP and kE, as the
+                               f32 constants the compiler makes of them,
+                               are as accurate as these fits
 
 gelu(x) = x * Phi(x); with a = |x|, q = Phi(-a) = erfc(a / sqrt(2)) / 2 is
 computed as u * exp(P(u) - a^2 / 2), u = 1 / (1 + a / (2 sqrt(2))) (the form
@@ -30,12 +31,12 @@ import numpy as np
 T_MAX = 9.2  # erfc(9.2) / 2 is below f32's normal range: no need to go on
 
 
-def lawson(basis, target, weight_of_error, iterations=300):
+def lawson(basis, target, iterations=300):
     w = np.ones(len(target))
     for _ in range(iterations):
         sw = np.sqrt(w)
         c, *_ = np.linalg.lstsq(basis * sw[:, None], target * sw, rcond=None)
-        err = np.abs(basis @ c - target) * weight_of_error
+        err = np.abs(basis @ c - target)
         w = w * err
         w /= w.sum()
     return c
@@ -45,26 +46,32 @@ def chebyshev_nodes(lo, hi, n=4000):
     return (np.cos(np.linspace(0, np.pi, n)) * (hi - lo) + (hi + lo)) / 2
 
 
-def fit_p(degree=9):
+def p_problem(degree=9):
+    """Basis and target of P's fit: log(erfc(t) (1 + t/2)) + t^2 in u."""
     u = chebyshev_nodes(1 / (1 + T_MAX / 2), 1.0)
     t = 2 * (1 / u - 1)
     erfc = np.vectorize(math.erfc)
     g = np.log(erfc(t) * (1 + t / 2)) + t * t
-    basis = np.vander(u, degree + 1, increasing=True)
-    c = lawson(basis, g, 1.0)
-    return c, np.max(np.abs(basis @ c - g))
+    return np.vander(u, degree + 1, increasing=True), g
 
 
-def fit_e(degree=5):
+def e_problem(degree=5):
+    """Basis and target of E's fit, both divided by 2^f: relative error."""
     f = chebyshev_nodes(-0.5, 0.5)
     y = 2.0**f
     basis = np.vander(f, degree + 1, increasing=True)[:, 1:] / y[:, None]
-    c = lawson(basis, (y - 1) / y, 1.0)
-    return c, np.max(np.abs(basis @ c - (y - 1) / y))
+    return basis, (y - 1) / y
 
 
-def show(name, c, err):
-    print("// max error %.2g" % err)
+def fit(problem):
+    basis, target = problem
+    c = lawson(basis, target)
+    return c, np.max(np.abs(basis @ c - target))
+
+
+def show(name, problem, c, err):
+    print("// max error %.2g (%.2g with f32 coefficients)"
+          % (err, compiled_error(name, problem, c)))
     print("static const double %s[] = {%s};" %
           (name, ", ".join("%.9g" % v for v in c)))
 
@@ -77,20 +84,46 @@ def read_array(text, name):
     return [float(v) for v in m.group(1).replace("\n", " ").split(",") if v.strip()]
 
 
+def as_compiled(name, c):
+    """The f32 constants Activation.cpp makes of the coefficients: kP scaled
+    to base 2 with log2(1/2) = -1 folded into its constant term, kE as it
+    is (its natural-base use divides by powers of ln 2, which rounds the
+    same way)."""
+    c = np.array(c, dtype=np.float64)
+    if name == "kP":
+        c = c / math.log(2)
+        c[0] -= 1
+    return c.astype(np.float32).astype(np.float64)
+
+
+def compiled_error(name, problem, c):
+    """Max error of the compiled f32 polynomial, in the fit's own units
+    (for kP natural-log units: the relative error it gives q)."""
+    basis, target = problem
+    if name == "kP":
+        err = basis @ as_compiled(name, c) - (target / math.log(2) - 1)
+        return np.max(np.abs(err)) * math.log(2)
+    return np.max(np.abs(basis @ as_compiled(name, c) - target))
+
+
 def check(path):
+    """The file's polynomials, as the f32 constants the compiler makes of
+    them, must be as accurate as the fits' (within 5%). Comparing digits
+    instead would be fragile: the small coefficients of the degree-9 fit
+    moved by 2e-5 relative between 200 and 300 iterations, its error
+    staying 4.1e-8."""
     text = open(path).read()
     ok = True
-    for name, (fit, _) in (("kP", fit_p()), ("kE", fit_e())):
+    for name, problem in (("kP", p_problem()), ("kE", e_problem())):
+        best = compiled_error(name, problem, fit(problem)[0])
         have = read_array(text, name)
-        if len(have) != len(fit):
-            print("%s: %d coefficients, the fit has %d" % (name, len(have), len(fit)))
+        if len(have) != problem[0].shape[1]:
+            print("%s: %d coefficients, the fit has %d" % (name, len(have), problem[0].shape[1]))
             ok = False
             continue
-        for k, (h, f) in enumerate(zip(have, fit)):
-            # Half an f32 ulp: the same f32 constant either way.
-            if abs(h - f) > 3e-8 * abs(f):
-                print("%s[%d] = %.9g, the fit gives %.9g" % (name, k, h, f))
-                ok = False
+        err = compiled_error(name, problem, have)
+        print("%s as f32: max error %.3g, the fit's %.3g" % (name, err, best))
+        ok = ok and err <= 1.05 * best
     print("OK" if ok else "FAIL")
     return 0 if ok else 1
 
@@ -98,5 +131,5 @@ def check(path):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         sys.exit(check(sys.argv[2]))
-    show("kP", *fit_p())
-    show("kE", *fit_e())
+    for name, problem in (("kP", p_problem()), ("kE", e_problem())):
+        show(name, problem, *fit(problem))

@@ -15,11 +15,12 @@ namespace mlir::mlpc {
 /// A constant `value` of type `type` (f32 or a vector of f32).
 Value floatConstant(OpBuilder &b, Location loc, Type type, double value);
 
-/// exp(x) for f32 (or vector) x <= 0, as the softmaxes need for x - max:
-/// 2^(x log2(e)) built in place, with no overflow clamps and a short range
-/// reduction (relative error 1e-7 + 4e-8 |x|; x below -87.7 gives 0, -inf
-/// gives 0, NaN stays NaN). About half the operations of math.exp's
-/// polynomial approximation.
+/// exp(x) for f32 (or vector) x <= 0, as softmax (x - max) and sigmoid
+/// (-|x|) need: built in place, with no overflow clamps, 2^n made from a
+/// float addition's bits and a Cody-Waite reduction, so the relative error
+/// stays about 2e-7 however far below 0 x is (x below -87.7 and -inf give
+/// 0, NaN stays NaN). About half the operations of math.exp's polynomial
+/// approximation.
 Value buildExpNonPositive(OpBuilder &b, Location loc, Value x);
 
 /// Builds `activation(x)` for an f32 or vector-of-f32 value. `activation` is

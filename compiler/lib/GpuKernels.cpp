@@ -282,8 +282,9 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
     Value s = reduce(
         k.f32(0.0),
         [&](Value acc, Value v) {
-          Value e =
-              math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, v, m));
+          // x - max <= 0: the exp the CPU's softmax uses too.
+          Value e = mlpc::buildExpNonPositive(
+              b, loc, arith::SubFOp::create(b, loc, v, m));
           return addf(acc, e);
         },
         addf);
@@ -293,10 +294,11 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
         [&](OpBuilder &, Location, Value a, ValueRange) {
           Value idx = at(a);
           Value shifted = arith::SubFOp::create(b, loc, k.load(x, {idx}), m);
-          Value r = isLog
-                        ? Value(arith::SubFOp::create(b, loc, shifted, logS))
-                        : Value(arith::DivFOp::create(
-                              b, loc, math::ExpOp::create(b, loc, shifted), s));
+          Value r =
+              isLog
+                  ? Value(arith::SubFOp::create(b, loc, shifted, logS))
+                  : Value(arith::DivFOp::create(
+                        b, loc, mlpc::buildExpNonPositive(b, loc, shifted), s));
           memref::StoreOp::create(b, loc, r, y, ValueRange{idx});
           scf::YieldOp::create(b, loc);
         });

@@ -1,15 +1,13 @@
 /* Times an MLP compiled by mlpc against peers computing the same forward
  * pass: a library sgemm per layer (sgemv at batch 1 for OpenBLAS) plus a C
- * epilogue (bias, relu or gelu, stable softmax or sigmoid) with OpenBLAS and with
- * oneDNN, and ONNX Runtime (C API) on the
- * same model in ONNX. These run in one process on the same weights and
- * inputs, interleaved in blocks of calls, each block warm in cache (a user
- * calls one model in a loop). PyTorch and numpy run in a Python process
- * (py_peers.py) that this one drives over a pipe, so their blocks take
- * their turn in the same rounds. Each
- * (threads, batch) cell prints the median time per call of each, mlpc's
- * samples/s, GFLOP/s and % of the measured peak, and the best peer's time
- * over mlpc's.
+ * epilogue (bias, relu or gelu, stable softmax or sigmoid) with OpenBLAS and
+ * with oneDNN, and ONNX Runtime (C API) on the same model in ONNX. These run in
+ * one process on the same weights and inputs, interleaved in blocks of calls,
+ * each block warm in cache (a user calls one model in a loop). PyTorch and
+ * numpy run in a Python process (py_peers.py) that this one drives over a pipe,
+ * so their blocks take their turn in the same rounds. Each (threads, batch)
+ * cell prints the median time per call of each, mlpc's samples/s, GFLOP/s and %
+ * of the measured peak, and the best peer's time over mlpc's.
  *
  * Built by bench/run.sh with -DENTRY=<model name> -include <model>.h:
  *   mlp_bench WEIGHTS.bin DIMS HEAD BATCHES PEAK1 PEAK2 [HIDDEN]
@@ -78,12 +76,10 @@ static void peerForward(Gemm gemm, const float *x, float *y, int batch) {
     for (int r = 0; r < batch; ++r)
       memcpy(out + (size_t)r * n, biases[l], sizeof(float) * n);
     gemm(batch, n, k, in, weights[l], out);
-    if (l + 1 < numLayers && gelu)
-      for (size_t i = 0; i < (size_t)batch * n; ++i)
-        out[i] = 0.5f * out[i] * (1.0f + erff(out[i] * 0.70710678f));
-    else if (l + 1 < numLayers)
-      for (size_t i = 0; i < (size_t)batch * n; ++i)
-        out[i] = out[i] > 0 ? out[i] : 0;
+    for (size_t i = 0; l + 1 < numLayers && i < (size_t)batch * n; ++i)
+      out[i] = gelu ? 0.5f * out[i] * (1.0f + erff(out[i] * 0.70710678f))
+               : out[i] > 0 ? out[i]
+                            : 0;
     in = out;
   }
   int n = dims[numLayers];
@@ -155,7 +151,8 @@ static int parseList(const char *s, int *out, int max) {
 
 int main(int argc, char **argv) {
   if (argc != 7 && argc != 8) {
-    fprintf(stderr, "usage: %s WEIGHTS DIMS HEAD BATCHES PEAK1 PEAK2 [HIDDEN]\n",
+    fprintf(stderr,
+            "usage: %s WEIGHTS DIMS HEAD BATCHES PEAK1 PEAK2 [HIDDEN]\n",
             argv[0]);
     return 2;
   }
@@ -206,7 +203,8 @@ int main(int argc, char **argv) {
   if (haveOrt)
     fprintf(stderr, "ONNX Runtime %s\n", ortVersion());
   const char *pyScript = getenv("PY_PEERS");
-  int havePy = pyScript && pyStart(pyScript, argv[1], argv[2], argv[3], hidden) == 0;
+  int havePy =
+      pyScript && pyStart(pyScript, argv[1], argv[2], argv[3], hidden) == 0;
   static char reply[1 << 20]; /* up to 50 times per line */
   float *pyOutput = malloc(out * 4);
   char pyOutPath[64];

@@ -131,12 +131,10 @@ def main():
         elif cmd[0] == "out":
             if torch is None and hidden != "relu":
                 reply = "unavailable"
-                sys.stdout.write(reply + "\n")
-                sys.stdout.flush()
-                continue
-            y = torch_forward(tx).numpy() if torch is not None else numpy_forward(x)
-            y.astype("<f4").tofile(cmd[1])
-            reply = "ok"
+            else:
+                y = torch_forward(tx).numpy() if torch is not None else numpy_forward(x)
+                y.astype("<f4").tofile(cmd[1])
+                reply = "ok"
         else:
             print("py_peers: unknown command " + line.strip(), file=sys.stderr)
             reply = "error"

@@ -51,7 +51,9 @@
 // CHECK-NEXT: scf.for {{.*}} -> (vector<8xf32>, vector<2xf32>)
 // CHECK: default {
 // CHECK-NEXT: scf.yield %[[ROWS]]
+// Weights this small stay in cache: nothing to prefetch.
 // CHECK-NOT: mlp.dense
+// CHECK-NOT: memref.prefetch
 func.func @dense_relu(%x: tensor<?x4xf32>) -> tensor<?x10xf32> {
   %w = arith.constant dense<0.5> : tensor<10x4xf32>
   %b = arith.constant dense<[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]> : tensor<10xf32>
@@ -81,12 +83,32 @@ func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: t
 // rows as one tile of exactly their number (a switch over 1 .. 1 here),
 // pass over it. Only when there is no whole block (batch 1) do the rows run
 // after the panels, as one wide tile of their exact count.
+// Each row block prefetches its share of the next panel's 256 lines of 64
+// bytes (the last panel, 63, its own), one line every 2^shift K steps,
+// when there are at most 16 blocks.
 // CHECK-LABEL: func.func @dense_large
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C63:.*]] = arith.constant 63 : index
+// CHECK-DAG: %[[LINES:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[W:.*]] = arith.constant dense_resource<mlpc_weight_panels> : tensor<64x512x8xf32>
 // CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[MFULL:.*]], %{{.*}}
 // CHECK: %[[MTAIL:.*]] = arith.select %[[HAS]], %[[M:.*]], %[[MFULL]]
+// CHECK: %[[BUF:.*]] = bufferization.to_buffer %[[W]] read_only : tensor<64x512x8xf32> to memref<64x512x8xf32>
+// CHECK: %[[TILES:.*]] = arith.maxui
+// CHECK-NEXT: %[[ON:.*]] = arith.cmpi ule, %[[TILES]], %[[C16]]
+// CHECK-NEXT: %[[PER:.*]] = arith.ceildivui %[[LINES]], %[[TILES]]
+// CHECK: math.ctlz
+// CHECK: %[[SHIFT:.*]] = arith.maxui
 // CHECK: %[[PANELS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x512xf32>)
+// CHECK: %[[NEXT:.*]] = arith.minui %{{.*}}, %[[C63]]
 // CHECK-NEXT: %[[BLOCKS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[MFULL]] step %{{.*}} iter_args
-// CHECK: -> (vector<8xf32>, vector<8xf32>)
+// CHECK: %[[FIRST:.*]] = arith.minui
+// CHECK: scf.for %[[K:[^ ]*]] = {{.*}} -> (vector<8xf32>, vector<8xf32>)
+// CHECK-NEXT: scf.if %[[ON]] {
+// CHECK-NEXT: %[[STEP:.*]] = arith.shrui %[[K]], %[[SHIFT]]
+// CHECK-NEXT: %[[LINE:.*]] = arith.addi %[[FIRST]], %[[STEP]]
+// CHECK: memref.prefetch %[[BUF]][%[[NEXT]], %{{.*}}, %{{.*}}], read, locality<2>, data
+// CHECK: vector.fma
 // CHECK: %[[REM:.*]] = arith.subi %[[MTAIL]], %[[MFULL]]
 // CHECK: %[[TAIL:.*]] = scf.index_switch %[[REM]] -> tensor<?x512xf32>
 // CHECK: case 1 {

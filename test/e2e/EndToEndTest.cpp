@@ -8,6 +8,7 @@
 #include "elementwise.h"
 #include "elementwise_avx2.h"
 #include "elementwise_baseline.h"
+#include "large_baseline.h"
 #include "large_dense.h"
 #include "large_fused.h"
 #include "mnist_avx2.h"
@@ -67,7 +68,8 @@ TEST(SeedExamples, LinearNetworkGivesMinus0_01) {
 }
 
 //===----------------------------------------------------------------------===//
-// MLPs at batch 1, an odd batch and a large one, fused and unfused
+// MLPs at batch 1, an odd batch, one of several row tiles and a large one,
+// fused and unfused
 //===----------------------------------------------------------------------===//
 
 struct MlpCase {
@@ -97,12 +99,13 @@ const MlpCase kCases[] = {
     {"acts_dense", acts_dense, activationsModel},
     {"large_fused", large_fused, largeModel},
     {"large_dense", large_dense, largeModel},
+    {"large_baseline_x86_64", large_baseline, largeModel},
     {"split_fused", split_fused, splitModel},
 };
 
 INSTANTIATE_TEST_SUITE_P(Models, MlpTest,
                          ::testing::Combine(::testing::ValuesIn(kCases),
-                                            ::testing::Values<int64_t>(1, 7,
+                                            ::testing::Values<int64_t>(1, 7, 64,
                                                                        1000)),
                          [](const auto &info) {
                            return std::string(std::get<0>(info.param).name) +

@@ -40,6 +40,8 @@ int main(int argc, char **argv) {
       write(dir, "mnist_avx2", toMlir(mnist, "mnist_avx2", Form::Unfused)) &&
       write(dir, "large_fused", toMlir(large, "large_fused", Form::Unfused)) &&
       write(dir, "large_dense", toMlir(large, "large_dense", Form::DenseOps)) &&
+      write(dir, "large_baseline",
+            toMlir(large, "large_baseline", Form::Unfused)) &&
       write(dir, "split_fused", toMlir(split, "split_fused", Form::Unfused));
   if (!ok)
     std::cerr << "gen-models: cannot write to " << dir << "\n";

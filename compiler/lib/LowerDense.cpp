@@ -211,7 +211,86 @@ struct PanelPrefetch {
   }
   static constexpr int64_t kFloatsPerLine = 16;
 };
-constexpr int64_t kMaxPrefetchTiles = 16;
+
+/// How a panel loop shares out the next panel's lines: over the panel's
+/// whole row tiles, `perTile` each, one every 2^shift K steps, where 2^shift
+/// is the largest power of two that still leaves K >> shift >= perTile
+/// steps to prefetch on (and no more steps than the panel has lines). A
+/// tile's lines start at min(t * perTile, lines - (K >> shift)), so that
+/// none lies past the panel's end.
+struct PrefetchPlan {
+  Value panels, perTile, shift, lastFirst, enabled;
+  int64_t numPanels, tileCols;
+
+  /// The plan for packed weights `w` of depth k, whose whole row tiles of
+  /// `tileRows` rows cover rows [0, mFull); none if there are no panels.
+  static std::optional<PrefetchPlan> build(OpBuilder &b, Location loc,
+                                           const Weights &w, int64_t k,
+                                           int64_t tileCols, int64_t tileRows,
+                                           Value mFull) {
+    if (!w.panels || tileRows < 2)
+      return std::nullopt;
+    auto idx = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    int64_t lines = (k * tileCols * 4 + 63) / 64, minShift = 0;
+    while ((k >> minShift) > lines)
+      ++minShift;
+    PrefetchPlan plan;
+    plan.tileCols = tileCols;
+    plan.numPanels = cast<RankedTensorType>(w.panels.getType()).getDimSize(0);
+    plan.panels = bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get({plan.numPanels, k, tileCols}, b.getF32Type()),
+        w.panels, /*read_only=*/true);
+    Value tiles = arith::MaxUIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, mFull, idx(tileRows)), idx(1));
+    // The first tile's wait for its panel is worth hiding while it is a
+    // noticeable part of the panel's time. At 86 tiles (batch 512) the
+    // prefetch's 4 instructions per K step cost 3-8% instead; the check
+    // is loop-invariant, and LLVM unswitches the K loop on it.
+    plan.enabled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                         tiles, idx(kMaxTiles));
+    plan.perTile = arith::CeilDivUIOp::create(b, loc, idx(lines), tiles);
+    Value ratio = arith::MaxUIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, idx(k), plan.perTile), idx(1));
+    // floor(log2(ratio)) = 63 - ctlz(ratio).
+    Value log2 = arith::SubIOp::create(
+        b, loc, arith::ConstantIntOp::create(b, loc, b.getI64Type(), 63),
+        math::CountLeadingZerosOp::create(
+            b, loc,
+            arith::IndexCastUIOp::create(b, loc, b.getI64Type(), ratio)));
+    plan.shift = arith::MaxUIOp::create(
+        b, loc, arith::IndexCastUIOp::create(b, loc, b.getIndexType(), log2),
+        idx(minShift));
+    plan.lastFirst = arith::SubIOp::create(
+        b, loc, idx(lines), arith::ShRUIOp::create(b, loc, idx(k), plan.shift));
+    return plan;
+  }
+
+  /// The panel after the one at column j (the last panel's: itself).
+  Value nextPanel(OpBuilder &b, Location loc, Value j) const {
+    auto idx = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    return arith::MinUIOp::create(
+        b, loc,
+        arith::AddIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, j, idx(tileCols)), idx(1)),
+        idx(numPanels - 1));
+  }
+
+  /// The prefetch of the tile of `tileRows` rows from row i.
+  PanelPrefetch forTile(OpBuilder &b, Location loc, Value next, Value i,
+                        int64_t tileRows) const {
+    Value t = arith::DivUIOp::create(
+        b, loc, i, arith::ConstantIndexOp::create(b, loc, tileRows));
+    Value first = arith::MinUIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, t, perTile), lastFirst);
+    return PanelPrefetch{panels, next, first, shift, enabled, tileCols};
+  }
+
+  static constexpr int64_t kMaxTiles = 16;
+};
 
 /// What the epilogue applies to each row after bias and activation.
 enum class Head { None, Softmax, LogSoftmax };
@@ -327,49 +406,8 @@ struct DenseKernel {
     Value hasBlock =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, mFull, c0);
     Value mTail = arith::SelectOp::create(b, loc, hasBlock, m, mFull);
-    // The prefetch plan (PanelPrefetch): the next panel's lines shared out
-    // over this panel's whole row tiles, `perTile` each, one every 2^shift
-    // K steps, where 2^shift is the largest power of two that still leaves
-    // K >> shift >= perTile steps to prefetch on (and no more steps than
-    // the panel has lines). A tile's lines start at min(t * perTile,
-    // lines - (K >> shift)), so that none lies past the panel's end.
-    Value panelsBuf, perTile, shift, lastFirst, enabled;
-    int64_t numPanels = 0,
-            lines = (k * tileCols * 4 + 63) / 64; // of 64 bytes per panel
-    if (w.panels && tileRows > 1) {
-      auto idx = [&](int64_t v) -> Value {
-        return arith::ConstantIndexOp::create(b, loc, v);
-      };
-      int64_t minShift = 0;
-      while ((k >> minShift) > lines)
-        ++minShift;
-      numPanels = cast<RankedTensorType>(w.panels.getType()).getDimSize(0);
-      panelsBuf = bufferization::ToBufferOp::create(
-          b, loc, MemRefType::get({numPanels, k, tileCols}, b.getF32Type()),
-          w.panels, /*read_only=*/true);
-      Value tiles = arith::MaxUIOp::create(
-          b, loc, arith::DivUIOp::create(b, loc, mFull, cR), idx(1));
-      // The first tile's wait for its panel is worth hiding while it is a
-      // noticeable part of the panel's time. At 86 tiles (batch 512) the
-      // prefetch's 4 instructions per K step cost 3-8% instead; the check
-      // is loop-invariant, and LLVM unswitches the K loop on it.
-      enabled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, tiles,
-                                      idx(kMaxPrefetchTiles));
-      perTile = arith::CeilDivUIOp::create(b, loc, idx(lines), tiles);
-      Value ratio = arith::MaxUIOp::create(
-          b, loc, arith::DivUIOp::create(b, loc, idx(k), perTile), idx(1));
-      // floor(log2(ratio)) = 63 - ctlz(ratio).
-      Value log2 = arith::SubIOp::create(
-          b, loc, arith::ConstantIntOp::create(b, loc, b.getI64Type(), 63),
-          math::CountLeadingZerosOp::create(
-              b, loc,
-              arith::IndexCastUIOp::create(b, loc, b.getI64Type(), ratio)));
-      shift = arith::MaxUIOp::create(
-          b, loc, arith::IndexCastUIOp::create(b, loc, b.getIndexType(), log2),
-          idx(minShift));
-      lastFirst = arith::SubIOp::create(
-          b, loc, idx(lines), arith::ShRUIOp::create(b, loc, idx(k), shift));
-    }
+    std::optional<PrefetchPlan> plan =
+        PrefetchPlan::build(b, loc, w, k, tileCols, tileRows, mFull);
     // Columns [j0, j0 + width) of the layer into columns [jOut0, ...) of o.
     auto columns = [&](OpBuilder &pb, Location l, Value j0, Value jOut0,
                        int64_t width, Value o) {
@@ -382,32 +420,15 @@ struct DenseKernel {
       };
       auto panel = [&](OpBuilder &qb, Location ql, Value j, Value jOut,
                        int64_t cols, Value po) {
-        // A whole panel prefetches the next one (the last, itself).
-        Value next;
-        if (panelsBuf && cols == tileCols)
-          next = arith::MinUIOp::create(
-              qb, ql,
-              arith::AddIOp::create(
-                  qb, ql, arith::DivUIOp::create(qb, ql, j, cst(tileCols)),
-                  cst(1)),
-              cst(numPanels - 1));
+        // A whole panel prefetches the next one.
+        Value next =
+            plan && cols == tileCols ? plan->nextPanel(qb, ql, j) : Value();
         po = scf::ForOp::create(
                  qb, ql, c0, mFull, cR, po,
                  [&](OpBuilder &ib, Location il, Value i, ValueRange it) {
                    std::optional<PanelPrefetch> prefetch;
                    if (next)
-                     prefetch = PanelPrefetch{
-                         panelsBuf,
-                         next,
-                         arith::MinUIOp::create(
-                             ib, il,
-                             arith::MulIOp::create(
-                                 ib, il, arith::DivUIOp::create(ib, il, i, cR),
-                                 perTile),
-                             lastFirst),
-                         shift,
-                         enabled,
-                         tileCols};
+                     prefetch = plan->forTile(ib, il, next, i, tileRows);
                    scf::YieldOp::create(
                        ib, il,
                        tile(ib, il, op, x, w, bias, i, tileRows, j, cols, it[0],

@@ -75,10 +75,10 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
     vector registers with FMAs, then bias and activation are applied to the
     accumulators and the tile is stored once. Constant weights are packed at
     compile time into contiguous panels of `tile-cols` columns; layers whose
-    weights exceed 512 KiB loop over those panels outside the rows, and each
-    row tile of a panel prefetches its share of the next panel
-    (`memref.prefetch` on the packed weights), so that the next panel
-    arrives in cache while this one is computed. Rows and
+    weights exceed 512 KiB loop over those panels outside the rows, and
+    while a panel has at most 16 row tiles each of them prefetches its
+    share of the next panel (`memref.prefetch` on the packed weights), so
+    that the next panel arrives in cache while this one is computed. Rows and
     columns that do not fill
     a tile are handled by narrower tiles, not by a scalar path. A softmax or
     log_softmax over the last axis of a dense layer whose rows fit in one

@@ -55,15 +55,15 @@ std::pair<std::string, std::string> mlpc::resolveCpu(const TargetSpec &spec) {
   }
   if (!spec.features.empty())
     features += (features.empty() ? "" : ",") + spec.features;
-  // A named CPU's features spelled out (haswell: +avx2, ...): the kernel's
-  // tile and vector width, chosen from this string, would otherwise see
-  // only --mattr and fall back to SSE tiles for --mcpu=haswell or znver4.
-  // Listed first, so that --mattr's own entries still win.
-  if (!host) {
-    std::string implied = impliedFeatures(spec.triple, cpu, features);
-    if (!implied.empty())
-      features = implied + (features.empty() ? "" : "," + features);
-  }
+  // Every feature the CPU and the entries above amount to, spelled out
+  // (haswell: +avx2, +fma, ...; +avx512f: +fma too): the kernel's tile,
+  // vector width and use of fma, chosen from this string, would otherwise
+  // see only --mattr for a named CPU (SSE tiles for --mcpu=haswell), and
+  // not what --mattr implies on the host. Listed first, so that the
+  // entries themselves still win.
+  std::string implied = impliedFeatures(spec.triple, cpu, features);
+  if (!implied.empty())
+    features = implied + (features.empty() ? "" : "," + features);
   return {cpu, features};
 }
 

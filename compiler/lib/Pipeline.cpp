@@ -5,17 +5,24 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 
 mlpc::PipelineOptions mlpc::tileForFeatures(StringRef features) {
   PipelineOptions opts;
-  auto has = [&](StringRef f) { return features.contains(("+" + f).str()); };
-  // AVX-512F implies FMA in LLVM, whether or not the string spells it out.
-  // A whole-token match: "+fma4" (AMD's four-operand FMA) is not FMA3.
-  SmallVector<StringRef> tokens;
-  features.split(tokens, ',');
-  opts.hasFma = llvm::is_contained(tokens, "+fma") || has("avx512f");
+  // As LLVM reads the string: "+name" or "-name" entries, a later one
+  // overriding an earlier one for the same name ("+avx512f,-avx512f" has
+  // no AVX-512), whole names only ("+fma4", AMD's four-operand FMA, is not
+  // FMA3). resolveCpu lists the features implied by the others first.
+  llvm::StringMap<bool> enabled;
+  SmallVector<StringRef> entries;
+  features.split(entries, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef e : entries)
+    if (e.size() > 1 && (e[0] == '+' || e[0] == '-'))
+      enabled[e.drop_front()] = e[0] == '+';
+  auto has = [&](StringRef f) { return enabled.lookup(f); };
+  opts.hasFma = has("fma");
   if (has("avx512f")) {
     // 32 zmm registers: 6 x 2 accumulators, 2 weight vectors, 1 broadcast.
     opts.tileRows = 6;

@@ -19,8 +19,10 @@ struct PipelineOptions {
   unsigned optLevel = 3;
 };
 
-/// The tile that fits the vector registers of a CPU with these LLVM
-/// feature flags ("+avx512f", "+avx2", ...).
+/// The tile that fits the vector registers of a CPU with this LLVM feature
+/// string ("+avx512f,+fma,-avx512f,...", a later entry overriding an
+/// earlier one), and whether it has FMA; resolveCpu's string spells out
+/// implied features.
 PipelineOptions tileForFeatures(llvm::StringRef features);
 
 /// mlp -> linalg/vector on tensors: verify, fuse, stabilize softmax and

@@ -78,29 +78,30 @@ func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: t
 
 // -----
 
-// Weights larger than the L2 budget (here 1 MiB): column panels outer, so
-// one K x 8 panel stays in cache while every 2-row block, then the leftover
-// rows as one tile of exactly their number (a switch over 1 .. 1 here),
-// pass over it. Only when there is no whole block (batch 1) do the rows run
-// after the panels, as one wide tile of their exact count.
-// Each row block prefetches its share of the next panel's 256 lines of 64
-// bytes (the last panel, 63, its own), one line every 2^shift K steps,
-// when there are at most 16 blocks.
+// Weights larger than the L2 budget (here 1 MiB) with panels too long for
+// two to fit in half of it (K = 8192): column panels outer, so one K x 8
+// panel stays in cache while every 2-row block, then the leftover rows as
+// one tile of exactly their number (a switch over 1 .. 1 here), pass over
+// it. Only when there is no whole block (batch 1) do the rows run after the
+// panels, as one wide tile of their exact count.
+// Each row block prefetches its share of the next panel's 4096 lines of 64
+// bytes (the last panel, 3, its own), one line every 2^shift K steps, when
+// there are at most 16 blocks.
 // CHECK-LABEL: func.func @dense_large
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
-// CHECK-DAG: %[[C63:.*]] = arith.constant 63 : index
-// CHECK-DAG: %[[LINES:.*]] = arith.constant 256 : index
-// CHECK-DAG: %[[W:.*]] = arith.constant dense_resource<mlpc_weight_panels> : tensor<64x512x8xf32>
+// CHECK-DAG: %[[LAST:.*]] = arith.constant 3 : index
+// CHECK-DAG: %[[LINES:.*]] = arith.constant 4096 : index
+// CHECK-DAG: %[[W:.*]] = arith.constant dense_resource<mlpc_weight_panels> : tensor<4x8192x8xf32>
 // CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[MFULL:.*]], %{{.*}}
 // CHECK: %[[MTAIL:.*]] = arith.select %[[HAS]], %[[M:.*]], %[[MFULL]]
-// CHECK: %[[BUF:.*]] = bufferization.to_buffer %[[W]] read_only : tensor<64x512x8xf32> to memref<64x512x8xf32>
+// CHECK: %[[BUF:.*]] = bufferization.to_buffer %[[W]] read_only : tensor<4x8192x8xf32> to memref<4x8192x8xf32>
 // CHECK: %[[TILES:.*]] = arith.maxui
 // CHECK-NEXT: %[[ON:.*]] = arith.cmpi ule, %[[TILES]], %[[C16]]
 // CHECK-NEXT: %[[PER:.*]] = arith.ceildivui %[[LINES]], %[[TILES]]
 // CHECK: math.ctlz
 // CHECK: %[[SHIFT:.*]] = arith.maxui
-// CHECK: %[[PANELS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x512xf32>)
-// CHECK: %[[NEXT:.*]] = arith.minui %{{.*}}, %[[C63]]
+// CHECK: %[[PANELS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x32xf32>)
+// CHECK: %[[NEXT:.*]] = arith.minui %{{.*}}, %[[LAST]]
 // CHECK-NEXT: %[[BLOCKS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[MFULL]] step %{{.*}} iter_args
 // CHECK: %[[FIRST:.*]] = arith.minui
 // CHECK: scf.for %[[K:[^ ]*]] = {{.*}} -> (vector<8xf32>, vector<8xf32>)
@@ -110,19 +111,47 @@ func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: t
 // CHECK: memref.prefetch %[[BUF]][%[[NEXT]], %{{.*}}, %{{.*}}], read, locality<2>, data
 // CHECK: vector.fma
 // CHECK: %[[REM:.*]] = arith.subi %[[MTAIL]], %[[MFULL]]
-// CHECK: %[[TAIL:.*]] = scf.index_switch %[[REM]] -> tensor<?x512xf32>
+// CHECK: %[[TAIL:.*]] = scf.index_switch %[[REM]] -> tensor<?x32xf32>
 // CHECK: case 1 {
 // CHECK: -> (vector<8xf32>)
 // CHECK: default {
 // CHECK-NEXT: scf.yield %[[BLOCKS]]
 // CHECK: scf.yield %[[TAIL]]
 // CHECK: %[[REST:.*]] = arith.subi %[[M]], %[[MTAIL]]
-// CHECK-NEXT: scf.index_switch %[[REST]] -> tensor<?x512xf32>
+// CHECK-NEXT: scf.index_switch %[[REST]] -> tensor<?x32xf32>
 // CHECK-NEXT: case 1 {
 // CHECK: -> (vector<8xf32>, vector<8xf32>)
 // CHECK: default {
 // CHECK-NEXT: scf.yield %[[PANELS]]
-func.func @dense_large(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
+func.func @dense_large(%x: tensor<?x8192xf32>) -> tensor<?x32xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x8192xf32>
+  %b = arith.constant dense<0.0> : tensor<32xf32>
+  %y = mlp.dense %x, %w, %b {transpose_w = true} : tensor<?x8192xf32>, tensor<32x8192xf32>, tensor<32xf32> -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// Weights larger than the L2 budget (1 MiB) whose panels are short (K = 512:
+// 16 KiB each): column groups of as many panels as fit in half of L2 (256
+// KiB: 128 columns, 16 panels) outer, and inside each group the rows
+// outer, as for weights that fit in L2: every 2-row block over the group's
+// 16 column tiles, then the leftover row. No prefetch: the group is in L2
+// after the first block.
+// CHECK-LABEL: func.func @dense_grouped
+// CHECK-NOT: memref.prefetch
+// CHECK: %[[MFULL:.*]] = arith.subi
+// CHECK: %[[GROUPS:.*]] = scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %[[C128:.*]] iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x512xf32>)
+// CHECK: %[[BLOCKS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[MFULL]] step %[[C2:.*]] iter_args
+// CHECK: %[[TILES:.*]] = scf.for %[[J:.*]] = %{{.*}} to %[[C128]] step %{{.*}} iter_args
+// CHECK: %[[COL:.*]] = arith.addi %[[G]], %[[J]]
+// CHECK: scf.for %[[K:[^ ]*]] = {{.*}} -> (vector<8xf32>, vector<8xf32>)
+// CHECK: vector.fma
+// CHECK: scf.index_switch
+// CHECK: case 1 {
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @dense_grouped(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
   %w = arith.constant dense<0.5> : tensor<512x512xf32>
   %b = arith.constant dense<0.0> : tensor<512xf32>
   %y = mlp.dense %x, %w, %b : tensor<?x512xf32>, tensor<512x512xf32>, tensor<512xf32> -> tensor<?x512xf32>

@@ -19,6 +19,7 @@
 #include "residual.h"
 #include "seeds.h"
 #include "softmax.h"
+#include "split_baseline.h"
 #include "split_fused.h"
 
 #include <gtest/gtest.h>
@@ -101,6 +102,7 @@ const MlpCase kCases[] = {
     {"large_dense", large_dense, largeModel},
     {"large_baseline_x86_64", large_baseline, largeModel},
     {"split_fused", split_fused, splitModel},
+    {"split_baseline_x86_64", split_baseline, splitModel},
 };
 
 INSTANTIATE_TEST_SUITE_P(Models, MlpTest,
@@ -566,7 +568,7 @@ TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
   expectClose(want, reference(mnistModel(), x.data(), batch), 2e-5, 1e-4,
               "threaded mnist");
 
-  // A model whose first layer runs column panels outer: its leftover rows
+  // A model whose first layer runs in column groups: its leftover rows
   // take other tiles depending on the split, and still match bitwise.
   std::vector<float> lx = randomInput(batch * 600, 32);
   std::vector<float> lwant(batch * 37), lgot(batch * 37);

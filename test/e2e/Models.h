@@ -266,15 +266,17 @@ inline Mlp activationsModel() {
 }
 
 /// A first layer larger than the kernel's L2 budget (600 x 700 floats,
-/// 1.7 MB), so it runs column panels outer; 700 = 43 x 16 + 12 leaves a
-/// remainder panel.
+/// 1.7 MB) with short panels, so it runs in column groups (96 columns on
+/// AVX2: 7 groups and one of 28); 700 = 43 x 16 + 12 leaves columns after
+/// the last panel, in the last group.
 inline Mlp largeModel() {
   return makeMlp({600, 700, 37}, {"gelu", "none"}, Head::Softmax, 5);
 }
 
 /// A first layer of 1024 x 600 floats (2.4 MB), over the size at which a
-/// layer splits its columns over threads (chunks of one wide tile); 600 is
-/// not a multiple of the chunk nor of the panel width.
+/// layer splits its columns over threads (chunks of one wide tile, each
+/// running column panels outer, prefetching the next); 600 is not a
+/// multiple of the chunk nor of the panel width.
 inline Mlp splitModel() {
   return makeMlp({1024, 600, 10}, {"gelu", "none"}, Head::Softmax, 6);
 }

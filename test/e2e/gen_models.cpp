@@ -42,7 +42,9 @@ int main(int argc, char **argv) {
       write(dir, "large_dense", toMlir(large, "large_dense", Form::DenseOps)) &&
       write(dir, "large_baseline",
             toMlir(large, "large_baseline", Form::Unfused)) &&
-      write(dir, "split_fused", toMlir(split, "split_fused", Form::Unfused));
+      write(dir, "split_fused", toMlir(split, "split_fused", Form::Unfused)) &&
+      write(dir, "split_baseline",
+            toMlir(split, "split_baseline", Form::Unfused));
   if (!ok)
     std::cerr << "gen-models: cannot write to " << dir << "\n";
   return ok ? 0 : 1;

@@ -74,13 +74,15 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
     tiles of `tile-rows` x `tile-cols` outputs: the K loop accumulates in
     vector registers with FMAs, then bias and activation are applied to the
     accumulators and the tile is stored once. Constant weights are packed at
-    compile time into contiguous panels of `tile-cols` columns; layers whose
-    weights exceed 512 KiB loop over those panels outside the rows, and
-    while a panel has at most 16 row tiles each of them prefetches its
-    share of the next panel (`memref.prefetch` on the packed weights), so
-    that the next panel arrives in cache while this one is computed. Rows and
-    columns that do not fill
-    a tile are handled by narrower tiles, not by a scalar path. A softmax or
+    compile time into contiguous panels of `tile-cols` columns. Layers
+    whose weights exceed 512 KiB but not 2 MiB, with panels short enough
+    for several to fit in 256 KiB, run in column groups of that size, rows
+    outer inside each group. Other layers over 512 KiB loop over the panels
+    outside the rows, and while a panel has at most 16 row tiles each of
+    them prefetches its share of the next panel (`memref.prefetch` on the
+    packed weights), so that the next panel arrives in cache while this one
+    is computed. Rows and columns that do not fill a tile are handled by
+    narrower tiles, not by a scalar path. A softmax or
     log_softmax over the last axis of a dense layer whose rows fit in one
     tile (N <= tile-cols) is computed in the same epilogue, stably, before
     the store.

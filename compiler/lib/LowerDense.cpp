@@ -406,11 +406,11 @@ struct DenseKernel {
     // for the first row tile and from L2 for the others, while each row
     // tile's x stays in L1 across the group's columns; panels outer would
     // read all of x from L2 once per panel instead. Against panels outer
-    // (interleaved runs): 256-1000 at batches 12, 64, 512 1.05-1.12x on one
-    // thread, 1.10-1.18x on two; 256-1024-256 1.02-1.11x on one thread.
-    // Larger layers keep panels outer, whose prefetch of the next panel
-    // hides the memory latency that a group's first row tile would wait
-    // for.
+    // (interleaved runs, 256-1000): batch 64 1.01-1.09x on one thread and
+    // 1.14-1.18x on two, batch 12 1.11x, batch 512 1.04-1.12x. Layers of 2
+    // MiB and more keep panels outer, whose prefetch of the next panel hides
+    // the memory latency that a group's first row tile would wait for (the
+    // 1024-4096 layer in groups inside its column chunks: 0.97-1.01x).
     int64_t groupCols =
         mlpc::kL2WeightBytes / 2 / (4 * k) / tileCols * tileCols;
     bool grouped =
@@ -436,10 +436,10 @@ struct DenseKernel {
       return o;
     };
 
-    // Longer panels: column panels outer. One K x tileCols
-    // panel of weights stays in L2 while every row block of the batch
-    // passes over it, so each weight is read from memory once per call
-    // instead of once per row block.
+    // Otherwise column panels outer: one K x tileCols panel of weights
+    // stays in L2 while every row block of the batch passes over it, so
+    // each weight is read from memory once per call instead of once per
+    // row block.
     // Rows done inside the panels: all of them if there is a whole row
     // block, else none (then mTail = mFull = 0).
     Value mTail;

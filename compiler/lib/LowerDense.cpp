@@ -343,21 +343,21 @@ struct DenseKernel {
     Value mFull =
         arith::SubIOp::create(b, loc, m, arith::RemUIOp::create(b, loc, m, cR));
 
-    // Rows outer over layer columns [j0, j0 + width), written from column
-    // jOut0 of o: each register tile of rows passes over all of the
-    // columns, so its rows of x stay in L1 while the columns' weights come
-    // from L2; then the leftover rows (all of batch 1).
-    auto rowsOuter = [&](OpBuilder &rb, Location l, Value j0, Value jOut0,
-                         int64_t width, Value o) {
+    // Rows outer over layer columns [j0, j0 + width) of o: each register
+    // tile of rows passes over all of the columns, so its rows of x stay in
+    // L1 while the columns' weights come from L2; then the leftover rows
+    // (all of batch 1).
+    auto rowsOuter = [&](OpBuilder &rb, Location l, Value j0, int64_t width,
+                         Value o) {
       auto loop = scf::ForOp::create(
           rb, l, c0, mFull, cR, o,
           [&](OpBuilder &lb, Location ll, Value i, ValueRange iter) {
             scf::YieldOp::create(lb, ll,
-                                 rowBlock(lb, ll, op, x, w, bias, j0, jOut0,
-                                          width, i, tileRows, tileCols, iter[0],
+                                 rowBlock(lb, ll, op, x, w, bias, j0, j0, width,
+                                          i, tileRows, tileCols, iter[0],
                                           head));
           });
-      return leftoverRows(rb, l, op, x, w, bias, j0, jOut0, width, mFull,
+      return leftoverRows(rb, l, op, x, w, bias, j0, j0, width, mFull,
                           arith::SubIOp::create(rb, l, m, mFull),
                           tileCols * tileRows, loop.getResult(0), head);
     };
@@ -397,7 +397,7 @@ struct DenseKernel {
     // Weights that fit in L2 stay there across the row tiles.
     if (weightBytes <= mlpc::kL2WeightBytes)
       return smallBatchSplit(
-          [&](Value o) { return rowsOuter(b, loc, c0, c0, n, o); });
+          [&](Value o) { return rowsOuter(b, loc, c0, n, o); });
 
     // Weights too large for L2 but not streamed from memory each call
     // (under 2 MiB, they stay in L3), with K small enough for several
@@ -415,24 +415,24 @@ struct DenseKernel {
         mlpc::kL2WeightBytes / 2 / (4 * k) / tileCols * tileCols;
     bool grouped =
         groupCols > tileCols && weightBytes < mlpc::kColumnSplitWeightBytes;
-    // All columns, in groups of groupCols (the last one narrower, at a
-    // constant column, which the weight reader needs for columns after the
-    // last panel).
+    // All columns, in groups of groupCols (at least two whole ones, as a
+    // group is half the L2 budget; the last one narrower, at a constant
+    // column, which the weight reader needs for columns after the last
+    // panel).
     auto groups = [&](Value o) {
       auto cst = [&](int64_t v) {
         return arith::ConstantIndexOp::create(b, loc, v);
       };
       int64_t full = n - n % groupCols;
-      if (full > 0)
-        o = scf::ForOp::create(
-                b, loc, c0, cst(full), cst(groupCols), o,
-                [&](OpBuilder &gb, Location gl, Value g, ValueRange it) {
-                  scf::YieldOp::create(
-                      gb, gl, rowsOuter(gb, gl, g, g, groupCols, it[0]));
-                })
-                .getResult(0);
+      o = scf::ForOp::create(
+              b, loc, c0, cst(full), cst(groupCols), o,
+              [&](OpBuilder &gb, Location gl, Value g, ValueRange it) {
+                scf::YieldOp::create(gb, gl,
+                                     rowsOuter(gb, gl, g, groupCols, it[0]));
+              })
+              .getResult(0);
       if (n % groupCols)
-        o = rowsOuter(b, loc, cst(full), cst(full), n % groupCols, o);
+        o = rowsOuter(b, loc, cst(full), n % groupCols, o);
       return o;
     };
 

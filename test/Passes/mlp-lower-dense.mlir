@@ -202,17 +202,33 @@ func.func @dense_softmax_wide(%x: tensor<?x4xf32>) -> tensor<?x12xf32> {
 // -----
 
 // A layer with 2 MiB of weights or more splits its columns over threads:
-// an scf.forall over chunks of one wide tile (2 x 8 = 16 columns here, so
-// 1024 / 16 = 64 chunks), each computing its columns of every row into a
-// slice of the result (mlp-outline-parallel later hands it to the runtime).
+// an scf.forall over column chunks, each computing its columns of every row
+// into a slice of the result (mlp-outline-parallel later hands it to the
+// runtime, which gives each thread one contiguous range of chunks). A batch
+// without a whole row tile takes chunks of one wide tile (2 x 8 = 16
+// columns here, so 1024 / 16 = 64 chunks); larger batches one panel each
+// (8 columns, 128 chunks), so that the ranges split the columns evenly.
 
 // CHECK-LABEL: func.func @dense_split
-// CHECK: %[[R:.*]] = scf.forall (%[[C:.*]]) in (64) shared_outs(%[[O:.*]] = %{{.*}}) -> (tensor<?x1024xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[MFULL:.*]] = arith.subi %{{.*}}, %{{.*}} : index
+// CHECK: %[[SMALL:.*]] = arith.cmpi eq, %[[MFULL]], %[[C0]]
+// CHECK: %[[R:.*]] = scf.if %[[SMALL]]
+// CHECK: scf.forall (%[[C:.*]]) in (64) shared_outs(%[[O:.*]] = %{{.*}}) -> (tensor<?x1024xf32>)
 // CHECK: %[[J:.*]] = arith.muli %[[C]], %{{.*}}
-// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[O]][0, %[[J]]] [%{{.*}}, 16] [1, 1]
+// CHECK: tensor.extract_slice %[[O]][0, %[[J]]] [%{{.*}}, 16] [1, 1]
 // CHECK: vector.fma
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[O]][0, %[[J]]] [%{{.*}}, 16] [1, 1]
+// CHECK: } {mlpc.task_flops = 16384 : i64}
+// CHECK: } else {
+// CHECK: scf.forall (%[[C2:.*]]) in (128) shared_outs(%[[O2:.*]] = %{{.*}}) -> (tensor<?x1024xf32>)
+// CHECK: %[[J2:.*]] = arith.muli %[[C2]], %{{.*}}
+// CHECK: tensor.extract_slice %[[O2]][0, %[[J2]]] [%{{.*}}, 8] [1, 1]
+// CHECK: vector.fma
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[O2]][0, %[[J2]]] [%{{.*}}, 8] [1, 1]
+// CHECK: } {mlpc.task_flops = 8192 : i64}
 // CHECK: return %[[R]]
 func.func @dense_split(%x: tensor<?x512xf32>) -> tensor<?x1024xf32> {
   %w = arith.constant dense<0.5> : tensor<512x1024xf32>

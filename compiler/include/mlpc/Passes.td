@@ -82,7 +82,9 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
     them prefetches its share of the next panel (`memref.prefetch` on the
     packed weights), so that the next panel arrives in cache while this one
     is computed. Rows and columns that do not fill a tile are handled by
-    narrower tiles, not by a scalar path. A softmax or
+    narrower tiles, not by a scalar path. Layers of 2 MiB or more become
+    an `scf.forall` over column chunks for the threads: one panel each, or
+    one wide tile each for a batch smaller than a row tile. A softmax or
     log_softmax over the last axis of a dense layer whose rows fit in one
     tile (N <= tile-cols) is computed in the same epilogue, stably, before
     the store.

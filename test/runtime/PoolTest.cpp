@@ -82,9 +82,10 @@ TEST(Pool, EveryTaskRunsOnceForConcurrentCallers) {
   mlpc_set_num_threads(0);
 }
 
-/// Large work is split (the pool takes part) and its row ranges are whole
-/// blocks of 6 rows, the rows left over going with the last range: 13 rows
-/// on 2 threads are 6 + 7, not 12 + 1.
+/// Large work is split (the pool takes part) into row ranges of equal size,
+/// whole blocks of 6 rows or not: 13 rows on 2 threads are 7 + 6 (not 6 +
+/// 7 or 12 + 1), 32 are 16 + 16 (not 18 + 14), and 200 rows (enough blocks
+/// for two ranges per thread) are 4 x 50.
 std::mutex rangesLock;
 std::vector<std::pair<const char *, int64_t>> ranges;
 
@@ -94,27 +95,35 @@ int32_t recordRange(void *const *ptrs, int64_t rows) {
   return MLPC_OK;
 }
 
-TEST(Pool, RowRangesAreWholeBlocks) {
+TEST(Pool, RowRangesAreEven) {
   mlpc_set_num_threads(2);
-  char base[64];
+  char base[256];
   void *ptrs[1] = {base};
   int64_t rowBytes[1] = {1};
-  // Until the pool took part a few times (2^24 FLOPs per row are worth
-  // waking a thread for; a worker that wakes too late leaves the whole job
-  // to the caller, with the same ranges).
-  uint64_t before = mlpc_parallel_jobs();
-  for (int call = 0; call < 100000 && mlpc_parallel_jobs() < before + 5;
-       ++call) {
-    ranges.clear();
-    ASSERT_EQ(mlpc_parallel_rows(recordRange, ptrs, rowBytes, 1, 13,
-                                 int64_t(1) << 24, 6),
-              MLPC_OK);
-    std::sort(ranges.begin(), ranges.end());
-    ASSERT_EQ(ranges.size(), 2u);
-    EXPECT_EQ(ranges[0], std::make_pair<const char *>(base + 0, int64_t(6)));
-    EXPECT_EQ(ranges[1], std::make_pair<const char *>(base + 6, int64_t(7)));
+  const std::vector<std::pair<int64_t, std::vector<int64_t>>> cases = {
+      {13, {7, 6}}, {32, {16, 16}}, {200, {50, 50, 50, 50}}};
+  for (const auto &[batch, sizes] : cases) {
+    // Until the pool took part a few times (2^24 FLOPs per row are worth
+    // waking a thread for; a worker that wakes too late leaves the whole
+    // job to the caller, with the same ranges).
+    uint64_t before = mlpc_parallel_jobs();
+    for (int call = 0; call < 100000 && mlpc_parallel_jobs() < before + 5;
+         ++call) {
+      ranges.clear();
+      ASSERT_EQ(mlpc_parallel_rows(recordRange, ptrs, rowBytes, 1, batch,
+                                   int64_t(1) << 24, 6),
+                MLPC_OK);
+      std::sort(ranges.begin(), ranges.end());
+      std::vector<std::pair<const char *, int64_t>> want;
+      int64_t begin = 0;
+      for (int64_t rows : sizes) {
+        want.push_back({base + begin, rows});
+        begin += rows;
+      }
+      ASSERT_EQ(ranges, want) << "batch " << batch;
+    }
+    EXPECT_GE(mlpc_parallel_jobs(), before + 5) << "batch " << batch;
   }
-  EXPECT_GE(mlpc_parallel_jobs(), before + 5);
   mlpc_set_num_threads(0);
 }
 

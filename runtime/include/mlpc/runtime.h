@@ -70,10 +70,9 @@ uint64_t mlpc_parallel_jobs(void);
 
 /* Used by generated code: runs range_fn over [0, batch) split into row
  * ranges, each with its pointers advanced by begin * row_bytes[i], on up to
- * mlpc_get_num_threads() threads (the caller included). Ranges are
- * multiples of row_block rows (the kernels' register tile), so that no
- * range leaves the kernels rows to do one at a time but the last.
- * flops_per_row estimates a row's work (dense FLOPs plus the activations'
+ * mlpc_get_num_threads() threads (the caller included), in ranges of
+ * equal size (to a row). A batch of at most row_block rows (the kernels'
+ * register tile) runs in one range. flops_per_row estimates a row's work (dense FLOPs plus the activations'
  * and softmax's measured cost); the thresholds are those of
  * mlpc_parallel_for, whose timing rule applies too. Returns the first
  * nonzero status of a range, else MLPC_OK. */

@@ -72,9 +72,9 @@ uint64_t mlpc_parallel_jobs(void);
  * ranges, each with its pointers advanced by begin * row_bytes[i], on up to
  * mlpc_get_num_threads() threads (the caller included), in ranges of
  * equal size (to a row). A batch of at most row_block rows (the kernels'
- * register tile) runs in one range. flops_per_row estimates a row's work (dense FLOPs plus the activations'
- * and softmax's measured cost); the thresholds are those of
- * mlpc_parallel_for, whose timing rule applies too. Returns the first
+ * register tile) runs in one range. flops_per_row estimates a row's work (dense
+ * FLOPs plus the activations' and softmax's measured cost); the thresholds are
+ * those of mlpc_parallel_for, whose timing rule applies too. Returns the first
  * nonzero status of a range, else MLPC_OK. */
 int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
                            void *const *ptrs, const int64_t *row_bytes,

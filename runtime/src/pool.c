@@ -3,8 +3,8 @@
  * One pool per process, started on first use. A caller takes the pool for
  * the duration of a job; a caller that finds it taken runs its work on its
  * own thread, so concurrent callers never wait for each other. Each thread
- * takes its own chunks of a job first, then any left; which thread runs a
- * chunk does not change what is computed for it. A worker that wakes too
+ * takes its own share of a job's chunks first, then any left; which thread
+ * runs a chunk does not change what is computed for it. A worker that wakes too
  * late finds the job closed and never delays the caller.
  *
  *===----------------------------------------------------------------------===*/
@@ -89,15 +89,23 @@ static int claim(struct MlpcJob *job, int64_t c) {
          !atomic_exchange(&job->taken[c], 1);
 }
 
-/* Thread `self` (0: the caller) runs its own chunks first, so that a
- * layer split by columns finds its part of the weights in this core's
- * cache again on the next call, then any chunk left. */
+/* Thread `self` (0: the caller) runs its own share of the chunks first,
+ * a contiguous range, in order: a layer split by columns then finds its
+ * part of the weights in this core's cache again on the next call, and
+ * each panel's prefetch of the next one lands in the chunk it runs next.
+ * Then it takes any chunk left, the last first: the far end of another
+ * thread's share, which that thread would reach last. A thread that the
+ * machine slows down (or that wakes late) so hands over the rest of its
+ * share instead of making the others wait. */
 static void runChunks(struct MlpcJob *job, int self) {
   inJob = 1;
-  for (int64_t c = self; c < job->numChunks; c += job->threads)
+  int64_t per = (job->numChunks + job->threads - 1) / job->threads;
+  int64_t begin = self * per;
+  int64_t end = begin + per < job->numChunks ? begin + per : job->numChunks;
+  for (int64_t c = begin; c < end; ++c)
     if (claim(job, c))
       runChunk(job, c);
-  for (int64_t c = 0; c < job->numChunks; ++c)
+  for (int64_t c = job->numChunks - 1; c >= 0; --c)
     if (claim(job, c))
       runChunk(job, c);
   inJob = 0;

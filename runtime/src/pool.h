@@ -11,10 +11,11 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-/* A job has at most two chunks per thread. */
+/* A job has at most eight chunks per thread. */
 enum {
   MlpcPoolMaxThreads = 256,
-  MlpcPoolMaxChunks = 2 * MlpcPoolMaxThreads,
+  MlpcPoolMaxChunksPerThread = 8,
+  MlpcPoolMaxChunks = MlpcPoolMaxChunksPerThread * MlpcPoolMaxThreads,
   MlpcPoolMaxPtrs = 64
 };
 
@@ -39,7 +40,8 @@ struct MlpcJob {
   const int64_t *rowBytes;
   int32_t numPtrs;
   int64_t batch, chunkRows, numChunks;
-  /* The pool's: chunk c is first offered to thread c % threads. */
+  /* The pool's: thread t's own chunks are the t-th of `threads` equal
+     contiguous shares; the others it may take once its own are done. */
   int threads;
   atomic_bool taken[MlpcPoolMaxChunks];
   atomic_int status;

@@ -66,10 +66,9 @@ int mlpc_pool_in_job(void) { return inJob; }
 uint64_t mlpc_pool_shared_jobs(void) { return atomic_load(&sharedJobs); }
 
 static void runChunk(struct MlpcJob *job, int64_t c) {
-  /* The last chunk runs to the end (it may have the rows left over from
-     the row blocks). */
-  int64_t begin = c * job->chunkRows;
-  int64_t rows = c == job->numChunks - 1 ? job->batch - begin : job->chunkRows;
+  /* Chunks of equal size, to a row (or task). */
+  int64_t begin = c * job->batch / job->numChunks;
+  int64_t rows = (c + 1) * job->batch / job->numChunks - begin;
   if (job->taskFn) {
     job->taskFn(job->ctx, begin, begin + rows);
     return;

@@ -82,10 +82,11 @@ TEST(Pool, EveryTaskRunsOnceForConcurrentCallers) {
   mlpc_set_num_threads(0);
 }
 
-/// Large work is split (the pool takes part) into row ranges of equal size,
-/// whole blocks of 6 rows or not: 13 rows on 2 threads are 7 + 6 (not 6 +
-/// 7 or 12 + 1), 32 are 16 + 16 (not 18 + 14), and 200 rows (enough blocks
-/// for two ranges per thread) are 4 x 50.
+/// Large work is split (the pool takes part) into row ranges of equal size
+/// to a row, whole blocks of 6 rows or not: 13 rows on 2 threads are 6 + 7
+/// (not 12 + 1), 32 are 16 + 16 (not 18 + 14), and 200 rows (8 blocks per
+/// thread or more, and 2^24 FLOPs per row: 8 chunks per thread) are 16
+/// ranges of 12 or 13 rows.
 std::mutex rangesLock;
 std::vector<std::pair<const char *, int64_t>> ranges;
 
@@ -101,7 +102,9 @@ TEST(Pool, RowRangesAreEven) {
   void *ptrs[1] = {base};
   int64_t rowBytes[1] = {1};
   const std::vector<std::pair<int64_t, std::vector<int64_t>>> cases = {
-      {13, {7, 6}}, {32, {16, 16}}, {200, {50, 50, 50, 50}}};
+      {13, {6, 7}},
+      {32, {16, 16}},
+      {200, {12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13}}};
   for (const auto &[batch, sizes] : cases) {
     // Until the pool took part a few times (2^24 FLOPs per row are worth
     // waking a thread for; a worker that wakes too late leaves the whole

@@ -55,8 +55,8 @@ int32_t mlpc_get_num_threads(void) {
 
 uint64_t mlpc_parallel_jobs(void) { return mlpc_pool_shared_jobs(); }
 
-/* The least work (FLOPs) in a chunk of mlpc_parallel_for beyond the first
- * of each thread: about 10 us on one core. */
+/* The least work (FLOPs) of a chunk beyond each thread's first (one that
+ * another thread may take over): about 10 us on one core. */
 enum { MinChunkFlops = 1 << 20 };
 
 /* How many chunks each of `threads` threads gets for `work` FLOPs: at
@@ -178,7 +178,7 @@ int32_t mlpc_parallel_rows(MlpcRangeFn fn, void *const *ptrs,
   job.rowBytes = row_bytes;
   job.numPtrs = num_ptrs;
   job.batch = batch;
-  /* With blocks enough (8 per thread), each thread's share is cut into
+  /* With enough blocks (8 per thread), each thread's share is cut into
      2-8 chunks of at least MinChunkFlops, which a thread done with its own
      takes over as in mlpc_parallel_for (mnist on two threads in
      bench/run.sh, 8 chunks per thread instead of 2: batch 256 1.04-1.05x

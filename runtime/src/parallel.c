@@ -228,7 +228,7 @@ void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
      others finish its range instead of waiting for it. bench/run.sh's
      wide model at batch 64 on two threads, where the other libraries and
      a Python process run in between: ONNX Runtime's time / mlpc's
-     0.97-1.02 in four runs, against 0.92-0.97 in three runs with one
+     0.95-1.10 in six runs, against 0.92-0.99 in seven runs with one
      chunk per thread (alone, both take the same time). A chunk is worth
      at least MinChunkFlops, so that claiming chunks (an atomic on a line
      the threads share) stays a small part of it: a 256-1000 layer at

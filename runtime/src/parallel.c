@@ -229,7 +229,7 @@ void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
      wide model at batch 64 on two threads, where the other libraries and
      a Python process run in between: ONNX Runtime's time / mlpc's
      0.95-1.10 in six runs, against 0.92-0.99 in seven runs with one
-     chunk per thread (alone, both take the same time). A chunk is worth
+     chunk per thread (alone, within 1-3% either way). A chunk is worth
      at least MinChunkFlops, so that claiming chunks (an atomic on a line
      the threads share) stays a small part of it: a 256-1000 layer at
      batch 1 (0.5 MFLOP) in 8 chunks per thread was 5-12% slower. */

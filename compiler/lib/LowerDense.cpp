@@ -440,19 +440,17 @@ struct DenseKernel {
     // stays in L2 while every row block of the batch passes over it, so
     // each weight is read from memory once per call instead of once per
     // row block.
-    // Rows done inside the panels: all of them if there is a whole row
-    // block, else none (then mTail = mFull = 0).
-    Value mTail;
     std::optional<PrefetchPlan> plan;
-    if (!grouped) {
-      Value hasBlock =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, mFull, c0);
-      mTail = arith::SelectOp::create(b, loc, hasBlock, m, mFull);
+    if (!grouped)
       plan = PrefetchPlan::build(b, loc, w, k, tileCols, tileRows, mFull);
-    }
     // Columns [j0, j0 + width) of the layer into columns [jOut0, ...) of o.
+    // Rows [0, whole) go in whole row tiles inside each panel and rows
+    // [whole, inPanels) in one leftover tile there; the rest after the
+    // panels. The callers pass what they know (constants fold the unused
+    // loops away): all rows in the panels if there is a whole row tile,
+    // else none (inPanels = whole = 0).
     auto panels = [&](OpBuilder &pb, Location l, Value j0, Value jOut0,
-                      int64_t width, Value o) {
+                      int64_t width, Value whole, Value inPanels, Value o) {
       auto cst = [&](int64_t v) {
         return arith::ConstantIndexOp::create(pb, l, v);
       };
@@ -466,7 +464,7 @@ struct DenseKernel {
         Value next =
             plan && cols == tileCols ? plan->nextPanel(qb, ql, j) : Value();
         po = scf::ForOp::create(
-                 qb, ql, c0, mFull, cR, po,
+                 qb, ql, c0, whole, cR, po,
                  [&](OpBuilder &ib, Location il, Value i, ValueRange it) {
                    std::optional<PanelPrefetch> prefetch;
                    if (next)
@@ -484,9 +482,9 @@ struct DenseKernel {
         // tile-rows), they are done below with wide tiles instead, which
         // suits a tiny batch.
         return rowCountSwitch(qb, ql,
-                              arith::SubIOp::create(qb, ql, mTail, mFull), po,
-                              [&](int64_t r) {
-                                return tile(qb, ql, op, x, w, bias, mFull, r, j,
+                              arith::SubIOp::create(qb, ql, inPanels, whole),
+                              po, [&](int64_t r) {
+                                return tile(qb, ql, op, x, w, bias, whole, r, j,
                                             cols, po, head, jOut);
                               });
       };
@@ -503,17 +501,22 @@ struct DenseKernel {
       if (width % tileCols)
         o = panel(pb, l, add(j0, cst(full)), add(jOut0, cst(full)),
                   width % tileCols, o);
-      // A batch without a whole row block (mTail = 0): one tile of its
+      // A batch without a whole row block (inPanels = 0): one tile of its
       // exact row count, so that the weights stream from memory once.
-      return leftoverRows(pb, l, op, x, w, bias, j0, jOut0, width, mTail,
-                          arith::SubIOp::create(pb, l, m, mTail),
+      return leftoverRows(pb, l, op, x, w, bias, j0, jOut0, width, inPanels,
+                          pb.createOrFold<arith::SubIOp>(l, m, inPanels),
                           tileCols * tileRows, o, head);
     };
 
     int64_t chunk = tileCols * tileRows;
     if (weightBytes < mlpc::kColumnSplitWeightBytes || n <= chunk)
       return smallBatchSplit([&](Value o) {
-        return grouped ? groups(o) : panels(b, loc, c0, c0, n, o);
+        if (grouped)
+          return groups(o);
+        Value hasBlock =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, mFull, c0);
+        return panels(b, loc, c0, c0, n, mFull,
+                      arith::SelectOp::create(b, loc, hasBlock, m, mFull), o);
       });
 
     // Large layers: column chunks split over threads at any batch, each
@@ -525,24 +528,26 @@ struct DenseKernel {
     // 1984 and 1024 columns 576 / 448 (a 4096-1024 layer at batch 64 runs
     // 1.09-1.11x faster on two threads with one panel per chunk, the same on
     // one thread).
-    auto split = [&](OpBuilder &sb, Location sl, int64_t width) {
+    auto split = [&](OpBuilder &sb, Location sl, int64_t width, Value whole,
+                     Value inPanels) {
       return columnForall(
           sb, sl, out, m, n, width, 2 * k * width,
           [&](OpBuilder &fb, Location l, Value j0, int64_t cols, Value slice) {
-            return panels(fb, l, j0, c0, cols, slice);
+            return panels(fb, l, j0, c0, cols, whole, inPanels, slice);
           });
     };
     if (tileRows == 1)
-      return split(b, loc, chunk);
+      return split(b, loc, chunk, m, m);
     Value small =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, mFull, c0);
     return scf::IfOp::create(
                b, loc, small,
                [&](OpBuilder &tb, Location tl) {
-                 scf::YieldOp::create(tb, tl, split(tb, tl, chunk));
+                 scf::YieldOp::create(tb, tl, split(tb, tl, chunk, c0, c0));
                },
                [&](OpBuilder &eb, Location el) {
-                 scf::YieldOp::create(eb, el, split(eb, el, tileCols));
+                 scf::YieldOp::create(eb, el,
+                                      split(eb, el, tileCols, mFull, m));
                })
         .getResult(0);
   }

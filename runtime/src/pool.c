@@ -4,8 +4,8 @@
  * the duration of a job; a caller that finds it taken runs its work on its
  * own thread, so concurrent callers never wait for each other. Each thread
  * takes its own share of a job's chunks first, then any left; which thread
- * runs a chunk does not change what is computed for it. A worker that wakes too
- * late finds the job closed and never delays the caller.
+ * runs a chunk does not change what is computed for it. A worker that wakes
+ * too late finds the job closed and never delays the caller.
  *
  *===----------------------------------------------------------------------===*/
 #define _GNU_SOURCE

@@ -30,9 +30,9 @@ typedef void (*MlpcTaskFn)(void *ctx, int64_t begin, int64_t end);
 /* Chunks [0, numChunks) of either the rows of a batch (fn, on ptrs advanced
  * by begin * rowBytes[i]) or tasks (taskFn(ctx, begin, end)), `batch` in
  * all: chunk c is [c * batch / numChunks, (c + 1) * batch / numChunks),
- * numChunks <= batch. The caller fills
- * the first fields and keeps the job on its stack: it does not return
- * before every worker that joined the job has left. */
+ * numChunks <= batch. The caller fills the first fields and keeps the job
+ * on its stack: it does not return before every worker that joined the
+ * job has left. */
 struct MlpcJob {
   MlpcRangeFn fn;
   MlpcTaskFn taskFn;

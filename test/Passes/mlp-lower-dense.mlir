@@ -92,14 +92,14 @@ func.func @dense_runtime_weights(%x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %b: t
 // CHECK-DAG: %[[LAST:.*]] = arith.constant 3 : index
 // CHECK-DAG: %[[LINES:.*]] = arith.constant 4096 : index
 // CHECK-DAG: %[[W:.*]] = arith.constant dense_resource<mlpc_weight_panels> : tensor<4x8192x8xf32>
-// CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[MFULL:.*]], %{{.*}}
-// CHECK: %[[MTAIL:.*]] = arith.select %[[HAS]], %[[M:.*]], %[[MFULL]]
 // CHECK: %[[BUF:.*]] = bufferization.to_buffer %[[W]] read_only : tensor<4x8192x8xf32> to memref<4x8192x8xf32>
 // CHECK: %[[TILES:.*]] = arith.maxui
 // CHECK-NEXT: %[[ON:.*]] = arith.cmpi ule, %[[TILES]], %[[C16]]
 // CHECK-NEXT: %[[PER:.*]] = arith.ceildivui %[[LINES]], %[[TILES]]
 // CHECK: math.ctlz
 // CHECK: %[[SHIFT:.*]] = arith.maxui
+// CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[MFULL:.*]], %{{.*}}
+// CHECK: %[[MTAIL:.*]] = arith.select %[[HAS]], %[[M:.*]], %[[MFULL]]
 // CHECK: %[[PANELS:.*]] = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x32xf32>)
 // CHECK: %[[NEXT:.*]] = arith.minui %{{.*}}, %[[LAST]]
 // CHECK-NEXT: %[[BLOCKS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[MFULL]] step %{{.*}} iter_args

@@ -31,13 +31,15 @@ Value mlpc::floatConstant(OpBuilder &b, Location loc, Type type, double value) {
 // polynomial (2^f = 1 + f E(f), relative error 1.1e-7 with its f32
 // coefficients, fitted by tools/fit-polynomials/fit_polynomials.py).
 
-/// Adds the rounding constant to `y` (in [-127, 0]); returns the sum, whose
-/// low bits hold n + 127, and n itself.
-static std::pair<Value, Value> roundForExp2(OpBuilder &b, Location loc,
-                                            Value y) {
+/// Adds the rounding constant to y = `x` * `scale` (in [-127, 0]; `scale`
+/// null for 1); returns the sum, whose low bits hold n + 127, and n itself.
+/// With a scale, one fma rounds the exact product straight to n.
+static std::pair<Value, Value> roundForExp2(OpBuilder &b, Location loc, Value x,
+                                            Value scale = {}) {
   const double magic = 1.5 * (1 << 23) + 127;
-  Value m = mlpc::floatConstant(b, loc, y.getType(), magic);
-  Value sum = arith::AddFOp::create(b, loc, y, m);
+  Value m = mlpc::floatConstant(b, loc, x.getType(), magic);
+  Value sum = scale ? math::FmaOp::create(b, loc, x, scale, m).getResult()
+                    : arith::AddFOp::create(b, loc, x, m).getResult();
   return {sum, arith::SubFOp::create(b, loc, sum, m)};
 }
 
@@ -90,8 +92,7 @@ Value mlpc::buildExpNonPositive(OpBuilder &b, Location loc, Value x) {
   auto c = [&](double v) { return floatConstant(b, loc, t, v); };
   const double ln2Hi = 0.693359375, ln2Lo = M_LN2 - ln2Hi;
   x = arith::MaximumFOp::create(b, loc, x, c(-127.0 * M_LN2));
-  auto [rounded, n] =
-      roundForExp2(b, loc, arith::MulFOp::create(b, loc, x, c(M_LOG2E)));
+  auto [rounded, n] = roundForExp2(b, loc, x, c(M_LOG2E));
   Value r = math::FmaOp::create(b, loc, n, c(-ln2Hi), x);
   r = math::FmaOp::create(b, loc, n, c(-ln2Lo), r);
   return scaledExp2(b, loc, rounded, r, /*natural=*/true);

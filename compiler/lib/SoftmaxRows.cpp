@@ -31,20 +31,22 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <limits>
+#include <numeric>
 
 using namespace mlir;
 
 namespace {
 
 /// Builds the vector loops over one row of `x` (at leading indices `ivs`):
-/// `width`-lane vectors over the first `full` elements, then one vector of
-/// the `tail` elements left.
+/// from column `start`, `width`-lane vectors over `full` elements, then one
+/// vector of the `tail` elements after them.
 struct RowBuilder {
   OpBuilder &b;
   Location loc;
   Value x;
   ValueRange ivs;
   int64_t width, full, tail;
+  int64_t start = 0;
 
   VectorType vec(int64_t n) const {
     return VectorType::get({n}, b.getF32Type());
@@ -75,60 +77,85 @@ struct RowBuilder {
   }
 
   /// One step over a vector of `n` lanes at `col`, given the carried values
-  /// and returning their next values. `slot` is the vector's place in an
-  /// unrolled loop body (0 without unrolling): a reduction keeps one
-  /// accumulator per slot, so that its additions do not wait on each other.
-  using Step = function_ref<SmallVector<Value>(
-      OpBuilder &, int64_t n, Value col, unsigned slot, ValueRange carried)>;
+  /// and returning their next values.
+  using Step = function_ref<SmallVector<Value>(OpBuilder &, int64_t n,
+                                               Value col, ValueRange carried)>;
 
-  /// `step` over the full vectors, `unroll` of them per iteration of an
-  /// scf.for carrying `init`, then the vectors left over from the unrolled
-  /// loop (fewer than `unroll`, straight-line, in slots 0, 1, ...); the
-  /// carried values after the last.
-  SmallVector<Value> overFull(ValueRange init, Step step,
-                              unsigned unroll = 1) const {
-    SmallVector<Value> carried(init);
-    int64_t looped = full / (width * unroll) * (width * unroll);
-    if (looped > 0) {
-      auto loop = scf::ForOp::create(
-          b, loc, index(b, 0), index(b, looped), index(b, width * unroll),
-          carried, [&](OpBuilder &lb, Location, Value col, ValueRange acc) {
-            SmallVector<Value> next(acc);
-            for (unsigned u = 0; u < unroll; ++u) {
-              Value at = u == 0 ? col
-                                : arith::AddIOp::create(lb, loc, col,
-                                                        index(lb, u * width))
-                                      .getResult();
-              next = step(lb, width, at, u, next);
-            }
-            scf::YieldOp::create(lb, loc, next);
-          });
-      carried.assign(loop.getResults().begin(), loop.getResults().end());
-    }
-    for (int64_t col = looped, u = 0; col < full; col += width, ++u)
-      carried = step(b, width, index(b, col), u, carried);
-    return carried;
+  /// `step` over the full vectors, one per iteration of an scf.for carrying
+  /// `init`; the carried values after the last.
+  SmallVector<Value> overFull(ValueRange init, Step step) const {
+    if (full == 0)
+      return llvm::to_vector(init);
+    auto loop = scf::ForOp::create(
+        b, loc, index(b, start), index(b, start + full), index(b, width), init,
+        [&](OpBuilder &lb, Location, Value col, ValueRange acc) {
+          scf::YieldOp::create(lb, loc, step(lb, width, col, acc));
+        });
+    return SmallVector<Value>(loop.getResults());
   }
   /// `step` over the tail vector; `init` if there is no tail.
   SmallVector<Value> overTail(ValueRange init, Step step) const {
     if (tail == 0)
       return llvm::to_vector(init);
-    return step(b, tail, index(b, full), 0, init);
+    return step(b, tail, index(b, start + full), init);
   }
 
-  /// Reduces each of `parts` (vectors or nulls) to a scalar and combines.
-  Value reduce(vector::CombiningKind kind, ArrayRef<Value> parts) const {
-    Value all;
+  /// a > b ? a : b (one vmaxps; see rowMax), or a + b.
+  Value combine(bool isMax, Value a, Value c) const {
+    if (!isMax)
+      return arith::AddFOp::create(b, loc, a, c);
+    Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a, c);
+    return arith::SelectOp::create(b, loc, gt, a, c);
+  }
+
+  /// Halves `v`, the upper half combined into the lower, while it has more
+  /// than `lanes` lanes and an even number of them.
+  Value halve(bool isMax, Value v, int64_t lanes) const {
+    for (int64_t n = cast<VectorType>(v.getType()).getNumElements();
+         n > lanes && n % 2 == 0; n /= 2) {
+      auto half = [&](int64_t from) {
+        SmallVector<int64_t> indices(n / 2);
+        std::iota(indices.begin(), indices.end(), from);
+        return vector::ShuffleOp::create(b, loc, v, v, indices).getResult();
+      };
+      v = combine(isMax, half(0), half(n / 2));
+    }
+    return v;
+  }
+
+  /// Reduces `parts` (vectors or nulls) to one scalar: those of `width`
+  /// lanes or more halved to `width` and combined lane by lane, then each
+  /// vector halved down to one lane. A row's reduction so takes log2(width)
+  /// dependent steps; vector.reduction of a max or of an ordered sum lowers
+  /// to one scalar step per lane (and the max to a branch per lane for its
+  /// NaN rules), and the row's next pass waits on the result.
+  Value reduce(bool isMax, ArrayRef<Value> parts) const {
+    Value lanes;
+    SmallVector<Value> vectors;
     for (Value p : parts) {
       if (!p)
         continue;
-      Value r = vector::ReductionOp::create(b, loc, kind, p);
-      if (!all)
-        all = r;
-      else if (kind == vector::CombiningKind::MAXIMUMF)
-        all = arith::MaximumFOp::create(b, loc, all, r);
-      else
-        all = arith::AddFOp::create(b, loc, all, r);
+      if (cast<VectorType>(p.getType()).getNumElements() < width) {
+        vectors.push_back(p);
+        continue;
+      }
+      p = halve(isMax, p, width);
+      lanes = lanes ? combine(isMax, lanes, p) : p;
+    }
+    if (lanes)
+      vectors.insert(vectors.begin(), lanes);
+    Value all;
+    for (Value v : vectors) {
+      v = halve(isMax, v, 1);
+      Value r = cast<VectorType>(v.getType()).getNumElements() == 1
+                    ? vector::ExtractOp::create(b, loc, v, 0).getResult()
+                    : vector::ReductionOp::create(
+                          b, loc,
+                          isMax ? vector::CombiningKind::MAXNUMF
+                                : vector::CombiningKind::ADD,
+                          v)
+                          .getResult();
+      all = all ? combine(isMax, all, r) : r;
     }
     return all;
   }
@@ -142,18 +169,18 @@ Value rowMax(const RowBuilder &r) {
   // signed-zero rules take four instructions. A NaN is not kept here, but
   // still reaches every result: exp(NaN - M) makes the sum NaN.
   if (r.full)
-    lanes = r.overFull(
-        {r.splat(r.b, r.width, negInf)},
-        [&](OpBuilder &ob, int64_t n, Value col, unsigned, ValueRange acc) {
-          Value v = r.read(ob, r.x, n, col);
-          Value gt = arith::CmpFOp::create(ob, r.loc, arith::CmpFPredicate::OGT,
-                                           v, acc[0]);
-          return SmallVector<Value>{
-              arith::SelectOp::create(ob, r.loc, gt, v, acc[0])};
-        })[0];
+    lanes =
+        r.overFull({r.splat(r.b, r.width, negInf)},
+                   [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
+                     Value v = r.read(ob, r.x, n, col);
+                     Value gt = arith::CmpFOp::create(
+                         ob, r.loc, arith::CmpFPredicate::OGT, v, acc[0]);
+                     return SmallVector<Value>{
+                         arith::SelectOp::create(ob, r.loc, gt, v, acc[0])};
+                   })[0];
   if (r.tail)
-    tail = r.read(r.b, r.x, r.tail, r.index(r.b, r.full));
-  return r.reduce(vector::CombiningKind::MAXIMUMF, {lanes, tail});
+    tail = r.read(r.b, r.x, r.tail, r.index(r.b, r.start + r.full));
+  return r.reduce(/*isMax=*/true, {lanes, tail});
 }
 
 /// exp(x - M) for the `n` lanes at `col`.
@@ -169,43 +196,45 @@ Value rowSoftmax(const RowBuilder &r, Value row, bool isLog) {
   OpBuilder &b = r.b;
   Location loc = r.loc;
   Value max = rowMax(r);
-  // S = sum(exp(x - M)); softmax keeps each exp in the result row. Two
-  // accumulators (slots) over the full vectors: the exps are independent,
-  // and one chain of additions would make them wait on each other.
-  constexpr unsigned kSumSlots = 2;
-  auto sumStep = [&](OpBuilder &ob, int64_t n, Value col, unsigned slot,
-                     ValueRange acc) {
+  // S = sum(exp(x - M)); softmax keeps each exp in the result row. The
+  // loop takes kExpsPerStep vectors as one vector of that many times the
+  // lanes: LLVM splits each operation of that wide vector into one per
+  // register, side by side, so the exps' long dependency chains (about 45
+  // cycles each) interleave instruction by instruction and the out-of-order
+  // core always has independent work. Written one vector after the other,
+  // its window overlapped only about two of them. Each register of the wide
+  // sum is its own accumulator.
+  constexpr int64_t kExpsPerStep = 4;
+  auto sumStep = [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
     Value e = shiftedExp(r, ob, n, col, max);
-    SmallVector<Value> next(acc);
-    next[slot] = arith::AddFOp::create(ob, loc, acc[slot], e);
-    if (!isLog)
-      next.back() = r.write(ob, e, acc.back(), col);
+    SmallVector<Value> next{arith::AddFOp::create(ob, loc, acc[0], e)};
+    next.push_back(isLog ? acc[1] : r.write(ob, e, acc[1], col));
     return next;
   };
-  Value exps = row;
+  // The wide steps, then the full vectors left, then the tail; a sum each.
+  RowBuilder wide = r;
+  wide.width = r.width * kExpsPerStep;
+  wide.full = r.full / wide.width * wide.width;
+  wide.tail = 0;
+  RowBuilder rest = r;
+  rest.start = wide.full;
+  rest.full = r.full - wide.full;
   SmallVector<Value> sums;
-  if (r.full) {
-    SmallVector<Value> init(kSumSlots, r.splat(b, r.width, 0.0));
-    if (!isLog)
-      init.push_back(exps);
-    SmallVector<Value> f = r.overFull(init, sumStep, kSumSlots);
-    Value lanes = f[0];
-    for (unsigned slot = 1; slot < kSumSlots; ++slot)
-      lanes = arith::AddFOp::create(b, loc, lanes, f[slot]);
-    sums.push_back(lanes);
-    if (!isLog)
-      exps = f.back();
-  }
-  if (r.tail) {
-    SmallVector<Value> init{r.splat(b, r.tail, 0.0)};
-    if (!isLog)
-      init.push_back(exps);
-    SmallVector<Value> t = r.overTail(init, sumStep);
-    sums.push_back(t[0]);
-    if (!isLog)
-      exps = t.back();
-  }
-  Value sum = r.reduce(vector::CombiningKind::ADD, sums);
+  Value exps = row;
+  auto init = [&](int64_t lanes) {
+    return SmallVector<Value>{r.splat(b, lanes, 0.0), exps};
+  };
+  auto addSum = [&](ArrayRef<Value> carried) {
+    sums.push_back(carried[0]);
+    exps = carried[1];
+  };
+  if (wide.full)
+    addSum(wide.overFull(init(wide.width), sumStep));
+  if (rest.full)
+    addSum(rest.overFull(init(rest.width), sumStep));
+  if (rest.tail)
+    addSum(rest.overTail(init(rest.tail), sumStep));
+  Value sum = r.reduce(/*isMax=*/false, sums);
 
   // Normalize into the result row.
   Value factor =
@@ -213,8 +242,7 @@ Value rowSoftmax(const RowBuilder &r, Value row, bool isLog) {
             : arith::DivFOp::create(
                   b, loc, mlpc::floatConstant(b, loc, b.getF32Type(), 1.0), sum)
                   .getResult();
-  auto normStep = [&](OpBuilder &ob, int64_t n, Value col, unsigned,
-                      ValueRange acc) {
+  auto normStep = [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
     Value y;
     if (isLog) {
       Value shifted = arith::SubFOp::create(ob, loc, r.read(ob, r.x, n, col),

@@ -19,12 +19,12 @@
 // CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[MAX]] : tensor<?x10xf32>, tensor<?xf32>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[SH:.*]] = arith.subf %[[IN]], %[[M]]
-// exp(SH) for SH <= 0: clamped at -127 ln 2; n = round(SH log2(e)) by
-// adding 1.5 * 2^23 + 127 (the sum's low bits are n + 127); r = SH - n ln 2
-// in two fmas; e^r by a polynomial, times 2^n from the sum's bits.
+// exp(SH) for SH <= 0: clamped at -127 ln 2; n = round(SH log2(e)) by one
+// fma, SH log2(e) + 1.5 * 2^23 + 127 (the sum's low bits are n + 127);
+// r = SH - n ln 2 in two fmas; e^r by a polynomial, times 2^n from the
+// sum's bits.
 // CHECK-NEXT: %[[CL:.*]] = arith.maximumf %[[SH]], %{{.*}} : f32
-// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[CL]], %{{.*}} : f32
-// CHECK-NEXT: %[[RND:.*]] = arith.addf %[[Y]], %[[MAGIC:.*]] : f32
+// CHECK-NEXT: %[[RND:.*]] = math.fma %[[CL]], %{{.*}}, %[[MAGIC:.*]] : f32
 // CHECK-NEXT: %[[N:.*]] = arith.subf %[[RND]], %[[MAGIC]] : f32
 // CHECK-NEXT: %[[R0:.*]] = math.fma %[[N]], %{{.*}}, %[[CL]] : f32
 // CHECK-NEXT: %[[R:.*]] = math.fma %[[N]], %{{.*}}, %[[R0]] : f32
@@ -76,55 +76,65 @@ func.func @log_softmax_axis0(%x: tensor<4x5x6xf32>) -> tensor<4x5x6xf32> {
 // -----
 
 // With a vector width, a last axis of static length becomes vector loops
-// over each row: 28 = three vectors of 8, then a tail of 4.
-// Pass 1: the maximum, x > m ? x : m lane by lane.
+// over each row: 76 = nine vectors of 8, then a tail of 4.
+// Pass 1: the maximum, x > m ? x : m lane by lane, then halved lane by lane
+// down to one.
 // VEC-LABEL: func.func @softmax_wide_rows
-// VEC-SAME: (%[[X:.*]]: tensor<?x28xf32>)
+// VEC-SAME: (%[[X:.*]]: tensor<?x76xf32>)
 // VEC-DAG: %[[C0:.*]] = arith.constant 0 : index
 // VEC-DAG: %[[C8:.*]] = arith.constant 8 : index
-// VEC-DAG: %[[C16:.*]] = arith.constant 16 : index
-// VEC-DAG: %[[C24:.*]] = arith.constant 24 : index
+// VEC-DAG: %[[C32:.*]] = arith.constant 32 : index
+// VEC-DAG: %[[C64:.*]] = arith.constant 64 : index
+// VEC-DAG: %[[C72:.*]] = arith.constant 72 : index
 // VEC-DAG: %[[NEGINF:.*]] = arith.constant dense<0xFF800000> : vector<8xf32>
-// VEC: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?x28xf32>
+// VEC: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?x76xf32>
 // VEC: %[[RES:.*]] = scf.for %[[I:.*]] = %[[C0]] to %{{.*}} step %{{.*}} iter_args(%[[ROW:.*]] = %[[EMPTY]])
-// VEC: %[[LANEMAX:.*]] = scf.for %[[J:.*]] = %[[C0]] to %[[C24]] step %[[C8]] iter_args(%[[M:.*]] = %[[NEGINF]]) -> (vector<8xf32>)
+// VEC: %[[LANEMAX:.*]] = scf.for %[[J:.*]] = %[[C0]] to %[[C72]] step %[[C8]] iter_args(%[[M:.*]] = %[[NEGINF]]) -> (vector<8xf32>)
 // VEC: %[[V:.*]] = vector.transfer_read %[[X]][%[[I]], %[[J]]]{{.*}} vector<8xf32>
 // VEC: %[[GT:.*]] = arith.cmpf ogt, %[[V]], %[[M]] : vector<8xf32>
 // VEC: arith.select %[[GT]], %[[V]], %[[M]]
-// VEC: %[[TAIL:.*]] = vector.transfer_read %[[X]][%[[I]], %[[C24]]]{{.*}} vector<4xf32>
-// VEC: %[[MF:.*]] = vector.reduction <maximumf>, %[[LANEMAX]] : vector<8xf32> into f32
-// VEC: %[[MT:.*]] = vector.reduction <maximumf>, %[[TAIL]] : vector<4xf32> into f32
-// VEC: %[[MAX:.*]] = arith.maximumf %[[MF]], %[[MT]] : f32
-// Pass 2: each exp(x - max) stored in the result row, and summed into two
-// accumulators, two vectors per iteration; the third vector after the loop.
-// VEC: %[[SUMS:.*]]:3 = scf.for %[[J2:.*]] = %[[C0]] to %[[C16]] step %[[C16]] iter_args(%[[S0:.*]] = %{{.*}}, %[[S1:.*]] = %{{.*}}, %[[R:.*]] = %[[ROW]])
-// VEC: %[[V2:.*]] = vector.transfer_read %[[X]][%[[I]], %[[J2]]]
-// VEC: %[[MB:.*]] = vector.broadcast %[[MAX]] : f32 to vector<8xf32>
-// VEC: %[[SH:.*]] = arith.subf %[[V2]], %[[MB]] : vector<8xf32>
-// VEC: arith.maximumf %[[SH]], %{{.*}} : vector<8xf32>
+// VEC: %[[TAIL:.*]] = vector.transfer_read %[[X]][%[[I]], %[[C72]]]{{.*}} vector<4xf32>
+// VEC: %[[LO:.*]] = vector.shuffle %[[LANEMAX]], %[[LANEMAX]] [0, 1, 2, 3]
+// VEC: %[[HI:.*]] = vector.shuffle %[[LANEMAX]], %[[LANEMAX]] [4, 5, 6, 7]
+// VEC: %[[GT4:.*]] = arith.cmpf ogt, %[[LO]], %[[HI]] : vector<4xf32>
+// VEC: arith.select %[[GT4]], %[[LO]], %[[HI]] : vector<4xi1>, vector<4xf32>
+// VEC: %[[MF:.*]] = vector.extract %{{.*}}[0] : f32 from vector<1xf32>
+// VEC: vector.shuffle %[[TAIL]], %[[TAIL]] [0, 1]
+// VEC: %[[MT:.*]] = vector.extract %{{.*}}[0] : f32 from vector<1xf32>
+// VEC: %[[GTM:.*]] = arith.cmpf ogt, %[[MF]], %[[MT]] : f32
+// VEC: %[[MAX:.*]] = arith.select %[[GTM]], %[[MF]], %[[MT]] : f32
+// Pass 2: each exp(x - max) stored in the result row and summed, four
+// vectors at a time as one vector of 32 lanes; then the vector left, then
+// the tail.
+// VEC: %[[WIDE:.*]]:2 = scf.for %[[J2:.*]] = %[[C0]] to %[[C64]] step %[[C32]] iter_args(%[[S:.*]] = %{{.*}}, %[[R:.*]] = %[[ROW]]) -> (vector<32xf32>, tensor<?x76xf32>)
+// VEC: %[[V2:.*]] = vector.transfer_read %[[X]][%[[I]], %[[J2]]]{{.*}} vector<32xf32>
+// VEC: %[[MB:.*]] = vector.broadcast %[[MAX]] : f32 to vector<32xf32>
+// VEC: %[[SH:.*]] = arith.subf %[[V2]], %[[MB]] : vector<32xf32>
+// VEC: %[[CL:.*]] = arith.maximumf %[[SH]], %{{.*}} : vector<32xf32>
+// The exponent is rounded by one fma: x log2(e) + 1.5 * 2^23 + 127.
+// VEC: %[[RND:.*]] = math.fma %[[CL]], %{{.*}}, %[[MAGIC:.*]] : vector<32xf32>
+// VEC: arith.subf %[[RND]], %[[MAGIC]] : vector<32xf32>
+// VEC: arith.shli %{{.*}} : vector<32xi32>
+// VEC: %[[E:.*]] = arith.mulf %{{.*}} : vector<32xf32>
+// VEC: %[[SN:.*]] = arith.addf %[[S]], %[[E]] : vector<32xf32>
+// VEC: %[[RN:.*]] = vector.transfer_write %[[E]], %[[R]][%[[I]], %[[J2]]]
+// VEC: scf.yield %[[SN]], %[[RN]]
+// VEC: %[[REST:.*]]:2 = scf.for %[[J3:.*]] = %[[C64]] to %[[C72]] step %[[C8]] iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %[[WIDE]]#1) -> (vector<8xf32>, tensor<?x76xf32>)
 // VEC: arith.shli %{{.*}} : vector<8xi32>
-// VEC: %[[E:.*]] = arith.mulf %{{.*}} : vector<8xf32>
-// VEC: %[[S0N:.*]] = arith.addf %[[S0]], %[[E]] : vector<8xf32>
-// VEC: %[[R2:.*]] = vector.transfer_write %[[E]], %[[R]][%[[I]], %[[J2]]]
-// VEC: %[[J2B:.*]] = arith.addi %[[J2]], %[[C8]] : index
-// VEC: arith.shli %{{.*}} : vector<8xi32>
-// VEC: %[[E1:.*]] = arith.mulf %{{.*}} : vector<8xf32>
-// VEC: %[[S1N:.*]] = arith.addf %[[S1]], %[[E1]] : vector<8xf32>
-// VEC: %[[R3:.*]] = vector.transfer_write %[[E1]], %[[R2]][%[[I]], %[[J2B]]]
-// VEC: scf.yield %[[S0N]], %[[S1N]], %[[R3]]
-// VEC: arith.shli %{{.*}} : vector<8xi32>
-// VEC: %[[E2:.*]] = arith.mulf %{{.*}} : vector<8xf32>
-// VEC: %[[S0L:.*]] = arith.addf %[[SUMS]]#0, %[[E2]] : vector<8xf32>
-// VEC: %[[RL:.*]] = vector.transfer_write %[[E2]], %[[SUMS]]#2[%[[I]], %[[C16]]]
-// VEC: arith.addf %[[S0L]], %[[SUMS]]#1 : vector<8xf32>
 // VEC: arith.shli %{{.*}} : vector<4xi32>
-// VEC: %[[ROWE:.*]] = vector.transfer_write %{{.*}}, %[[RL]][%[[I]], %[[C24]]]
-// VEC: vector.reduction <add>, %{{.*}} : vector<8xf32> into f32
-// VEC: %[[SUM:.*]] = arith.addf
+// VEC: %[[ROWE:.*]] = vector.transfer_write %{{.*}}, %[[REST]]#1[%[[I]], %[[C72]]]
+// The sums: 32 lanes halved to 8, plus the 8 left, halved down to one;
+// then the tail's.
+// VEC: vector.shuffle %[[WIDE]]#0, %[[WIDE]]#0 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+// VEC: %[[S8:.*]] = arith.addf %{{.*}} : vector<8xf32>
+// VEC: arith.addf %[[S8]], %[[REST]]#0 : vector<8xf32>
+// VEC: %[[SUMF:.*]] = vector.extract %{{.*}}[0] : f32 from vector<1xf32>
+// VEC: %[[SUMT:.*]] = vector.extract %{{.*}}[0] : f32 from vector<1xf32>
+// VEC: %[[SUM:.*]] = arith.addf %[[SUMF]], %[[SUMT]] : f32
 // VEC: %[[INV:.*]] = arith.divf %{{.*}}, %[[SUM]] : f32
 // Pass 3: the stored exps times 1 / sum.
-// VEC: scf.for %[[J3:.*]] = %[[C0]] to %[[C24]] step %[[C8]] iter_args(%[[R3:.*]] = %[[ROWE]])
-// VEC: %[[EV:.*]] = vector.transfer_read %[[R3]][%[[I]], %[[J3]]]
+// VEC: scf.for %[[J4:.*]] = %[[C0]] to %[[C72]] step %[[C8]] iter_args(%[[R4:.*]] = %[[ROWE]])
+// VEC: %[[EV:.*]] = vector.transfer_read %[[R4]][%[[I]], %[[J4]]]
 // VEC: %[[IB:.*]] = vector.broadcast %[[INV]] : f32 to vector<8xf32>
 // VEC: arith.mulf %[[EV]], %[[IB]] : vector<8xf32>
 // VEC: vector.transfer_write
@@ -132,9 +142,9 @@ func.func @log_softmax_axis0(%x: tensor<4x5x6xf32>) -> tensor<4x5x6xf32> {
 // VEC: scf.yield
 // VEC: return %[[RES]]
 // VEC-NOT: linalg.generic
-func.func @softmax_wide_rows(%x: tensor<?x28xf32>) -> tensor<?x28xf32> {
-  %p = mlp.softmax %x : tensor<?x28xf32> -> tensor<?x28xf32>
-  return %p : tensor<?x28xf32>
+func.func @softmax_wide_rows(%x: tensor<?x76xf32>) -> tensor<?x76xf32> {
+  %p = mlp.softmax %x : tensor<?x76xf32> -> tensor<?x76xf32>
+  return %p : tensor<?x76xf32>
 }
 
 // -----
@@ -145,7 +155,7 @@ func.func @softmax_wide_rows(%x: tensor<?x28xf32>) -> tensor<?x28xf32> {
 // VEC-SAME: (%[[X:.*]]: tensor<5xf32>)
 // VEC-NOT: scf.for
 // VEC: %[[V:.*]] = vector.transfer_read %[[X]]{{.*}} vector<5xf32>
-// VEC: %[[MAX:.*]] = vector.reduction <maximumf>, %[[V]]
+// VEC: %[[MAX:.*]] = vector.reduction <maxnumf>, %[[V]]
 // VEC: arith.shli %{{.*}} : vector<5xi32>
 // VEC-NOT: vector.transfer_write
 // VEC: %[[SUM:.*]] = vector.reduction <add>

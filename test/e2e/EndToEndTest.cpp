@@ -213,6 +213,17 @@ TEST(Softmax, WideAndNarrowRowsMatchFloat64) {
                 log ? "wide log_softmax" : "wide softmax");
   }
 
+  // Rows whose exps go through all three loops, each row's maximum in
+  // another of them.
+  const int odd = 45;
+  std::vector<float> o = randomInput(4 * odd, 11, 30.0), po(o.size());
+  for (int r = 0; r < 4; ++r)
+    o[r * odd + std::vector<int>{3, 35, 42, 44}[r]] = 31.0f;
+  ASSERT_EQ(softmax_odd(o.data(), po.data(), 4), MLPC_OK);
+  std::vector<double> wantO(o.begin(), o.end());
+  softmaxRows(wantO, 4, odd, false);
+  expectClose(po, wantO, 1e-6, 1e-5, "softmax over 45 columns");
+
   std::vector<float> n = {-inf, 0,  -inf, 1e30f, -1e30f, 0,
                           3,    -2, 0.5f, 88,    -88,    87};
   std::vector<float> p(n.size());

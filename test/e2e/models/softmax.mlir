@@ -34,6 +34,13 @@ func.func @log_softmax_wide(%x: tensor<?x1000xf32>) -> tensor<?x1000xf32> {
   return %p : tensor<?x1000xf32>
 }
 
+// 45 = four AVX2 vectors taken at once, one vector more, and a tail of 5
+// (AVX-512: two vectors and a tail of 13).
+func.func @softmax_odd(%x: tensor<?x45xf32>) -> tensor<?x45xf32> {
+  %p = mlp.softmax %x : tensor<?x45xf32> -> tensor<?x45xf32>
+  return %p : tensor<?x45xf32>
+}
+
 // Rows narrower than one vector: only the tail.
 func.func @softmax_narrow(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %p = mlp.softmax %x : tensor<?x3xf32> -> tensor<?x3xf32>

@@ -3,12 +3,14 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/Support/ErrorHandling.h"
 
 #include <cmath>
+#include <numeric>
 
 using namespace mlir;
 
@@ -201,4 +203,39 @@ Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
     return buildTimesSigmoid(b, loc, twoU, x);
   }
   llvm_unreachable("activation names are checked by the mlp.dense verifier");
+}
+
+SmallVector<Value> mlpc::buildActivations(OpBuilder &b, Location loc,
+                                          StringRef activation, float alpha,
+                                          ArrayRef<Value> xs, int64_t group) {
+  bool chained = llvm::is_contained(
+      ArrayRef<StringRef>{"sigmoid", "tanh", "gelu", "gelu_tanh"}, activation);
+  SmallVector<Value> ys;
+  for (size_t first = 0; first < xs.size();) {
+    auto type = cast<VectorType>(xs[first].getType());
+    size_t end = first + 1;
+    while (chained && end < xs.size() && end - first < size_t(group) &&
+           xs[end].getType() == type)
+      ++end;
+    if (end - first == 1) {
+      ys.push_back(buildActivation(b, loc, activation, alpha, xs[first]));
+      first = end;
+      continue;
+    }
+    // Concatenate, apply, split.
+    int64_t lanes = type.getNumElements();
+    Value wide = xs[first];
+    for (size_t i = first + 1; i < end; ++i) {
+      SmallVector<int64_t> indices((i - first + 1) * lanes);
+      std::iota(indices.begin(), indices.end(), 0);
+      wide = vector::ShuffleOp::create(b, loc, wide, xs[i], indices);
+    }
+    Value y = buildActivation(b, loc, activation, alpha, wide);
+    for (size_t i = first; i < end; ++i)
+      ys.push_back(vector::ExtractStridedSliceOp::create(
+          b, loc, y, ArrayRef<int64_t>{int64_t(i - first) * lanes},
+          ArrayRef<int64_t>{lanes}, ArrayRef<int64_t>{1}));
+    first = end;
+  }
+  return ys;
 }

@@ -299,6 +299,9 @@ enum class Head { None, Softmax, LogSoftmax };
 
 struct DenseKernel {
   int64_t tileRows, tileCols, vectorWidth;
+  /// How many of a tile's accumulators go through a costly activation at a
+  /// time (see mlpc::buildActivations).
+  static constexpr int64_t kActivationsPerGroup = 6;
 
   /// The kernel needs static K and N.
   static bool applies(DenseOp op) {
@@ -774,13 +777,16 @@ struct DenseKernel {
                                                   pad, ArrayRef<bool>{true}));
     StringRef act = op.getActivation();
     float alpha = op.getAlpha().convertToFloat();
+    SmallVector<Value> zs;
+    for (int64_t r = 0; r < rows; ++r)
+      for (size_t c = 0; c < chunks.size(); ++c)
+        zs.push_back(arith::AddFOp::create(
+            b, loc, kLoop.getResult(r * chunks.size() + c), bv[c]));
+    SmallVector<Value> ys =
+        mlpc::buildActivations(b, loc, act, alpha, zs, kActivationsPerGroup);
     for (int64_t r = 0; r < rows; ++r) {
-      SmallVector<Value> row;
-      for (size_t c = 0; c < chunks.size(); ++c) {
-        Value z = arith::AddFOp::create(
-            b, loc, kLoop.getResult(r * chunks.size() + c), bv[c]);
-        row.push_back(mlpc::buildActivation(b, loc, act, alpha, z));
-      }
+      SmallVector<Value> row(ys.begin() + r * chunks.size(),
+                             ys.begin() + (r + 1) * chunks.size());
       if (head != Head::None)
         row = normalizeRow(b, loc, row, head);
       for (size_t c = 0; c < chunks.size(); ++c)

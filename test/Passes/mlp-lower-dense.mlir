@@ -31,10 +31,10 @@
 // Epilogue on the accumulators, then the only store of the tile.
 // CHECK: %[[BV:.*]] = vector.transfer_read %[[B]][%[[J]]]
 // CHECK-NEXT: %[[Z0:.*]] = arith.addf %[[ACC]]#0, %[[BV]] : vector<8xf32>
-// CHECK-NEXT: %[[R0:.*]] = arith.maximumf %[[Z0]], %{{.*}} : vector<8xf32>
-// CHECK-NEXT: %[[W0:.*]] = vector.transfer_write %[[R0]], %[[O]][%[[I]], %[[J]]]
 // CHECK-NEXT: %[[Z1:.*]] = arith.addf %[[ACC]]#1, %[[BV]]
+// CHECK-NEXT: %[[R0:.*]] = arith.maximumf %[[Z0]], %{{.*}} : vector<8xf32>
 // CHECK-NEXT: %[[R1:.*]] = arith.maximumf %[[Z1]]
+// CHECK-NEXT: %[[W0:.*]] = vector.transfer_write %[[R0]], %[[O]][%[[I]], %[[J]]]
 // CHECK-NEXT: %[[W1:.*]] = vector.transfer_write %[[R1]], %[[W0]][%[[I1]], %[[J]]]
 // CHECK-NEXT: scf.yield %[[W1]]
 // The last two columns (10 = 8 + 2) are a narrower tile, not a scalar loop.
@@ -64,10 +64,22 @@ func.func @dense_relu(%x: tensor<?x4xf32>) -> tensor<?x10xf32> {
 // -----
 
 // Weights that are not constants and stored [N,K] are transposed at run
-// time; the sigmoid is computed on vectors in the epilogue.
+// time; the sigmoid is computed on vectors in the epilogue. The 2-row
+// tile's two accumulators go through it as one vector of 16 lanes, so that
+// their long chains interleave, and are split again for the stores; the
+// leftover row on its own.
 // CHECK-LABEL: func.func @dense_runtime_weights
 // CHECK: %[[T:.*]] = linalg.transpose ins(%{{.*}} : tensor<8x4xf32>) outs(%{{.*}} : tensor<4x8xf32>) permutation = [1, 0]
 // CHECK: vector.transfer_read %[[T]]
+// CHECK: %[[Z0:.*]] = arith.addf %{{.*}} : vector<8xf32>
+// CHECK-NEXT: %[[Z1:.*]] = arith.addf %{{.*}} : vector<8xf32>
+// CHECK-NEXT: vector.shuffle %[[Z0]], %[[Z1]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf32>, vector<8xf32>
+// CHECK: arith.shli %{{.*}} : vector<16xi32>
+// CHECK: %[[S:.*]] = arith.divf %{{.*}} : vector<16xf32>
+// CHECK-NEXT: %[[S0:.*]] = vector.extract_strided_slice %[[S]] {offsets = [0], sizes = [8], strides = [1]}
+// CHECK-NEXT: %[[S1:.*]] = vector.extract_strided_slice %[[S]] {offsets = [8], sizes = [8], strides = [1]}
+// CHECK-NEXT: %[[W0:.*]] = vector.transfer_write %[[S0]]
+// CHECK-NEXT: vector.transfer_write %[[S1]], %[[W0]]
 // CHECK: arith.shli %{{.*}} : vector<8xi32>
 // CHECK: arith.divf %{{.*}} : vector<8xf32>
 // CHECK-NEXT: vector.transfer_write
@@ -166,6 +178,7 @@ func.func @dense_grouped(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
 // CHECK-LABEL: func.func @dense_softmax
 // CHECK: scf.for {{.*}} -> (vector<5xf32>, vector<5xf32>)
 // CHECK: %[[Z:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<5xf32>
+// CHECK-NEXT: arith.addf %{{.*}}, %{{.*}} : vector<5xf32>
 // CHECK-NEXT: %[[M:.*]] = vector.reduction <maximumf>, %[[Z]] : vector<5xf32> into f32
 // CHECK-NEXT: %[[MB:.*]] = vector.broadcast %[[M]] : f32 to vector<5xf32>
 // CHECK-NEXT: %[[SH:.*]] = arith.subf %[[Z]], %[[MB]]

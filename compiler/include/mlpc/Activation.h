@@ -29,6 +29,17 @@ Value buildExpNonPositive(OpBuilder &b, Location loc, Value x);
 Value buildActivation(OpBuilder &b, Location loc, StringRef activation,
                       float alpha, Value x);
 
+/// `activation` applied to each of `xs` (vectors of f32), where the
+/// activation is a long chain of dependent operations (sigmoid, tanh, gelu,
+/// gelu_tanh): up to `group` consecutive vectors of one type go through it
+/// as one vector of `group` times the lanes. LLVM splits each operation of
+/// that vector into one per register, side by side, so the chains
+/// interleave instruction by instruction instead of one after the other,
+/// where the out-of-order window overlaps only about two of them.
+SmallVector<Value> buildActivations(OpBuilder &b, Location loc,
+                                    StringRef activation, float alpha,
+                                    ArrayRef<Value> xs, int64_t group);
+
 } // namespace mlir::mlpc
 
 #endif // MLPC_ACTIVATION_H

@@ -21,7 +21,8 @@ config.substitutions.append(("%cc", config.c_compiler))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 
 tool_dirs = [config.mlpc_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["mlpc", "mlpc-opt"], tool_dirs)
+# llc: LLVM 22's (an older one on PATH cannot read this IR).
+llvm_config.add_tool_substitutions(["mlpc", "mlpc-opt", "llc"], tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 config.substitutions.append(("%mlpc_src", config.mlpc_src_dir))
 config.substitutions.append(("%mlpc_bin", os.path.join(config.mlpc_tools_dir, "mlpc")))

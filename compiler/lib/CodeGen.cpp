@@ -2,6 +2,9 @@
 #include "mlpc/CodeGen.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -77,6 +80,56 @@ static llvm::OptimizationLevel optimizationLevel(unsigned level) {
     return llvm::OptimizationLevel::O2;
   default:
     return llvm::OptimizationLevel::O3;
+  }
+}
+
+/// Appends the bytes of `c`, an array of numbers (nested or not), as they
+/// lie in memory; false for any other constant.
+static bool appendBytes(const llvm::Constant *c, std::string &bytes) {
+  if (auto *data = dyn_cast<llvm::ConstantDataSequential>(c)) {
+    bytes += data->getRawDataValues();
+    return true;
+  }
+  if (auto *array = dyn_cast<llvm::ConstantArray>(c))
+    return llvm::all_of(array->operands(), [&](const llvm::Use &element) {
+      return appendBytes(cast<llvm::Constant>(element.get()), bytes);
+    });
+  return false;
+}
+
+/// Rewrites each constant array of numbers of 64 KiB or more (the weights)
+/// as the string of its bytes, same size and alignment, for printing.
+/// LLVM prints an array of floats one element at a time, making a uniqued
+/// ConstantFP for each: the 1024-4096-4096-1024 model's 25 M weights took
+/// 132 s and 3.9 GB to print as LLVM IR, where its object takes 8 s. Loads
+/// address the global through `ptr`, whatever its value type, so the IR
+/// means the same.
+static void weightsAsBytes(llvm::Module &module) {
+  constexpr uint64_t kMinBytes = 64 * 1024;
+  const llvm::DataLayout &layout = module.getDataLayout();
+  for (llvm::GlobalVariable &global :
+       llvm::make_early_inc_range(module.globals())) {
+    if (!global.hasInitializer() || !global.isConstant())
+      continue;
+    llvm::Constant *init = global.getInitializer();
+    if (auto *data = dyn_cast<llvm::ConstantDataArray>(init);
+        data && data->isString())
+      continue; // already bytes (a GPU binary)
+    uint64_t size = layout.getTypeAllocSize(init->getType());
+    std::string bytes;
+    if (!isa<llvm::ArrayType>(init->getType()) || size < kMinBytes ||
+        !appendBytes(init, bytes) || bytes.size() != size)
+      continue;
+    auto *data = llvm::ConstantDataArray::getString(module.getContext(), bytes,
+                                                    /*AddNull=*/false);
+    auto *replacement = new llvm::GlobalVariable(
+        module, data->getType(), /*isConstant=*/true, global.getLinkage(), data,
+        "", &global, global.getThreadLocalMode(), global.getAddressSpace());
+    replacement->copyAttributesFrom(&global);
+    replacement->setAlignment(layout.getPreferredAlign(&global));
+    replacement->takeName(&global);
+    global.replaceAllUsesWith(replacement);
+    global.eraseFromParent();
   }
 }
 
@@ -157,6 +210,7 @@ bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec, OutputKind kind,
   }
 
   if (kind == OutputKind::LLVMIR) {
+    weightsAsBytes(*llvmModule);
     llvmModule->print(os, nullptr);
     return true;
   }

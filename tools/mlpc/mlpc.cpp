@@ -48,7 +48,8 @@ static cl::opt<Emit> emitKind(
     cl::values(
         clEnumValN(Emit::MLIR, "mlir",
                    "MLIR after mlpc's passes (linalg/vector on tensors)"),
-        clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
+        clEnumValN(Emit::LLVM, "llvm",
+                   "optimized LLVM IR (weights as byte strings)"),
         clEnumValN(Emit::Asm, "asm", "assembly for the target"),
         clEnumValN(Emit::Obj, "obj", "a position-independent object"),
         clEnumValN(Emit::PTX, "ptx", "the kernels' PTX (--target=nvptx)")),

@@ -100,12 +100,15 @@ struct RowBuilder {
     return step(b, tail, index(b, start + full), init);
   }
 
-  /// a > b ? a : b (one vmaxps; see rowMax), or a + b.
-  Value combine(bool isMax, Value a, Value c) const {
+  /// x > y ? x : y, or x + y. The maximum is one vmaxps on x86, where
+  /// arith.maximumf's NaN and signed-zero rules take four instructions. A
+  /// NaN is not kept by it, but still reaches every result: exp(NaN - M)
+  /// makes the sum NaN.
+  Value combine(OpBuilder &ob, bool isMax, Value x, Value y) const {
     if (!isMax)
-      return arith::AddFOp::create(b, loc, a, c);
-    Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a, c);
-    return arith::SelectOp::create(b, loc, gt, a, c);
+      return arith::AddFOp::create(ob, loc, x, y);
+    Value gt = arith::CmpFOp::create(ob, loc, arith::CmpFPredicate::OGT, x, y);
+    return arith::SelectOp::create(ob, loc, gt, x, y);
   }
 
   /// Halves `v`, the upper half combined into the lower, while it has more
@@ -118,7 +121,7 @@ struct RowBuilder {
         std::iota(indices.begin(), indices.end(), from);
         return vector::ShuffleOp::create(b, loc, v, v, indices).getResult();
       };
-      v = combine(isMax, half(0), half(n / 2));
+      v = combine(b, isMax, half(0), half(n / 2));
     }
     return v;
   }
@@ -140,7 +143,7 @@ struct RowBuilder {
         continue;
       }
       p = halve(isMax, p, width);
-      lanes = lanes ? combine(isMax, lanes, p) : p;
+      lanes = lanes ? combine(b, isMax, lanes, p) : p;
     }
     if (lanes)
       vectors.insert(vectors.begin(), lanes);
@@ -155,7 +158,7 @@ struct RowBuilder {
                                 : vector::CombiningKind::ADD,
                           v)
                           .getResult();
-      all = all ? combine(isMax, all, r) : r;
+      all = all ? combine(b, isMax, all, r) : r;
     }
     return all;
   }
@@ -165,18 +168,12 @@ struct RowBuilder {
 Value rowMax(const RowBuilder &r) {
   double negInf = -std::numeric_limits<double>::infinity();
   Value lanes, tail;
-  // x > m ? x : m is one vmaxps on x86, where arith.maximumf's NaN and
-  // signed-zero rules take four instructions. A NaN is not kept here, but
-  // still reaches every result: exp(NaN - M) makes the sum NaN.
   if (r.full)
     lanes =
         r.overFull({r.splat(r.b, r.width, negInf)},
                    [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
-                     Value v = r.read(ob, r.x, n, col);
-                     Value gt = arith::CmpFOp::create(
-                         ob, r.loc, arith::CmpFPredicate::OGT, v, acc[0]);
-                     return SmallVector<Value>{
-                         arith::SelectOp::create(ob, r.loc, gt, v, acc[0])};
+                     return SmallVector<Value>{r.combine(
+                         ob, /*isMax=*/true, r.read(ob, r.x, n, col), acc[0])};
                    })[0];
   if (r.tail)
     tail = r.read(r.b, r.x, r.tail, r.index(r.b, r.start + r.full));

@@ -19,6 +19,7 @@
 #include "residual.h"
 #include "seeds.h"
 #include "softmax.h"
+#include "softmax_baseline.h"
 #include "split_baseline.h"
 #include "split_fused.h"
 
@@ -181,7 +182,15 @@ TEST(Softmax, ExtremeLogitsMatchFloat64) {
 /// Rows wider than a register tile, and narrower than a vector, run as
 /// vector loops: full vectors, then a tail. Extreme values sit in the first
 /// vector, in the tail and in between.
-TEST(Softmax, WideAndNarrowRowsMatchFloat64) {
+/// One build's softmax entries over rows of several widths.
+struct SoftmaxRowEntries {
+  Entry wide, logWide, odd, narrow, logVector;
+};
+
+/// Each build's rows against float64: wide rows with edge cases, rows that
+/// pass through every loop of the row kernel, rows narrower than a vector
+/// and a rank-1 row.
+static void checkSoftmaxRows(const SoftmaxRowEntries &f) {
   const float inf = std::numeric_limits<float>::infinity();
   const int wide = 1000;
   std::vector<std::vector<float>> rows;
@@ -202,9 +211,7 @@ TEST(Softmax, WideAndNarrowRowsMatchFloat64) {
   const int64_t batch = rows.size();
   for (bool log : {false, true}) {
     std::vector<float> y(x.size());
-    ASSERT_EQ(
-        (log ? log_softmax_wide : softmax_wide)(x.data(), y.data(), batch),
-        MLPC_OK);
+    ASSERT_EQ((log ? f.logWide : f.wide)(x.data(), y.data(), batch), MLPC_OK);
     std::vector<double> want(x.begin(), x.end());
     softmaxRows(want, batch, wide, log);
     for (float v : y)
@@ -219,7 +226,7 @@ TEST(Softmax, WideAndNarrowRowsMatchFloat64) {
   std::vector<float> o = randomInput(4 * odd, 11, 30.0), po(o.size());
   for (int r = 0; r < 4; ++r)
     o[r * odd + std::vector<int>{3, 35, 42, 44}[r]] = 31.0f;
-  ASSERT_EQ(softmax_odd(o.data(), po.data(), 4), MLPC_OK);
+  ASSERT_EQ(f.odd(o.data(), po.data(), 4), MLPC_OK);
   std::vector<double> wantO(o.begin(), o.end());
   softmaxRows(wantO, 4, odd, false);
   expectClose(po, wantO, 1e-6, 1e-5, "softmax over 45 columns");
@@ -227,17 +234,30 @@ TEST(Softmax, WideAndNarrowRowsMatchFloat64) {
   std::vector<float> n = {-inf, 0,  -inf, 1e30f, -1e30f, 0,
                           3,    -2, 0.5f, 88,    -88,    87};
   std::vector<float> p(n.size());
-  ASSERT_EQ(softmax_narrow(n.data(), p.data(), 4), MLPC_OK);
+  ASSERT_EQ(f.narrow(n.data(), p.data(), 4), MLPC_OK);
   std::vector<double> wantN(n.begin(), n.end());
   softmaxRows(wantN, 4, 3, false);
   expectClose(p, wantN, 1e-6, 1e-5, "narrow softmax");
 
   std::vector<float> v = randomInput(37, 7, 30.0), lv(37);
-  EXPECT_EQ(log_softmax_vector(v.data(), lv.data(), 36), MLPC_ERR_BAD_BATCH);
-  ASSERT_EQ(log_softmax_vector(v.data(), lv.data(), 37), MLPC_OK);
+  EXPECT_EQ(f.logVector(v.data(), lv.data(), 36), MLPC_ERR_BAD_BATCH);
+  ASSERT_EQ(f.logVector(v.data(), lv.data(), 37), MLPC_OK);
   std::vector<double> wantV(v.begin(), v.end());
   softmaxRows(wantV, 1, 37, true);
   expectClose(lv, wantV, 1e-5, 1e-5, "rank-1 log_softmax");
+}
+
+TEST(Softmax, WideAndNarrowRowsMatchFloat64) {
+  checkSoftmaxRows({softmax_wide, log_softmax_wide, softmax_odd, softmax_narrow,
+                    log_softmax_vector});
+}
+
+// Baseline x86-64: 4-lane vectors (1000 = 62 steps of four vectors, then
+// two vectors; 45 = two steps, three vectors and a tail of 1).
+TEST(Softmax, WideAndNarrowRowsMatchFloat64OnBaselineX86) {
+  checkSoftmaxRows({softmax_wide_baseline, log_softmax_wide_baseline,
+                    softmax_odd_baseline, softmax_narrow_baseline,
+                    log_softmax_vector_baseline});
 }
 
 TEST(Softmax, OtherAxes) {

@@ -2,6 +2,7 @@
 #include "Check.h"
 #include "Models.h"
 
+#include "acts_baseline.h"
 #include "acts_dense.h"
 #include "acts_fused.h"
 #include "acts_unfused.h"
@@ -99,6 +100,7 @@ const MlpCase kCases[] = {
     {"acts_fused", acts_fused, activationsModel},
     {"acts_unfused", acts_unfused, activationsModel},
     {"acts_dense", acts_dense, activationsModel},
+    {"acts_baseline_x86_64", acts_baseline, activationsModel},
     {"large_fused", large_fused, largeModel},
     {"large_dense", large_dense, largeModel},
     {"large_baseline_x86_64", large_baseline, largeModel},

@@ -35,6 +35,8 @@ int main(int argc, char **argv) {
       write(dir, "acts_fused", toMlir(acts, "acts_fused", Form::Unfused)) &&
       write(dir, "acts_unfused", toMlir(acts, "acts_unfused", Form::Unfused)) &&
       write(dir, "acts_dense", toMlir(acts, "acts_dense", Form::DenseOps)) &&
+      write(dir, "acts_baseline",
+            toMlir(acts, "acts_baseline", Form::Unfused)) &&
       write(dir, "mnist_baseline",
             toMlir(mnist, "mnist_baseline", Form::Unfused)) &&
       write(dir, "mnist_avx2", toMlir(mnist, "mnist_avx2", Form::Unfused)) &&

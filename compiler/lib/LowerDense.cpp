@@ -36,6 +36,7 @@
 #include "mlpc/EntryPoints.h"
 #include "mlpc/LinalgBuilders.h"
 #include "mlpc/Passes.h"
+#include "mlpc/VectorReduce.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -805,21 +806,14 @@ struct DenseKernel {
     auto splat = [&](Value scalar, Value like) -> Value {
       return vector::BroadcastOp::create(b, loc, like.getType(), scalar);
     };
-    Value m;
-    for (Value v : row) {
-      Value vm = vector::ReductionOp::create(
-          b, loc, vector::CombiningKind::MAXIMUMF, v);
-      m = m ? arith::MaximumFOp::create(b, loc, m, vm).getResult() : vm;
-    }
+    int64_t width = cast<VectorType>(row.front().getType()).getNumElements();
+    Value m = mlpc::reduceLanes(b, loc, /*isMax=*/true, row, width);
     SmallVector<Value> shifted, exps;
-    Value s;
     for (Value v : row) {
       shifted.push_back(arith::SubFOp::create(b, loc, v, splat(m, v)));
       exps.push_back(mlpc::buildExpNonPositive(b, loc, shifted.back()));
-      Value part = vector::ReductionOp::create(
-          b, loc, vector::CombiningKind::ADD, exps.back());
-      s = s ? arith::AddFOp::create(b, loc, s, part).getResult() : part;
     }
+    Value s = mlpc::reduceLanes(b, loc, /*isMax=*/false, exps, width);
     SmallVector<Value> result;
     Value logS =
         head == Head::LogSoftmax ? math::LogOp::create(b, loc, s) : Value();

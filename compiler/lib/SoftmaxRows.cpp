@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 #include "mlpc/SoftmaxRows.h"
 #include "mlpc/Activation.h"
+#include "mlpc/VectorReduce.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -31,7 +32,6 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <limits>
-#include <numeric>
 
 using namespace mlir;
 
@@ -99,69 +99,6 @@ struct RowBuilder {
       return llvm::to_vector(init);
     return step(b, tail, index(b, start + full), init);
   }
-
-  /// x > y ? x : y, or x + y. The maximum is one vmaxps on x86, where
-  /// arith.maximumf's NaN and signed-zero rules take four instructions. A
-  /// NaN is not kept by it, but still reaches every result: exp(NaN - M)
-  /// makes the sum NaN.
-  Value combine(OpBuilder &ob, bool isMax, Value x, Value y) const {
-    if (!isMax)
-      return arith::AddFOp::create(ob, loc, x, y);
-    Value gt = arith::CmpFOp::create(ob, loc, arith::CmpFPredicate::OGT, x, y);
-    return arith::SelectOp::create(ob, loc, gt, x, y);
-  }
-
-  /// Halves `v`, the upper half combined into the lower, while it has more
-  /// than `lanes` lanes and an even number of them.
-  Value halve(bool isMax, Value v, int64_t lanes) const {
-    for (int64_t n = cast<VectorType>(v.getType()).getNumElements();
-         n > lanes && n % 2 == 0; n /= 2) {
-      auto half = [&](int64_t from) {
-        SmallVector<int64_t> indices(n / 2);
-        std::iota(indices.begin(), indices.end(), from);
-        return vector::ShuffleOp::create(b, loc, v, v, indices).getResult();
-      };
-      v = combine(b, isMax, half(0), half(n / 2));
-    }
-    return v;
-  }
-
-  /// Reduces `parts` (vectors or nulls) to one scalar: those of `width`
-  /// lanes or more halved to `width` and combined lane by lane, then each
-  /// vector halved down to one lane. A row's reduction so takes log2(width)
-  /// dependent steps; vector.reduction of a max or of an ordered sum lowers
-  /// to one scalar step per lane (and the max to a branch per lane for its
-  /// NaN rules), and the row's next pass waits on the result.
-  Value reduce(bool isMax, ArrayRef<Value> parts) const {
-    Value lanes;
-    SmallVector<Value> vectors;
-    for (Value p : parts) {
-      if (!p)
-        continue;
-      if (cast<VectorType>(p.getType()).getNumElements() < width) {
-        vectors.push_back(p);
-        continue;
-      }
-      p = halve(isMax, p, width);
-      lanes = lanes ? combine(b, isMax, lanes, p) : p;
-    }
-    if (lanes)
-      vectors.insert(vectors.begin(), lanes);
-    Value all;
-    for (Value v : vectors) {
-      v = halve(isMax, v, 1);
-      Value r = cast<VectorType>(v.getType()).getNumElements() == 1
-                    ? vector::ExtractOp::create(b, loc, v, 0).getResult()
-                    : vector::ReductionOp::create(
-                          b, loc,
-                          isMax ? vector::CombiningKind::MAXNUMF
-                                : vector::CombiningKind::ADD,
-                          v)
-                          .getResult();
-      all = all ? combine(b, isMax, all, r) : r;
-    }
-    return all;
-  }
 };
 
 /// M = max(x): the full vectors' lanes, then the tail.
@@ -169,15 +106,15 @@ Value rowMax(const RowBuilder &r) {
   double negInf = -std::numeric_limits<double>::infinity();
   Value lanes, tail;
   if (r.full)
-    lanes =
-        r.overFull({r.splat(r.b, r.width, negInf)},
-                   [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
-                     return SmallVector<Value>{r.combine(
-                         ob, /*isMax=*/true, r.read(ob, r.x, n, col), acc[0])};
-                   })[0];
+    lanes = r.overFull(
+        {r.splat(r.b, r.width, negInf)},
+        [&](OpBuilder &ob, int64_t n, Value col, ValueRange acc) {
+          return SmallVector<Value>{mlpc::combineLanes(
+              ob, r.loc, /*isMax=*/true, r.read(ob, r.x, n, col), acc[0])};
+        })[0];
   if (r.tail)
     tail = r.read(r.b, r.x, r.tail, r.index(r.b, r.start + r.full));
-  return r.reduce(/*isMax=*/true, {lanes, tail});
+  return mlpc::reduceLanes(r.b, r.loc, /*isMax=*/true, {lanes, tail}, r.width);
 }
 
 /// exp(x - M) for the `n` lanes at `col`.
@@ -231,7 +168,7 @@ Value rowSoftmax(const RowBuilder &r, Value row, bool isLog) {
     addSum(rest.overFull(init(rest.width), sumStep));
   if (rest.tail)
     addSum(rest.overTail(init(rest.tail), sumStep));
-  Value sum = r.reduce(/*isMax=*/false, sums);
+  Value sum = mlpc::reduceLanes(b, loc, /*isMax=*/false, sums, r.width);
 
   // Normalize into the result row.
   Value factor =

@@ -172,6 +172,33 @@ func.func @dense_grouped(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
 
 // -----
 
+// A row of one whole vector (N = 8): its maximum and sum are halved lane by
+// lane (8 -> 4 -> 2 -> 1) instead of reduced one lane at a time.
+// CHECK-LABEL: func.func @dense_log_softmax_halved
+// CHECK: %[[Z:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: %[[LO:.*]] = vector.shuffle %[[Z]], %[[Z]] [0, 1, 2, 3] : vector<8xf32>, vector<8xf32>
+// CHECK-NEXT: %[[HI:.*]] = vector.shuffle %[[Z]], %[[Z]] [4, 5, 6, 7] : vector<8xf32>, vector<8xf32>
+// CHECK-NEXT: %[[GT:.*]] = arith.cmpf ogt, %[[LO]], %[[HI]] : vector<4xf32>
+// CHECK-NEXT: arith.select %[[GT]], %[[LO]], %[[HI]] : vector<4xi1>, vector<4xf32>
+// CHECK: %[[M:.*]] = vector.extract %{{.*}}[0] : f32 from vector<1xf32>
+// CHECK-NEXT: %[[MB:.*]] = vector.broadcast %[[M]] : f32 to vector<8xf32>
+// CHECK-NEXT: %[[SH:.*]] = arith.subf %[[Z]], %[[MB]]
+// CHECK: %[[E:.*]] = arith.mulf %{{.*}} : vector<8xf32>
+// CHECK-NEXT: vector.shuffle %[[E]], %[[E]] [0, 1, 2, 3]
+// CHECK: %[[S:.*]] = vector.extract %{{.*}}[0] : f32 from vector<1xf32>
+// CHECK-NEXT: %[[L:.*]] = math.log %[[S]] : f32
+// CHECK-NOT: vector.reduction
+// CHECK: return
+func.func @dense_log_softmax_halved(%x: tensor<?x4xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<0.25> : tensor<4x8xf32>
+  %b = arith.constant dense<0.0> : tensor<8xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %p = mlp.log_softmax %y : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %p : tensor<?x8xf32>
+}
+
+// -----
+
 // A softmax over the rows of a dense layer that fit in one tile (N = 5 <= 8)
 // is computed in the kernel's epilogue, on the registers, before the only
 // store: max, exp(v - max), sum, divide. No mlp.softmax is left.
@@ -179,7 +206,7 @@ func.func @dense_grouped(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
 // CHECK: scf.for {{.*}} -> (vector<5xf32>, vector<5xf32>)
 // CHECK: %[[Z:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<5xf32>
 // CHECK-NEXT: arith.addf %{{.*}}, %{{.*}} : vector<5xf32>
-// CHECK-NEXT: %[[M:.*]] = vector.reduction <maximumf>, %[[Z]] : vector<5xf32> into f32
+// CHECK-NEXT: %[[M:.*]] = vector.reduction <maxnumf>, %[[Z]] : vector<5xf32> into f32
 // CHECK-NEXT: %[[MB:.*]] = vector.broadcast %[[M]] : f32 to vector<5xf32>
 // CHECK-NEXT: %[[SH:.*]] = arith.subf %[[Z]], %[[MB]]
 // CHECK-NEXT: arith.maximumf %[[SH]]

@@ -5,7 +5,8 @@
 // scalar loops: about 6 ns per element, slower than the dense layer that
 // produced the row. Here each row is three vector loops:
 //  1. M = max(x);
-//  2. e = exp(x - M), stored in the result row, and S = sum(e);
+//  2. e = exp(x - M), stored in the result row, and S = sum(e), four
+//     vectors at a time so that their exps interleave (see rowSoftmax);
 //  3. the result row times 1 / S.
 // For log_softmax, pass 2 only sums and pass 3 writes (x - M) - log(S).
 // Every exponent is <= 0, so nothing overflows. A row whose length is not a

@@ -98,9 +98,9 @@ static int claim(struct MlpcJob *job, int64_t c) {
  * share instead of making the others wait. */
 static void runChunks(struct MlpcJob *job, int self) {
   inJob = 1;
-  int64_t per = (job->numChunks + job->threads - 1) / job->threads;
-  int64_t begin = self * per;
-  int64_t end = begin + per < job->numChunks ? begin + per : job->numChunks;
+  /* Shares of equal size, to a chunk, as chunks are of rows. */
+  int64_t begin = self * job->numChunks / job->threads;
+  int64_t end = (self + 1) * job->numChunks / job->threads;
   for (int64_t c = begin; c < end; ++c)
     if (claim(job, c))
       runChunk(job, c);

@@ -298,6 +298,33 @@ struct PrefetchPlan {
 /// What the epilogue applies to each row after bias and activation.
 enum class Head { None, Softmax, LogSoftmax };
 
+using DestinationFn = function_ref<Value(OpBuilder &, Location, Value)>;
+
+/// `thenFn(dest)` if `cond`, else `elseFn(dest)`, as two loops of zero or
+/// one trip chained on `dest`, not an scf.if with a tensor result. An
+/// scf.if cannot take `dest` as an operand: each branch would name it from
+/// outside, and eliminate-empty-tensors then makes only one branch write to
+/// the caller's buffer, which one varying from run to run (hash order), so
+/// that the other wrote to scratch and copied, and the same model compiled
+/// to different objects. Loops carry `dest` through, and both paths write
+/// in place.
+static Value destinationIf(OpBuilder &b, Location loc, Value cond, Value dest,
+                           DestinationFn thenFn, DestinationFn elseFn) {
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  auto once = [&](Value runs, Value o, DestinationFn fn) {
+    return scf::ForOp::create(
+               b, loc, c0, runs, c1, o,
+               [&](OpBuilder &lb, Location l, Value, ValueRange it) {
+                 scf::YieldOp::create(lb, l, fn(lb, l, it[0]));
+               })
+        .getResult(0);
+  };
+  Value thenRuns = arith::SelectOp::create(b, loc, cond, c1, c0);
+  Value elseRuns = arith::SelectOp::create(b, loc, cond, c0, c1);
+  return once(elseRuns, once(thenRuns, dest, thenFn), elseFn);
+}
+
 struct DenseKernel {
   int64_t tileRows, tileCols, vectorWidth;
   /// How many of a tile's accumulators go through a costly activation at a
@@ -379,24 +406,22 @@ struct DenseKernel {
         return otherwise(out);
       Value small =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, mFull, c0);
-      auto ifOp = scf::IfOp::create(
-          b, loc, small,
-          [&](OpBuilder &tb, Location tl) {
-            Value r = columnForall(
-                tb, tl, out, m, n, smallChunk, 2 * k * smallChunk,
-                [&](OpBuilder &fb, Location l, Value j0, int64_t width,
-                    Value slice) {
-                  return leftoverRows(fb, l, op, x, w, bias, j0, c0, width, c0,
-                                      m, smallChunk, slice, head);
-                });
-            scf::YieldOp::create(tb, tl, r);
+      return destinationIf(
+          b, loc, small, out,
+          [&](OpBuilder &tb, Location tl, Value o) {
+            return columnForall(tb, tl, o, m, n, smallChunk, 2 * k * smallChunk,
+                                [&](OpBuilder &fb, Location l, Value j0,
+                                    int64_t width, Value slice) {
+                                  return leftoverRows(fb, l, op, x, w, bias, j0,
+                                                      c0, width, c0, m,
+                                                      smallChunk, slice, head);
+                                });
           },
-          [&](OpBuilder &eb, Location el) {
+          [&](OpBuilder &eb, Location el, Value o) {
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPoint(eb.getInsertionBlock(), eb.getInsertionPoint());
-            scf::YieldOp::create(eb, el, otherwise(out));
+            return otherwise(o);
           });
-      return ifOp.getResult(0);
     };
     // Weights that fit in L2 stay there across the row tiles.
     if (weightBytes <= mlpc::kL2WeightBytes)
@@ -533,27 +558,25 @@ struct DenseKernel {
     // 1.09-1.11x faster on two threads with one panel per chunk, the same on
     // one thread).
     auto split = [&](OpBuilder &sb, Location sl, int64_t width, Value whole,
-                     Value inPanels) {
+                     Value inPanels, Value o) {
       return columnForall(
-          sb, sl, out, m, n, width, 2 * k * width,
+          sb, sl, o, m, n, width, 2 * k * width,
           [&](OpBuilder &fb, Location l, Value j0, int64_t cols, Value slice) {
             return panels(fb, l, j0, c0, cols, whole, inPanels, slice);
           });
     };
     if (tileRows == 1)
-      return split(b, loc, chunk, m, m);
+      return split(b, loc, chunk, m, m, out);
     Value small =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, mFull, c0);
-    return scf::IfOp::create(
-               b, loc, small,
-               [&](OpBuilder &tb, Location tl) {
-                 scf::YieldOp::create(tb, tl, split(tb, tl, chunk, c0, c0));
-               },
-               [&](OpBuilder &eb, Location el) {
-                 scf::YieldOp::create(eb, el,
-                                      split(eb, el, tileCols, mFull, m));
-               })
-        .getResult(0);
+    return destinationIf(
+        b, loc, small, out,
+        [&](OpBuilder &tb, Location tl, Value o) {
+          return split(tb, tl, chunk, c0, c0, o);
+        },
+        [&](OpBuilder &eb, Location el, Value o) {
+          return split(eb, el, tileCols, mFull, m, o);
+        });
   }
 
   /// An scf.forall over chunks of `chunk` columns of `out` (m x n), which

@@ -1,0 +1,26 @@
+// The same model compiles to the same object on every run: nothing in the
+// output may depend on pointer values or hash order. This model's last
+// layer (300 KiB of weights) picks its batch-size path at run time, which
+// once made one path write the result through scratch and a copy, a
+// different one from run to run (each compile then had even odds of either
+// object).
+
+// RUN: mlpc %s -o %t.1.o
+// RUN: mlpc %s -o %t.2.o
+// RUN: mlpc %s -o %t.3.o
+// RUN: mlpc %s -o %t.4.o
+// RUN: cmp %t.1.o %t.2.o
+// RUN: cmp %t.1.o %t.3.o
+// RUN: cmp %t.1.o %t.4.o
+func.func @model(%x: tensor<?x64xf32>) -> tensor<?x300xf32> {
+  %w0 = arith.constant dense<0.01> : tensor<256x64xf32>
+  %b0 = arith.constant dense<0.1> : tensor<256xf32>
+  %w1 = arith.constant dense<0.02> : tensor<300x256xf32>
+  %b1 = arith.constant dense<0.0> : tensor<300xf32>
+  %h = mlp.matmul %x, %w0 {transpose_b = true} : tensor<?x64xf32>, tensor<256x64xf32> -> tensor<?x256xf32>
+  %z = mlp.add %h, %b0 : tensor<?x256xf32>, tensor<256xf32> -> tensor<?x256xf32>
+  %a = mlp.gelu %z : tensor<?x256xf32> -> tensor<?x256xf32>
+  %h1 = mlp.matmul %a, %w1 {transpose_b = true} : tensor<?x256xf32>, tensor<300x256xf32> -> tensor<?x300xf32>
+  %y = mlp.add %h1, %b1 : tensor<?x300xf32>, tensor<300xf32> -> tensor<?x300xf32>
+  return %y : tensor<?x300xf32>
+}

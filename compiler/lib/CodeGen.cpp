@@ -1,6 +1,10 @@
 //===- CodeGen.cpp - LLVM dialect -> LLVM IR, assembly, object ------------===//
 #include "mlpc/CodeGen.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/Constants.h"
@@ -133,6 +137,39 @@ static void weightsAsBytes(llvm::Module &module) {
   }
 }
 
+/// Gives each constant global that holds a multi-dimensional array of
+/// numbers (the packed weights, [N/P][K][P]) the one-dimensional array type
+/// of the same elements. LLVM builds a nested array constant from one
+/// uniqued ConstantDataArray per innermost row: 1.6 M of them, each hashed
+/// and allocated, for the 1024-4096-4096-1024 model's 16-float panel rows.
+/// The bytes, and so the object, are the same: nested arrays of numbers
+/// have no padding, and with opaque pointers no instruction depends on a
+/// global's value type (the memref lowering's GEP of zeros to its base
+/// states its own element type).
+static void flattenConstantArrays(ModuleOp module) {
+  for (auto global : module.getOps<LLVM::GlobalOp>()) {
+    auto nested = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
+    if (!global.getConstant() || !nested ||
+        !isa<LLVM::LLVMArrayType>(nested.getElementType()))
+      continue;
+    auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
+    if (!value)
+      continue;
+    auto flatType =
+        RankedTensorType::get({value.getNumElements()}, value.getElementType());
+    Attribute flat;
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
+      flat = DenseResourceElementsAttr::get(flatType, resource.getRawHandle());
+    else if (auto dense = dyn_cast<DenseElementsAttr>(value))
+      flat = dense.reshape(flatType);
+    if (!flat)
+      continue;
+    global.setValueAttr(flat);
+    global.setGlobalType(LLVM::LLVMArrayType::get(value.getElementType(),
+                                                  value.getNumElements()));
+  }
+}
+
 bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec, OutputKind kind,
                       llvm::raw_pwrite_stream &os, std::string &error) {
   llvm::InitializeAllTargetInfos();
@@ -166,6 +203,7 @@ bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec, OutputKind kind,
     return false;
   }
 
+  flattenConstantArrays(module);
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, context, "mlpc_model");

@@ -6,6 +6,8 @@
 // RUN: rm -rf %t && mkdir %t
 // RUN: mlpc %s --emit=llvm -o %t/m.ll
 // RUN: FileCheck %s < %t/m.ll
+// RUN: mlpc -O0 %s --emit=llvm -o %t/o0.ll
+// RUN: FileCheck %s --check-prefix=FLAT < %t/o0.ll
 // 0.5 is 0x3F000000: bytes 00 00 00 3F ('?').
 // CHECK-DAG: = private {{.*}}constant [65536 x i8] c"\00\00\00?\00\00\00?
 // CHECK-DAG: = private {{.*}}constant [128 x float] [float 0.000000e+00, float 1.000000e+00
@@ -27,4 +29,16 @@ func.func @weights_64k(%x: tensor<?x128xf32>) -> tensor<?x128xf32> {
     112.0, 113.0, 114.0, 115.0, 116.0, 117.0, 118.0, 119.0, 120.0, 121.0, 122.0, 123.0, 124.0, 125.0, 126.0, 127.0]> : tensor<128xf32>
   %y = mlp.dense %x, %w, %b {activation = "relu"} : tensor<?x128xf32>, tensor<128x128xf32>, tensor<128xf32> -> tensor<?x128xf32>
   return %y : tensor<?x128xf32>
+}
+
+// Packed weights are one flat array, not nested arrays of panels and rows
+// (LLVM would build a constant per 16-float row): [2][16][16] here, seen at
+// -O0 (at -O3 LLVM folds the loads of these splat weights away).
+// FLAT: = private constant [512 x float]
+// FLAT-NOT: x [
+func.func @weights_small(%x: tensor<?x16xf32>) -> tensor<?x32xf32> {
+  %w = arith.constant dense<0.25> : tensor<16x32xf32>
+  %b = arith.constant dense<0.0> : tensor<32xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x16xf32>, tensor<16x32xf32>, tensor<32xf32> -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
 }

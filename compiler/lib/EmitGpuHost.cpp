@@ -20,6 +20,7 @@
 #include "mlpc/runtime.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace mlir::mlpc {
@@ -250,7 +251,10 @@ GpuHostEmitter::emitHostFunction(func::FuncOp host) {
   Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
   Value modSlot = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, one, 8);
   LLVM::StoreOp::create(b, loc, null, modSlot);
-  DenseMap<Value, Value> allocSlot;
+  // In program order: the failure path frees them in this order, and a
+  // DenseMap's order (pointer hashes) would vary from run to run, and with
+  // it the object.
+  llvm::MapVector<Value, Value> allocSlot;
   host.walk([&](memref::AllocOp alloc) {
     Value slot = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, one, 8);
     LLVM::StoreOp::create(b, loc, null, slot);

@@ -79,6 +79,10 @@ run() { # name dims head(0 none, 1 softmax, 2 sigmoid) batches [hidden]
   ORT_LIB="$ort_lib" ORT_MODEL="$out/$1.onnx" PY_PEERS="$root/bench/py_peers.py" \
     "$out/bench_$1" "$out/$1_weights.bin" "$2" "$3" "$4" "$peak1" "$peak2" "$hidden"
 }
+# CPU time the hypervisor took from this machine (steal, /proc/stat), to
+# tell a slow run on a shared VM from slow code.
+cpu_times() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat; }
+read -r total0 steal0 < <(cpu_times)
 if [ "${1:-}" = quick ]; then
   run mnist 784,128,64,10 1 1,256
 else
@@ -88,3 +92,7 @@ else
   run ffn 256,1024,256 0 1,64,512 gelu
   run wide 1024,4096,4096,1024 0 1,64,512
 fi
+read -r total1 steal1 < <(cpu_times)
+echo
+echo "steal time during the run (CPU time the hypervisor took):" \
+     "$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.1f%%", t ? 100 * s / t : 0 }')"

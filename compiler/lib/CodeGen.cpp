@@ -153,7 +153,14 @@ static void flattenConstantArrays(ModuleOp module) {
         !isa<LLVM::LLVMArrayType>(nested.getElementType()))
       continue;
     auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
-    if (!value)
+    Type element = nested;
+    int64_t count = 1;
+    while (auto array = dyn_cast<LLVM::LLVMArrayType>(element)) {
+      count *= array.getNumElements();
+      element = array.getElementType();
+    }
+    if (!value || value.getNumElements() != count ||
+        !LLVM::isCompatibleType(value.getElementType()))
       continue;
     auto flatType =
         RankedTensorType::get({value.getNumElements()}, value.getElementType());
@@ -165,8 +172,7 @@ static void flattenConstantArrays(ModuleOp module) {
     if (!flat)
       continue;
     global.setValueAttr(flat);
-    global.setGlobalType(LLVM::LLVMArrayType::get(value.getElementType(),
-                                                  value.getNumElements()));
+    global.setGlobalType(LLVM::LLVMArrayType::get(element, count));
   }
 }
 

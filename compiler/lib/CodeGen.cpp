@@ -7,6 +7,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/LLVMContext.h"
@@ -176,8 +177,32 @@ static void flattenConstantArrays(ModuleOp module) {
   }
 }
 
+void mlpc::releaseWeightBlobs(MLIRContext *context, ModuleOp keep) {
+  llvm::StringSet<> used;
+  if (keep)
+    keep->walk([&](Operation *op) {
+      op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
+        used.insert(attr.getRawHandle().getKey());
+      });
+    });
+  DialectResourceBlobManager &manager =
+      DenseResourceElementsHandle::getManagerInterface(context)
+          .getBlobManager();
+  SmallVector<std::string> unused;
+  manager.getBlobMap(
+      [&](const llvm::StringMap<DialectResourceBlobManager::BlobEntry> &map) {
+        for (const auto &entry : map)
+          if (entry.getValue().getBlob() && !used.contains(entry.getKey()))
+            unused.push_back(entry.getKey().str());
+      });
+  for (const std::string &name : unused)
+    if (DialectResourceBlobManager::BlobEntry *entry = manager.lookup(name))
+      entry->setBlob(AsmResourceBlob());
+}
+
 bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec, OutputKind kind,
-                      llvm::raw_pwrite_stream &os, std::string &error) {
+                      llvm::raw_pwrite_stream &os, std::string &error,
+                      llvm::function_ref<void()> translated) {
   llvm::InitializeAllTargetInfos();
   llvm::InitializeAllTargets();
   llvm::InitializeAllTargetMCs();
@@ -217,6 +242,8 @@ bool mlpc::emitModule(ModuleOp module, const TargetSpec &spec, OutputKind kind,
     error = "translation to LLVM IR failed";
     return false;
   }
+  if (translated)
+    translated();
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(tm->createDataLayout());
   llvmModule->setPICLevel(llvm::PICLevel::BigPIC);

@@ -239,7 +239,9 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
   auto kind = emitKind == Emit::LLVM  ? mlpc::OutputKind::LLVMIR
               : emitKind == Emit::Asm ? mlpc::OutputKind::Assembly
                                       : mlpc::OutputKind::Object;
-  if (!mlpc::emitModule(module, hostTarget, kind, bytesStream, error))
+  mlpc::releaseWeightBlobs(&context, module);
+  if (!mlpc::emitModule(module, hostTarget, kind, bytesStream, error,
+                        [&] { mlpc::releaseWeightBlobs(&context); }))
     return fail(error);
   return writeOutputs(StringRef(bytes.data(), bytes.size()), entries,
                       /*gpu=*/true);
@@ -307,12 +309,16 @@ int run() {
     if (failed(mlpc::buildTensorToLLVMPipeline(low)) ||
         failed(low.run(*module)))
       return 1;
+    // The weights as parsed are garbage once packed, and the packed ones
+    // once in the LLVM module: each copy is as large as the model.
+    mlpc::releaseWeightBlobs(&context, *module);
     SmallString<0> bytes;
     llvm::raw_svector_ostream bytesStream(bytes);
     auto kind = emitKind == Emit::LLVM  ? mlpc::OutputKind::LLVMIR
                 : emitKind == Emit::Asm ? mlpc::OutputKind::Assembly
                                         : mlpc::OutputKind::Object;
-    if (!mlpc::emitModule(*module, target, kind, bytesStream, error)) {
+    if (!mlpc::emitModule(*module, target, kind, bytesStream, error,
+                          [&] { mlpc::releaseWeightBlobs(&context); })) {
       llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
       return 1;
     }

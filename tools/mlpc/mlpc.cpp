@@ -157,8 +157,50 @@ std::string headerGuard(StringRef path) {
 }
 
 /// Writes the main output and the header, or neither.
-int writeOutputs(StringRef text, ArrayRef<mlpc::EntrySignature> entries,
-                 bool gpu) {
+/// Writes what `produce` streams to `path`: into a temporary file beside it,
+/// renamed over `path` only once complete, so that a failure leaves neither
+/// a half-written file nor a lost earlier one, and a large object goes
+/// straight to disk instead of through a buffer in memory. Standard output
+/// ('-') gets it at the end, in one piece. `produce` reports its own errors.
+bool writeStreamed(
+    StringRef path,
+    llvm::function_ref<bool(llvm::raw_pwrite_stream &)> produce) {
+  if (path == "-") {
+    SmallString<0> bytes;
+    llvm::raw_svector_ostream os(bytes);
+    return produce(os) && writeOutput(path, bytes);
+  }
+  auto fail = [&](const Twine &message) {
+    llvm::WithColor::error(llvm::errs(), "mlpc") << message << "\n";
+    return false;
+  };
+  llvm::Expected<llvm::sys::fs::TempFile> temp =
+      llvm::sys::fs::TempFile::create(path + "-%%%%%%.tmp");
+  if (!temp)
+    return fail("cannot write '" + path +
+                "': " + llvm::toString(temp.takeError()));
+  bool ok;
+  {
+    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+    ok = produce(os);
+    os.flush();
+    if (ok && os.has_error())
+      ok = fail("cannot write '" + path + "'");
+    os.clear_error();
+  }
+  if (!ok) {
+    llvm::consumeError(temp->discard());
+    return false;
+  }
+  if (llvm::Error e = temp->keep(path))
+    return fail("cannot write '" + path + "': " + llvm::toString(std::move(e)));
+  return true;
+}
+
+/// The main output (from `produce`), then the --header file; neither is
+/// left behind if either fails.
+int writeOutputs(llvm::function_ref<bool(llvm::raw_pwrite_stream &)> produce,
+                 ArrayRef<mlpc::EntrySignature> entries, bool gpu) {
   std::string output = outputFile.getNumOccurrences()
                            ? outputFile.getValue()
                            : defaultOutput(inputFile);
@@ -174,7 +216,7 @@ int writeOutputs(StringRef text, ArrayRef<mlpc::EntrySignature> entries,
     mlpc::writeHeader(hs, entries, headerGuard(headerFile),
                       llvm::sys::path::filename(inputFile), gpu);
   }
-  if (!writeOutput(output, text))
+  if (!writeStreamed(output, produce))
     return 1;
   if (!headerFile.empty() && !writeOutput(headerFile, header)) {
     if (output != "-")
@@ -182,6 +224,39 @@ int writeOutputs(StringRef text, ArrayRef<mlpc::EntrySignature> entries,
     return 1;
   }
   return 0;
+}
+
+int writeOutputs(StringRef text, ArrayRef<mlpc::EntrySignature> entries,
+                 bool gpu) {
+  return writeOutputs(
+      [&](llvm::raw_pwrite_stream &os) {
+        os << text;
+        return true;
+      },
+      entries, gpu);
+}
+
+/// Generates code for `module`, in the LLVM dialect, straight into the
+/// outputs.
+int emitOutputs(MLIRContext &context, ModuleOp module,
+                const mlpc::TargetSpec &target,
+                ArrayRef<mlpc::EntrySignature> entries, bool gpu) {
+  // The weights as parsed are garbage once packed, and the packed ones once
+  // in the LLVM module: each copy is as large as the model.
+  mlpc::releaseWeightBlobs(&context, module);
+  auto kind = emitKind == Emit::LLVM  ? mlpc::OutputKind::LLVMIR
+              : emitKind == Emit::Asm ? mlpc::OutputKind::Assembly
+                                      : mlpc::OutputKind::Object;
+  return writeOutputs(
+      [&](llvm::raw_pwrite_stream &os) {
+        std::string error;
+        if (mlpc::emitModule(module, target, kind, os, error,
+                             [&] { mlpc::releaseWeightBlobs(&context); }))
+          return true;
+        llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
+        return false;
+      },
+      entries, gpu);
 }
 
 /// --target=nvptx: kernels to PTX (and a cubin when ptxas can make one),
@@ -234,17 +309,7 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
   if (failed(host.run(module)))
     return 1;
   mlpc::TargetSpec hostTarget{mtriple, mcpu, mattr, optLevel};
-  SmallString<0> bytes;
-  llvm::raw_svector_ostream bytesStream(bytes);
-  auto kind = emitKind == Emit::LLVM  ? mlpc::OutputKind::LLVMIR
-              : emitKind == Emit::Asm ? mlpc::OutputKind::Assembly
-                                      : mlpc::OutputKind::Object;
-  mlpc::releaseWeightBlobs(&context, module);
-  if (!mlpc::emitModule(module, hostTarget, kind, bytesStream, error,
-                        [&] { mlpc::releaseWeightBlobs(&context); }))
-    return fail(error);
-  return writeOutputs(StringRef(bytes.data(), bytes.size()), entries,
-                      /*gpu=*/true);
+  return emitOutputs(context, module, hostTarget, entries, /*gpu=*/true);
 }
 
 int run() {
@@ -300,31 +365,16 @@ int run() {
     return 1;
   SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(*module);
 
-  std::string text;
-  llvm::raw_string_ostream textStream(text);
   if (emitKind == Emit::MLIR) {
+    std::string text;
+    llvm::raw_string_ostream textStream(text);
     module->print(textStream);
-  } else {
-    PassManager low(&context);
-    if (failed(mlpc::buildTensorToLLVMPipeline(low)) ||
-        failed(low.run(*module)))
-      return 1;
-    // The weights as parsed are garbage once packed, and the packed ones
-    // once in the LLVM module: each copy is as large as the model.
-    mlpc::releaseWeightBlobs(&context, *module);
-    SmallString<0> bytes;
-    llvm::raw_svector_ostream bytesStream(bytes);
-    auto kind = emitKind == Emit::LLVM  ? mlpc::OutputKind::LLVMIR
-                : emitKind == Emit::Asm ? mlpc::OutputKind::Assembly
-                                        : mlpc::OutputKind::Object;
-    if (!mlpc::emitModule(*module, target, kind, bytesStream, error,
-                          [&] { mlpc::releaseWeightBlobs(&context); })) {
-      llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
-      return 1;
-    }
-    text.assign(bytes.begin(), bytes.end());
+    return writeOutputs(text, entries, /*gpu=*/false);
   }
-  return writeOutputs(text, entries, /*gpu=*/false);
+  PassManager low(&context);
+  if (failed(mlpc::buildTensorToLLVMPipeline(low)) || failed(low.run(*module)))
+    return 1;
+  return emitOutputs(context, *module, target, entries, /*gpu=*/false);
 }
 } // namespace
 

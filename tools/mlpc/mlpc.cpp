@@ -160,12 +160,17 @@ std::string headerGuard(StringRef path) {
 /// Writes what `produce` streams to `path`: into a temporary file beside it,
 /// renamed over `path` only once complete, so that a failure leaves neither
 /// a half-written file nor a lost earlier one, and a large object goes
-/// straight to disk instead of through a buffer in memory. Standard output
-/// ('-') gets it at the end, in one piece. `produce` reports its own errors.
+/// straight to disk instead of through a buffer in memory. `produce`
+/// reports its own errors.
 bool writeStreamed(
     StringRef path,
     llvm::function_ref<bool(llvm::raw_pwrite_stream &)> produce) {
-  if (path == "-") {
+  // Standard output, /dev/null, a pipe: written in one piece at the end,
+  // never renamed over, and not seekable (as object writers need).
+  llvm::sys::fs::file_status status;
+  if (path == "-" ||
+      (!llvm::sys::fs::status(path, status) && llvm::sys::fs::exists(status) &&
+       !llvm::sys::fs::is_regular_file(status))) {
     SmallString<0> bytes;
     llvm::raw_svector_ostream os(bytes);
     return produce(os) && writeOutput(path, bytes);

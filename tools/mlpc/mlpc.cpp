@@ -156,7 +156,6 @@ std::string headerGuard(StringRef path) {
   return guard;
 }
 
-/// Writes the main output and the header, or neither.
 /// Writes what `produce` streams to `path`: into a temporary file beside it,
 /// renamed over `path` only once complete, so that a failure leaves neither
 /// a half-written file nor a lost earlier one, and a large object goes
@@ -231,6 +230,7 @@ int writeOutputs(llvm::function_ref<bool(llvm::raw_pwrite_stream &)> produce,
   return 0;
 }
 
+/// The same for an output already in memory (MLIR or PTX text).
 int writeOutputs(StringRef text, ArrayRef<mlpc::EntrySignature> entries,
                  bool gpu) {
   return writeOutputs(

@@ -7,9 +7,9 @@
 # feed-forward block with gelu (256-1024(gelu)-256) and a wide one
 # (1024-4096-4096-1024), on 1 and 2
 # threads, in one run; prints a markdown table with the machine's measured
-# FMA peak and the best library sgemm's share of it. Installs Debian's libopenblas-dev, libdnnl-dev and
-# python3-torch, and ONNX Runtime from the npm package onnxruntime-node
-# (its libonnxruntime.so), if needed.
+# FMA peak and the best library sgemm's share of it. Installs Debian's
+# libopenblas-dev, libdnnl-dev and python3-torch, and ONNX Runtime from the
+# npm package onnxruntime-node (its libonnxruntime.so), if needed.
 #   bench/run.sh [quick]     quick: fewer batch sizes
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

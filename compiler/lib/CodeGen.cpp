@@ -88,27 +88,13 @@ static llvm::OptimizationLevel optimizationLevel(unsigned level) {
   }
 }
 
-/// Appends the bytes of `c`, an array of numbers (nested or not), as they
-/// lie in memory; false for any other constant.
-static bool appendBytes(const llvm::Constant *c, std::string &bytes) {
-  if (auto *data = dyn_cast<llvm::ConstantDataSequential>(c)) {
-    bytes += data->getRawDataValues();
-    return true;
-  }
-  if (auto *array = dyn_cast<llvm::ConstantArray>(c))
-    return llvm::all_of(array->operands(), [&](const llvm::Use &element) {
-      return appendBytes(cast<llvm::Constant>(element.get()), bytes);
-    });
-  return false;
-}
-
 /// Rewrites each constant array of numbers of 64 KiB or more (the weights)
 /// as the string of its bytes, same size and alignment, for printing.
 /// LLVM prints an array of floats one element at a time, making a uniqued
 /// ConstantFP for each: the 1024-4096-4096-1024 model's 25 M weights took
 /// 132 s and 3.9 GB to print as LLVM IR, where its object takes 8 s. Loads
 /// address the global through `ptr`, whatever its value type, so the IR
-/// means the same.
+/// means the same. Weights arrive as flat arrays (flattenConstantArrays).
 static void weightsAsBytes(llvm::Module &module) {
   constexpr uint64_t kMinBytes = 64 * 1024;
   const llvm::DataLayout &layout = module.getDataLayout();
@@ -116,17 +102,13 @@ static void weightsAsBytes(llvm::Module &module) {
        llvm::make_early_inc_range(module.globals())) {
     if (!global.hasInitializer() || !global.isConstant())
       continue;
-    llvm::Constant *init = global.getInitializer();
-    if (auto *data = dyn_cast<llvm::ConstantDataArray>(init);
-        data && data->isString())
-      continue; // already bytes (a GPU binary)
-    uint64_t size = layout.getTypeAllocSize(init->getType());
-    std::string bytes;
-    if (!isa<llvm::ArrayType>(init->getType()) || size < kMinBytes ||
-        !appendBytes(init, bytes) || bytes.size() != size)
+    // Strings are bytes already (a GPU binary).
+    auto *numbers = dyn_cast<llvm::ConstantDataArray>(global.getInitializer());
+    if (!numbers || numbers->isString() ||
+        numbers->getRawDataValues().size() < kMinBytes)
       continue;
-    auto *data = llvm::ConstantDataArray::getString(module.getContext(), bytes,
-                                                    /*AddNull=*/false);
+    auto *data = llvm::ConstantDataArray::getString(
+        module.getContext(), numbers->getRawDataValues(), /*AddNull=*/false);
     auto *replacement = new llvm::GlobalVariable(
         module, data->getType(), /*isConstant=*/true, global.getLinkage(), data,
         "", &global, global.getThreadLocalMode(), global.getAddressSpace());

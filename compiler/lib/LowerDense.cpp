@@ -12,14 +12,14 @@
 // so bias and activation are applied to the accumulators before the single
 // store, and nothing is written to memory between the product and the
 // activation. Constant weights are packed at compile time into panels of C
-// columns ([N/C][K][C]), so a tile streams contiguous memory and never
-// gathers. When the weights do not fit in L2, the columns go in groups
-// that do, each group's rows outer as above (layers under 2 MiB whose
+// columns ([N/C][K][C], PackedWeights.h), so a tile streams contiguous
+// memory and never gathers. When the weights do not fit in L2, the columns go
+// in groups that do, each group's rows outer as above (layers under 2 MiB whose
 // panels are short), or the two outer loops swap: each K x C panel stays
 // in cache while all rows pass over it, and each row tile prefetches its
 // share of the next panel, one cache line every few K steps, so that the
 // next panel streams in while this one is computed instead of holding up
-// its first tile.
+// its first tile (PanelPrefetch.h).
 //
 // Layers too large for one core's share of the work split their columns
 // over threads: at any batch from 2 MiB of weights, and below a whole row
@@ -35,11 +35,11 @@
 #include "mlpc/Activation.h"
 #include "mlpc/EntryPoints.h"
 #include "mlpc/LinalgBuilders.h"
+#include "mlpc/PackedWeights.h"
+#include "mlpc/PanelPrefetch.h"
 #include "mlpc/Passes.h"
 #include "mlpc/VectorReduce.h"
 
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -52,248 +52,11 @@ namespace mlir::mlpc {
 
 using namespace mlir;
 using namespace mlir::mlp;
+using mlpc::PackedWeights;
+using mlpc::PanelPrefetch;
+using mlpc::PrefetchPlan;
 
 namespace {
-
-/// The float values of a constant weight, whether written inline, as hex or
-/// as a dense_resource blob.
-std::optional<SmallVector<float>> constantValues(Value v) {
-  Attribute attr;
-  if (auto cst = v.getDefiningOp<arith::ConstantOp>())
-    attr = cst.getValue();
-  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(attr))
-    return llvm::to_vector(dense.getValues<float>());
-  if (auto res = dyn_cast_or_null<DenseF32ResourceElementsAttr>(attr))
-    if (std::optional<ArrayRef<float>> data = res.tryGetAsArrayRef())
-      return SmallVector<float>(*data);
-  return std::nullopt;
-}
-
-/// How a tile reads its weights.
-///
-/// Constant weights are packed at compile time into panels of `panelWidth`
-/// columns, [N/P][K][P]: the K x P block a tile streams through is then
-/// contiguous (one cache line after the other, few TLB pages) instead of
-/// one line per 4*N bytes. Columns after the last whole panel go to a
-/// separate [K, N % P] constant. Both are resource blobs, so large weights
-/// are not hashed into the context. Weights that are not constants are
-/// read as [K, N], transposed at run time if given as [N, K].
-struct Weights {
-  Value kn;           // [K, N], for non-constant weights
-  Value panels, rest; // packed constants (either may be null)
-  int64_t panelWidth = 1, packedCols = 0;
-
-  /// A reader of columns [j + off, j + off + width) at any k. `j` is either
-  /// a constant or a multiple of panelWidth (a tile loop's induction
-  /// variable); off is a multiple of the vector width, which divides
-  /// panelWidth, so a read never crosses a panel.
-  std::function<Value(OpBuilder &, Location, Value)>
-  reader(OpBuilder &b, Location loc, Value j, int64_t off, int64_t width,
-         Value pad) const {
-    auto vt = VectorType::get({width}, b.getF32Type());
-    auto cst = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
-    if (kn) {
-      Value col =
-          off ? arith::AddIOp::create(b, loc, j, cst(off)).getResult() : j;
-      return [=, src = kn](OpBuilder &rb, Location l, Value k) -> Value {
-        return vector::TransferReadOp::create(
-            rb, l, vt, src, ValueRange{k, col}, pad, ArrayRef<bool>{true});
-      };
-    }
-    std::optional<int64_t> js = getConstantIntValue(j);
-    if (js && *js + off >= packedCols) {
-      Value col = cst(*js + off - packedCols);
-      return [=, src = rest](OpBuilder &rb, Location l, Value k) -> Value {
-        return vector::TransferReadOp::create(
-            rb, l, vt, src, ValueRange{k, col}, pad, ArrayRef<bool>{true});
-      };
-    }
-    Value panel = js ? cst((*js + off) / panelWidth)
-                     : arith::DivUIOp::create(
-                           b, loc, arith::AddIOp::create(b, loc, j, cst(off)),
-                           cst(panelWidth))
-                           .getResult();
-    Value lane = cst(((js ? *js : 0) + off) % panelWidth);
-    return [=, src = panels](OpBuilder &rb, Location l, Value k) -> Value {
-      return vector::TransferReadOp::create(rb, l, vt, src,
-                                            ValueRange{panel, k, lane}, pad,
-                                            ArrayRef<bool>{true});
-    };
-  }
-};
-
-Value resourceConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                       ArrayRef<float> data, StringRef name) {
-  auto type = RankedTensorType::get(shape, b.getF32Type());
-  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
-  auto attr = DenseF32ResourceElementsAttr::get(type, name, std::move(blob));
-  return arith::ConstantOp::create(b, loc, type, cast<TypedAttr>(attr));
-}
-
-Weights prepareWeights(OpBuilder &b, Location loc, Value w, bool transposed,
-                       int64_t panelWidth) {
-  auto type = cast<RankedTensorType>(w.getType());
-  int64_t n = type.getDimSize(transposed ? 0 : 1);
-  int64_t k = type.getDimSize(transposed ? 1 : 0);
-  Weights wts;
-  std::optional<SmallVector<float>> values = constantValues(w);
-  if (!values) {
-    wts.kn = w;
-    if (transposed) {
-      Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{k, n},
-                                           type.getElementType());
-      wts.kn =
-          linalg::TransposeOp::create(b, loc, w, init, ArrayRef<int64_t>{1, 0})
-              .getResult()[0];
-    }
-    return wts;
-  }
-  auto at = [&](int64_t kk, int64_t col) {
-    return transposed ? (*values)[col * k + kk] : (*values)[kk * n + col];
-  };
-  int64_t numPanels = n / panelWidth, restCols = n % panelWidth;
-  wts.panelWidth = panelWidth;
-  wts.packedCols = numPanels * panelWidth;
-  if (numPanels) {
-    SmallVector<float> data;
-    data.reserve(numPanels * k * panelWidth);
-    for (int64_t p = 0; p < numPanels; ++p)
-      for (int64_t kk = 0; kk < k; ++kk)
-        for (int64_t l = 0; l < panelWidth; ++l)
-          data.push_back(at(kk, p * panelWidth + l));
-    wts.panels = resourceConstant(b, loc, {numPanels, k, panelWidth}, data,
-                                  "mlpc_weight_panels");
-  }
-  if (restCols) {
-    SmallVector<float> data;
-    data.reserve(k * restCols);
-    for (int64_t kk = 0; kk < k; ++kk)
-      for (int64_t c = 0; c < restCols; ++c)
-        data.push_back(at(kk, wts.packedCols + c));
-    wts.rest =
-        resourceConstant(b, loc, {k, restCols}, data, "mlpc_weight_rest");
-  }
-  return wts;
-}
-
-/// Software prefetch of the next weight panel, spread evenly over the row
-/// tiles of the current one. Without it the first row tile of each panel
-/// waits for the panel to stream in from memory (for a 4096 x 4096 layer at
-/// batch 12 that tile took 2.6x as long as the second). With it, in the
-/// 1024-4096-4096-1024 model (100 MB of weights, one thread): batch 12
-/// 1.25-1.37x faster, batches 24 and 36 1.05-1.12x, batch 64 0.96-1.10x
-/// (interleaved runs on a noisy machine). Bursts do not do it: the same
-/// lines prefetched over the first third of each tile were slower than no
-/// prefetch (C prototype).
-struct PanelPrefetch {
-  Value panels;  // the packed weights, as a memref
-  Value next;    // the panel to prefetch
-  Value first;   // this tile's first line of it
-  Value shift;   // one line per 2^shift K steps, first + K >> shift <= lines
-  Value enabled; // few enough row tiles for the first one to matter
-  int64_t tileCols;
-
-  /// Prefetches line first + (k >> shift) of the next panel, if enabled.
-  void emit(OpBuilder &ob, Location loc, Value k) const {
-    auto ifOp = scf::IfOp::create(ob, loc, enabled, /*withElse=*/false);
-    OpBuilder b = ifOp.getThenBodyBuilder();
-    auto cst = [&](int64_t v) {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
-    Value line = arith::AddIOp::create(
-        b, loc, first, arith::ShRUIOp::create(b, loc, k, shift));
-    // Line l holds floats [16 l, 16 l + 16) of the panel's [K][tileCols].
-    Value flat = arith::MulIOp::create(b, loc, line, cst(kFloatsPerLine));
-    Value row = arith::DivUIOp::create(b, loc, flat, cst(tileCols));
-    Value lane = arith::RemUIOp::create(b, loc, flat, cst(tileCols));
-    memref::PrefetchOp::create(b, loc, panels, ValueRange{next, row, lane},
-                               /*isWrite=*/false, /*localityHint=*/2,
-                               /*isDataCache=*/true);
-  }
-  static constexpr int64_t kFloatsPerLine = 16;
-};
-
-/// How a panel loop shares out the next panel's lines: over the panel's
-/// whole row tiles, `perTile` each, one every 2^shift K steps, where 2^shift
-/// is the largest power of two that still leaves K >> shift >= perTile
-/// steps to prefetch on (and no more steps than the panel has lines). A
-/// tile's lines start at min(t * perTile, lines - (K >> shift)), so that
-/// none lies past the panel's end.
-struct PrefetchPlan {
-  Value panels, perTile, shift, lastFirst, enabled;
-  int64_t numPanels, tileCols;
-
-  /// The plan for packed weights `w` of depth k, whose whole row tiles of
-  /// `tileRows` rows cover rows [0, mFull); none if there are no panels.
-  static std::optional<PrefetchPlan> build(OpBuilder &b, Location loc,
-                                           const Weights &w, int64_t k,
-                                           int64_t tileCols, int64_t tileRows,
-                                           Value mFull) {
-    if (!w.panels || tileRows < 2)
-      return std::nullopt;
-    auto idx = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
-    int64_t lines = (k * tileCols * 4 + 63) / 64, minShift = 0;
-    while ((k >> minShift) > lines)
-      ++minShift;
-    PrefetchPlan plan;
-    plan.tileCols = tileCols;
-    plan.numPanels = cast<RankedTensorType>(w.panels.getType()).getDimSize(0);
-    plan.panels = bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get({plan.numPanels, k, tileCols}, b.getF32Type()),
-        w.panels, /*read_only=*/true);
-    Value tiles = arith::MaxUIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, mFull, idx(tileRows)), idx(1));
-    // The first tile's wait for its panel is worth hiding while it is a
-    // noticeable part of the panel's time. At 86 tiles (batch 512) the
-    // prefetch's 4 instructions per K step cost 3-8% instead; the check
-    // is loop-invariant, and LLVM unswitches the K loop on it.
-    plan.enabled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
-                                         tiles, idx(kMaxTiles));
-    plan.perTile = arith::CeilDivUIOp::create(b, loc, idx(lines), tiles);
-    Value ratio = arith::MaxUIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, idx(k), plan.perTile), idx(1));
-    // floor(log2(ratio)) = 63 - ctlz(ratio).
-    Value log2 = arith::SubIOp::create(
-        b, loc, arith::ConstantIntOp::create(b, loc, b.getI64Type(), 63),
-        math::CountLeadingZerosOp::create(
-            b, loc,
-            arith::IndexCastUIOp::create(b, loc, b.getI64Type(), ratio)));
-    plan.shift = arith::MaxUIOp::create(
-        b, loc, arith::IndexCastUIOp::create(b, loc, b.getIndexType(), log2),
-        idx(minShift));
-    plan.lastFirst = arith::SubIOp::create(
-        b, loc, idx(lines), arith::ShRUIOp::create(b, loc, idx(k), plan.shift));
-    return plan;
-  }
-
-  /// The panel after the one at column j (the last panel's: itself).
-  Value nextPanel(OpBuilder &b, Location loc, Value j) const {
-    auto idx = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
-    return arith::MinUIOp::create(
-        b, loc,
-        arith::AddIOp::create(
-            b, loc, arith::DivUIOp::create(b, loc, j, idx(tileCols)), idx(1)),
-        idx(numPanels - 1));
-  }
-
-  /// The prefetch of the tile of `tileRows` rows from row i.
-  PanelPrefetch forTile(OpBuilder &b, Location loc, Value next, Value i,
-                        int64_t tileRows) const {
-    Value t = arith::DivUIOp::create(
-        b, loc, i, arith::ConstantIndexOp::create(b, loc, tileRows));
-    Value first = arith::MinUIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, t, perTile), lastFirst);
-    return PanelPrefetch{panels, next, first, shift, enabled, tileCols};
-  }
-
-  static constexpr int64_t kMaxTiles = 16;
-};
 
 /// What the epilogue applies to each row after bias and activation.
 enum class Head { None, Softmax, LogSoftmax };
@@ -362,7 +125,8 @@ struct DenseKernel {
   Value lower(DenseOp op, Head head, PatternRewriter &b) const {
     Location loc = op.getLoc();
     Value x = op.getX(), bias = op.getB();
-    Weights w = prepareWeights(b, loc, op.getW(), op.getTransposeW(), tileCols);
+    PackedWeights w =
+        mlpc::packWeights(b, loc, op.getW(), op.getTransposeW(), tileCols);
     auto resultType = cast<RankedTensorType>(op.getType());
     int64_t n = resultType.getDimSize(1);
 
@@ -650,7 +414,7 @@ struct DenseKernel {
   /// rows, and the K loop stays bound by FMA throughput rather than by the
   /// latency of a few dependency chains.
   Value leftoverRows(OpBuilder &b, Location loc, DenseOp op, Value x,
-                     const Weights &w, Value bias, Value j0, Value jOut0,
+                     const PackedWeights &w, Value bias, Value j0, Value jOut0,
                      int64_t width, Value i, Value count, int64_t maxCols,
                      Value out, Head head) const {
     int64_t vectorsPerTileRow = std::max<int64_t>(1, tileCols / vectorWidth);
@@ -702,7 +466,7 @@ struct DenseKernel {
   /// written to columns [jOut0, ...) of `out`: whole tiles of `cols`
   /// columns, then one narrower tile for the rest.
   Value rowBlock(OpBuilder &b, Location loc, DenseOp op, Value x,
-                 const Weights &w, Value bias, Value j0, Value jOut0,
+                 const PackedWeights &w, Value bias, Value j0, Value jOut0,
                  int64_t width, Value i, int64_t rows, int64_t cols, Value out,
                  Head head) const {
     auto cst = [&](int64_t v) {
@@ -734,9 +498,9 @@ struct DenseKernel {
   /// odd or oversized vector types).
   /// The tile reads weight and bias columns from j and writes output
   /// columns from jOut (the same, unless `out` is a chunk of the output).
-  Value tile(OpBuilder &b, Location loc, DenseOp op, Value x, const Weights &w,
-             Value bias, Value i, int64_t rows, Value j, int64_t cols,
-             Value out, Head head, Value jOut = Value(),
+  Value tile(OpBuilder &b, Location loc, DenseOp op, Value x,
+             const PackedWeights &w, Value bias, Value i, int64_t rows, Value j,
+             int64_t cols, Value out, Head head, Value jOut = Value(),
              const PanelPrefetch *prefetch = nullptr) const {
     if (!jOut)
       jOut = j;

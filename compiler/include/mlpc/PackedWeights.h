@@ -1,0 +1,43 @@
+//===- PackedWeights.h - a dense layer's weights in panel order -*- C++ -*-===//
+//
+// Constant weights are packed at compile time into panels of P columns,
+// [N/P][K][P]: the K x P block a register tile streams through is then
+// contiguous (one cache line after the other, few TLB pages) instead of one
+// line per 4*N bytes. Columns after the last whole panel go to a separate
+// [K, N % P] constant. Both are resource blobs, so large weights are not
+// hashed into the context. Weights that are not constants are read as
+// [K, N], transposed at run time if given as [N, K].
+//
+//===----------------------------------------------------------------------===//
+#ifndef MLPC_PACKEDWEIGHTS_H
+#define MLPC_PACKEDWEIGHTS_H
+
+#include "mlir/IR/Builders.h"
+
+#include <functional>
+
+namespace mlir::mlpc {
+
+/// How a tile reads its weights.
+struct PackedWeights {
+  Value kn;           // [K, N], for non-constant weights
+  Value panels, rest; // packed constants (either may be null)
+  int64_t panelWidth = 1, packedCols = 0;
+
+  /// A reader of columns [j + off, j + off + width) at any k. `j` is either
+  /// a constant or a multiple of panelWidth (a tile loop's induction
+  /// variable); off is a multiple of the vector width, which divides
+  /// panelWidth, so a read never crosses a panel.
+  std::function<Value(OpBuilder &, Location, Value)>
+  reader(OpBuilder &b, Location loc, Value j, int64_t off, int64_t width,
+         Value pad) const;
+};
+
+/// The weights `w` ([K, N], or [N, K] when `transposed`) packed into panels
+/// of `panelWidth` columns when they are a constant, else as [K, N].
+PackedWeights packWeights(OpBuilder &b, Location loc, Value w, bool transposed,
+                          int64_t panelWidth);
+
+} // namespace mlir::mlpc
+
+#endif // MLPC_PACKEDWEIGHTS_H

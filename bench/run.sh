@@ -57,7 +57,7 @@ export OMP_WAIT_POLICY=passive
 read -r blas1 blas2 dnnl1 dnnl2 < <("$out/sgemm_ceiling")
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;" \
-     "measured FMA peak $peak1 GFLOP/s (1 thread), $peak2 (2); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+     "FMA peak at the start $peak1 GFLOP/s (1 thread), $peak2 (2); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 pct() { awk -v a="$1" -v p="$2" 'BEGIN { printf "%.0f%%", 100 * a / p }'; }
 echo "best library sgemm (2048^3, best of 5 calls): OpenBLAS $blas1 GFLOP/s" \
      "($(pct "$blas1" "$peak1") of peak) on 1 thread, $blas2 ($(pct "$blas2" "$peak2")) on 2;" \
@@ -93,6 +93,12 @@ else
   run wide 1024,4096,4096,1024 0 1,64,512
 fi
 read -r total1 steal1 < <(cpu_times)
+# The peak again: a lower figure than at the start means something else ran
+# on the machine during the run (a stray program of one's own once took the
+# second core's peak from 195 to 105-133 GFLOP/s), and the 2-thread cells
+# are not comparable with other runs'.
+read -r end1 end2 < <("$out/peak")
 echo
+echo "FMA peak at the end: $end1 GFLOP/s (1 thread), $end2 (2)"
 echo "steal time during the run (CPU time the hypervisor took):" \
      "$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.1f%%", t ? 100 * s / t : 0 }')"

@@ -3,6 +3,7 @@
 #include "mlpc/Passes.h"
 
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
@@ -63,6 +64,11 @@ void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
   if (opts.optLevel > 0) {
     // Chains that fusion into mlp.dense could not absorb (a residual add
     // and its activation, softmax's normalization) become one loop nest.
+    // Fusion needs each producer's result to have no user but the next op:
+    // the sizes of an op's output are first taken from its init instead of
+    // from its input (a tensor.dim that otherwise kept a residual add and
+    // its relu as two passes over memory).
+    fpm.addPass(memref::createResolveRankedShapeTypeResultDimsPass());
     fpm.addPass(createLinalgElementwiseOpFusionPass());
     ApproximateMathOptions math;
     math.expandFma = !opts.hasFma;

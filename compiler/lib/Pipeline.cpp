@@ -83,6 +83,8 @@ LogicalResult mlpc::buildTensorToLLVMPipeline(OpPassManager &pm) {
   // Upstream passes by name: their headers are slow to include, and the
   // textual form doubles as documentation of the pipeline.
   std::string pipeline =
+      // One destination per kernel (see mlp-unshare-empty-tensors).
+      "mlp-unshare-empty-tensors,"
       "eliminate-empty-tensors,"
       "one-shot-bufferize{bufferize-function-boundaries=0},"
       "canonicalize,"

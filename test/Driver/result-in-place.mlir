@@ -1,13 +1,13 @@
 // Every path of a dense layer writes the caller's result buffer in place,
 // with no scratch buffer and no copy: mlpc's bufferization steps (entry
-// points in destination-passing style, eliminate-empty-tensors, one-shot
-// bufferize) after mlp-lower-dense, on the layers whose batch-size paths
-// are chosen at run time. These paths were once branches of an scf.if that
+// points in destination-passing style, one destination per kernel,
+// eliminate-empty-tensors, one-shot bufferize) after mlp-lower-dense, on
+// the layers whose batch-size paths are chosen at run time. These paths were once branches of an scf.if that
 // shared the result's tensor.empty; eliminate-empty-tensors then put one of
 // them, which one varying from run to run, through scratch and a copy, so
 // the same model compiled to different objects.
 
-// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8" -mlp-entry-points -eliminate-empty-tensors -one-shot-bufferize="bufferize-function-boundaries=0" -canonicalize -cse -canonicalize --mlir-elide-resource-strings-if-larger=64 | FileCheck %s
+// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8" -mlp-entry-points -mlp-unshare-empty-tensors -eliminate-empty-tensors -one-shot-bufferize="bufferize-function-boundaries=0" -canonicalize -cse -canonicalize --mlir-elide-resource-strings-if-larger=64 | FileCheck %s
 
 // 2 MiB of weights: column chunks of one wide tile below a row tile, of one
 // panel above.

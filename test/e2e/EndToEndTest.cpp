@@ -6,6 +6,7 @@
 #include "acts_dense.h"
 #include "acts_fused.h"
 #include "acts_unfused.h"
+#include "branches.h"
 #include "elementwise.h"
 #include "elementwise_avx2.h"
 #include "elementwise_baseline.h"
@@ -381,6 +382,54 @@ TEST(Dag, FanOutAndResidual) {
   }
   expectClose(h, wantH, 1e-6, 1e-5, "hidden");
   expectClose(y, wantY, 1e-6, 1e-5, "residual");
+}
+
+TEST(Dag, BranchesKeepTheirOwnBuffers) {
+  // Two branches from the input, alive together until they join, at
+  // batches with leftover rows (the kernels' scf.index_switch) and without,
+  // on 1 and 2 threads. Both branches once got one buffer (max error 3.6).
+  const double w1[4][4] = {{0.5, -0.2, 0.1, 0.0},
+                           {0.3, 0.8, -0.5, 0.2},
+                           {-0.7, 0.1, 0.4, 0.9},
+                           {0.2, 0.2, 0.2, -0.3}};
+  const double b1[4] = {0.1, -0.1, 0.05, 0.0};
+  const double w2[4][4] = {{1.0, 0.0, -1.0, 0.5},
+                           {0.25, -0.5, 0.75, 0.0},
+                           {0.0, 0.3, 0.3, 0.3},
+                           {-0.4, 0.6, 0.0, 0.1}};
+  const double b2[4] = {0.0, 0.2, -0.2, 0.1};
+  for (int threads : {1, 2})
+    for (int64_t batch : {1, 6, 9, 13, 64}) {
+      mlpc_set_num_threads(threads);
+      std::vector<float> x = randomInput(batch * 4, 7 + batch, 2.0);
+      std::vector<float> y(batch * 4), s(batch * 4);
+      ASSERT_EQ(branches(x.data(), y.data(), s.data(), batch), MLPC_OK);
+      std::vector<double> wantY, wantS;
+      for (int64_t r = 0; r < batch; ++r) {
+        double a[4], b[4];
+        for (int o = 0; o < 4; ++o) {
+          double p = b1[o], q = b2[o];
+          for (int i = 0; i < 4; ++i) {
+            p += x[r * 4 + i] * w1[o][i];
+            q += x[r * 4 + i] * w2[o][i];
+          }
+          a[o] = std::tanh(p);
+          b[o] = q > 0 ? q : 0;
+        }
+        for (int o = 0; o < 4; ++o) {
+          double z = b1[o];
+          for (int i = 0; i < 4; ++i)
+            z += a[i] * w2[o][i];
+          wantY.push_back(1.0 / (1.0 + std::exp(-(z + b[o]))));
+          wantS.push_back(a[o] + b[o]);
+        }
+      }
+      std::string what = "batch " + std::to_string(batch) + ", " +
+                         std::to_string(threads) + " thread(s)";
+      expectClose(y, wantY, 1e-6, 1e-5, "joined " + what);
+      expectClose(s, wantS, 1e-6, 1e-5, "added " + what);
+    }
+  mlpc_set_num_threads(0);
 }
 
 TEST(Program, SeveralModelsAndEntriesLinkTogether) {

@@ -167,6 +167,39 @@ def EntryPoints : Pass<"mlp-entry-points", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def UnshareEmptyTensors : Pass<"mlp-unshare-empty-tensors"> {
+  let summary = "Give each use of a tensor.empty its own, before bufferization";
+  let description = [{
+    CSE merges the `tensor.empty` destinations of kernels whose outputs have
+    the same shape, such as two branches computed from one input. One-Shot
+    Bufferize should then give the second kernel a buffer of its own while
+    the first one's result is still to be read, but in MLIR 22 it misses the
+    conflict when that result reaches its reader through an
+    `scf.index_switch` (as the dense kernel's leftover rows do): both
+    kernels wrote one buffer, and the model computed wrong results. With a
+    `tensor.empty` per use, each kernel's destination is a fresh value and
+    nothing is left for the analysis to miss.
+
+    Example:
+
+    ```mlir
+    %e = tensor.empty(%n) : tensor<?x4xf32>
+    %a = scf.for ... iter_args(%t = %e) ...
+    %b = scf.for ... iter_args(%t = %e) ...
+    ```
+
+    becomes
+
+    ```mlir
+    %e = tensor.empty(%n) : tensor<?x4xf32>
+    %e1 = tensor.empty(%n) : tensor<?x4xf32>
+    %a = scf.for ... iter_args(%t = %e) ...
+    %b = scf.for ... iter_args(%t = %e1) ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def PlanScratch : Pass<"mlp-plan-scratch", "::mlir::ModuleOp"> {
   let summary = "Place a kernel's intermediate buffers in one scratch buffer";
   let description = [{

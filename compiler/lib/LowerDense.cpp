@@ -26,6 +26,9 @@
 // tile from 256 KiB (an scf.forall over column chunks, which
 // mlp-outline-parallel hands to the runtime).
 //
+// A residual add after a layer without activation, and the activation
+// after the add, go into the same epilogue (LowerDenseWithResidual).
+//
 // Every output element is computed by the same FMA sequence (k = 0..K-1
 // from zero, then bias, then activation) whichever tile covers it, so the
 // batch size and the split over threads never change a result.
@@ -60,6 +63,22 @@ namespace {
 
 /// What the epilogue applies to each row after bias and activation.
 enum class Head { None, Softmax, LogSoftmax };
+
+/// What a tile does to its accumulators before the store: add the bias,
+/// then the residual's element at the same place (if any), then apply the
+/// activation, then normalize the row (head). In that order the fused
+/// kernel computes bit for bit what the unfused ops do.
+struct Epilogue {
+  Value residual;       // [M, N] like the result, or null
+  StringRef activation; // a name mlp.dense accepts
+  float alpha = 0;      // leaky_relu's slope
+  Head head = Head::None;
+
+  /// The epilogue of `op` alone, with `head`.
+  static Epilogue of(DenseOp op, Head head = Head::None) {
+    return {Value(), op.getActivation(), op.getAlpha().convertToFloat(), head};
+  }
+};
 
 using DestinationFn = function_ref<Value(OpBuilder &, Location, Value)>;
 
@@ -121,8 +140,34 @@ struct DenseKernel {
     return std::nullopt;
   }
 
-  /// Builds the kernel for `op` (and its `head`) and returns the result.
-  Value lower(DenseOp op, Head head, PatternRewriter &b) const {
+  /// A residual connection after `op`: add(op, r) or add(r, op), with r of
+  /// the result's own shape (no broadcast) and `op` without an activation
+  /// and with no other user, optionally followed by an activation that is
+  /// the add's only user. The kernel then adds r's element after the bias
+  /// and applies that activation, and the sum never goes to memory.
+  struct Residual {
+    AddOp add;
+    Value value;
+    Operation *activation; // or null
+  };
+  static std::optional<Residual> fusableResidual(DenseOp op) {
+    if (!op->hasOneUse() || op.getActivation() != "none")
+      return std::nullopt;
+    auto add = dyn_cast<AddOp>(*op->getUsers().begin());
+    if (!add || add.getType() != op.getType())
+      return std::nullopt;
+    Value other = add.getA() == op.getResult() ? add.getB() : add.getA();
+    if (other.getType() != op.getType())
+      return std::nullopt;
+    Operation *act = nullptr;
+    if (add->hasOneUse() &&
+        getActivationSpec(*add->getUsers().begin()).has_value())
+      act = *add->getUsers().begin();
+    return Residual{add, other, act};
+  }
+
+  /// Builds the kernel for `op` with epilogue `ep` and returns the result.
+  Value lower(DenseOp op, const Epilogue &ep, PatternRewriter &b) const {
     Location loc = op.getLoc();
     Value x = op.getX(), bias = op.getB();
     PackedWeights w =
@@ -149,12 +194,11 @@ struct DenseKernel {
           [&](OpBuilder &lb, Location ll, Value i, ValueRange iter) {
             scf::YieldOp::create(lb, ll,
                                  rowBlock(lb, ll, op, x, w, bias, j0, j0, width,
-                                          i, tileRows, tileCols, iter[0],
-                                          head));
+                                          i, tileRows, tileCols, iter[0], ep));
           });
       return leftoverRows(rb, l, op, x, w, bias, j0, j0, width, mFull,
                           arith::SubIOp::create(rb, l, m, mFull),
-                          tileCols * tileRows, loop.getResult(0), head);
+                          tileCols * tileRows, loop.getResult(0), ep);
     };
     int64_t k = cast<RankedTensorType>(x.getType()).getDimSize(1);
     int64_t weightBytes = k * n * 4;
@@ -164,7 +208,7 @@ struct DenseKernel {
     // exact count.
     int64_t smallChunk = 8 * vectorWidth;
     auto smallBatchSplit = [&](function_ref<Value(Value)> otherwise) {
-      if (tileRows == 1 || head != Head::None ||
+      if (tileRows == 1 || ep.head != Head::None ||
           weightBytes < mlpc::kSmallBatchSplitWeightBytes ||
           weightBytes >= mlpc::kColumnSplitWeightBytes || n <= smallChunk)
         return otherwise(out);
@@ -178,7 +222,7 @@ struct DenseKernel {
                                     int64_t width, Value slice) {
                                   return leftoverRows(fb, l, op, x, w, bias, j0,
                                                       c0, width, c0, m,
-                                                      smallChunk, slice, head);
+                                                      smallChunk, slice, ep);
                                 });
           },
           [&](OpBuilder &eb, Location el, Value o) {
@@ -262,10 +306,10 @@ struct DenseKernel {
                    std::optional<PanelPrefetch> prefetch;
                    if (next)
                      prefetch = plan->forTile(ib, il, next, i, tileRows);
-                   scf::YieldOp::create(
-                       ib, il,
-                       tile(ib, il, op, x, w, bias, i, tileRows, j, cols, it[0],
-                            head, jOut, prefetch ? &*prefetch : nullptr));
+                   scf::YieldOp::create(ib, il,
+                                        tile(ib, il, op, x, w, bias, i,
+                                             tileRows, j, cols, it[0], ep, jOut,
+                                             prefetch ? &*prefetch : nullptr));
                  })
                  .getResult(0);
         // Leftover rows, while the panel is in cache: one tile of exactly
@@ -278,7 +322,7 @@ struct DenseKernel {
                               arith::SubIOp::create(qb, ql, inPanels, whole),
                               po, [&](int64_t r) {
                                 return tile(qb, ql, op, x, w, bias, whole, r, j,
-                                            cols, po, head, jOut);
+                                            cols, po, ep, jOut);
                               });
       };
       int64_t full = width - width % tileCols;
@@ -298,7 +342,7 @@ struct DenseKernel {
       // exact row count, so that the weights stream from memory once.
       return leftoverRows(pb, l, op, x, w, bias, j0, jOut0, width, inPanels,
                           pb.createOrFold<arith::SubIOp>(l, m, inPanels),
-                          tileCols * tileRows, o, head);
+                          tileCols * tileRows, o, ep);
     };
 
     int64_t chunk = tileCols * tileRows;
@@ -416,7 +460,7 @@ struct DenseKernel {
   Value leftoverRows(OpBuilder &b, Location loc, DenseOp op, Value x,
                      const PackedWeights &w, Value bias, Value j0, Value jOut0,
                      int64_t width, Value i, Value count, int64_t maxCols,
-                     Value out, Head head) const {
+                     Value out, const Epilogue &ep) const {
     int64_t vectorsPerTileRow = std::max<int64_t>(1, tileCols / vectorWidth);
     int64_t accumulators = tileRows * vectorsPerTileRow;
     return rowCountSwitch(b, loc, count, out, [&](int64_t r) {
@@ -436,7 +480,7 @@ struct DenseKernel {
       int64_t even = (width + tiles - 1) / tiles;
       int64_t cols = (even + tileCols - 1) / tileCols * tileCols;
       return rowBlock(b, loc, op, x, w, bias, j0, jOut0, width, i, r, cols, out,
-                      head);
+                      ep);
     });
   }
 
@@ -468,7 +512,7 @@ struct DenseKernel {
   Value rowBlock(OpBuilder &b, Location loc, DenseOp op, Value x,
                  const PackedWeights &w, Value bias, Value j0, Value jOut0,
                  int64_t width, Value i, int64_t rows, int64_t cols, Value out,
-                 Head head) const {
+                 const Epilogue &ep) const {
     auto cst = [&](int64_t v) {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
@@ -482,14 +526,14 @@ struct DenseKernel {
           b, loc, cst(0), cst(nFull), cst(cols), out,
           [&](OpBuilder &lb, Location l, Value jj, ValueRange iter) {
             Value o = tile(lb, l, op, x, w, bias, i, rows, add(lb, j0, jj),
-                           cols, iter[0], head, add(lb, jOut0, jj));
+                           cols, iter[0], ep, add(lb, jOut0, jj));
             scf::YieldOp::create(lb, l, o);
           });
       out = loop.getResult(0);
     }
     if (width % cols)
       out = tile(b, loc, op, x, w, bias, i, rows, add(b, j0, cst(nFull)),
-                 width % cols, out, head, add(b, jOut0, cst(nFull)));
+                 width % cols, out, ep, add(b, jOut0, cst(nFull)));
     return out;
   }
 
@@ -500,7 +544,7 @@ struct DenseKernel {
   /// columns from jOut (the same, unless `out` is a chunk of the output).
   Value tile(OpBuilder &b, Location loc, DenseOp op, Value x,
              const PackedWeights &w, Value bias, Value i, int64_t rows, Value j,
-             int64_t cols, Value out, Head head, Value jOut = Value(),
+             int64_t cols, Value out, const Epilogue &ep, Value jOut = Value(),
              const PanelPrefetch *prefetch = nullptr) const {
     if (!jOut)
       jOut = j;
@@ -563,20 +607,26 @@ struct DenseKernel {
       bv.push_back(vector::TransferReadOp::create(b, loc, vecType(chunk.second),
                                                   bias, ValueRange{colIdx[c]},
                                                   pad, ArrayRef<bool>{true}));
-    StringRef act = op.getActivation();
-    float alpha = op.getAlpha().convertToFloat();
     SmallVector<Value> zs;
     for (int64_t r = 0; r < rows; ++r)
-      for (size_t c = 0; c < chunks.size(); ++c)
-        zs.push_back(arith::AddFOp::create(
-            b, loc, kLoop.getResult(r * chunks.size() + c), bv[c]));
-    SmallVector<Value> ys =
-        mlpc::buildActivations(b, loc, act, alpha, zs, kActivationsPerGroup);
+      for (auto [c, chunk] : llvm::enumerate(chunks)) {
+        Value z = arith::AddFOp::create(
+            b, loc, kLoop.getResult(r * chunks.size() + c), bv[c]);
+        if (ep.residual)
+          z = arith::AddFOp::create(
+              b, loc, z,
+              vector::TransferReadOp::create(
+                  b, loc, vecType(chunk.second), ep.residual,
+                  ValueRange{rowIdx[r], colIdx[c]}, pad, ArrayRef<bool>{true}));
+        zs.push_back(z);
+      }
+    SmallVector<Value> ys = mlpc::buildActivations(
+        b, loc, ep.activation, ep.alpha, zs, kActivationsPerGroup);
     for (int64_t r = 0; r < rows; ++r) {
       SmallVector<Value> row(ys.begin() + r * chunks.size(),
                              ys.begin() + (r + 1) * chunks.size());
-      if (head != Head::None)
-        row = normalizeRow(b, loc, row, head);
+      if (ep.head != Head::None)
+        row = normalizeRow(b, loc, row, ep.head);
       for (size_t c = 0; c < chunks.size(); ++c)
         out = vector::TransferWriteOp::create(b, loc, row[c], out,
                                               ValueRange{rowIdx[r], outIdx[c]},
@@ -624,7 +674,9 @@ struct LowerDenseOp : OpRewritePattern<DenseOp> {
       return b.notifyMatchFailure(op, "the kernel needs static K and N");
     if (kernel.fusableHead(op))
       return b.notifyMatchFailure(op, "lowered with its softmax");
-    b.replaceOp(op, kernel.lower(op, Head::None, b));
+    if (DenseKernel::fusableResidual(op))
+      return b.notifyMatchFailure(op, "lowered with its residual add");
+    b.replaceOp(op, kernel.lower(op, Epilogue::of(op), b));
     return success();
   }
 };
@@ -649,10 +701,51 @@ struct LowerDenseWithSoftmax : RewritePattern {
     if (!head || head->first != op)
       return failure();
     b.setInsertionPoint(dense);
-    Value out = kernel.lower(dense, head->second, b);
+    Value out = kernel.lower(dense, Epilogue::of(dense, head->second), b);
     b.replaceOp(op, out);
     b.eraseOp(dense);
     return success();
+  }
+};
+
+/// A residual add after a dense layer (and the activation after it): one
+/// kernel, adding the residual to the accumulators before the activation.
+/// Against the separate add and activation (one loop nest over the dense
+/// layer's stored result): 1.00-1.04x faster on residual blocks of 64 and
+/// 512 columns at batches 1-512, outputs bit-identical, and the sum needs
+/// no scratch.
+struct LowerDenseWithResidual : OpRewritePattern<AddOp> {
+  LowerDenseWithResidual(MLIRContext *ctx, DenseKernel kernel)
+      : OpRewritePattern(ctx), kernel(kernel) {}
+  DenseKernel kernel;
+
+  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &b) const override {
+    for (Value operand : {add.getA(), add.getB()}) {
+      auto dense = operand.getDefiningOp<DenseOp>();
+      if (!dense || !DenseKernel::applies(dense))
+        continue;
+      std::optional<DenseKernel::Residual> residual =
+          DenseKernel::fusableResidual(dense);
+      if (!residual || residual->add != add)
+        continue;
+      Epilogue ep{residual->value, "none", 0.0f, Head::None};
+      Operation *root = add;
+      if (Operation *act = residual->activation) {
+        ActivationSpec spec = *getActivationSpec(act);
+        ep.activation = spec.name;
+        ep.alpha = spec.alpha;
+        root = act;
+      }
+      // Here, not at the dense layer: the residual may be defined between.
+      b.setInsertionPoint(add);
+      Value out = kernel.lower(dense, ep, b);
+      b.replaceOp(root, out);
+      if (root != add)
+        b.eraseOp(add);
+      b.eraseOp(dense);
+      return success();
+    }
+    return b.notifyMatchFailure(add, "not a residual add after a dense layer");
   }
 };
 
@@ -666,7 +759,8 @@ struct LowerDensePass : mlpc::impl::LowerDenseBase<LowerDensePass> {
     }
     RewritePatternSet patterns(&getContext());
     DenseKernel kernel{tileRows, tileCols, vectorWidth};
-    patterns.add<LowerDenseOp, LowerDenseWithSoftmax>(&getContext(), kernel);
+    patterns.add<LowerDenseOp, LowerDenseWithSoftmax, LowerDenseWithResidual>(
+        &getContext(), kernel);
     bool any = false;
     getOperation().walk([&](DenseOp op) { any |= DenseKernel::applies(op); });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -245,6 +245,61 @@ func.func @dense_softmax_wide(%x: tensor<?x4xf32>) -> tensor<?x12xf32> {
 
 // -----
 
+// A residual connection: add(dense, r) with r of the result's shape, then
+// an activation. One kernel: the epilogue adds the bias, then r's element
+// at the same row and column, then applies the activation, as the unfused
+// ops would, and the sum is never stored. The kernel goes where the add
+// was: r may be defined after the dense layer.
+// CHECK-LABEL: func.func @dense_residual
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?x8xf32>)
+// CHECK: %[[R:.*]] = mlp.tanh %[[Y]]
+// CHECK: %[[ACC:.*]]:2 = scf.for
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[BV:.*]] = vector.transfer_read %{{.*}}[%[[J:[a-z0-9_]+]]]
+// CHECK-NEXT: %[[Z0:.*]] = arith.addf %[[ACC]]#0, %[[BV]] : vector<8xf32>
+// CHECK-NEXT: %[[R0:.*]] = vector.transfer_read %[[R]][%[[I:[a-z0-9_]+]], %[[J]]]
+// CHECK-NEXT: %[[S0:.*]] = arith.addf %[[Z0]], %[[R0]] : vector<8xf32>
+// CHECK-NEXT: %[[Z1:.*]] = arith.addf %[[ACC]]#1, %[[BV]]
+// CHECK-NEXT: %[[R1:.*]] = vector.transfer_read %[[R]][%[[I1:[a-z0-9_]+]], %[[J]]]
+// CHECK-NEXT: %[[S1:.*]] = arith.addf %[[Z1]], %[[R1]]
+// CHECK-NEXT: %[[A0:.*]] = arith.maximumf %[[S0]], %{{.*}} : vector<8xf32>
+// CHECK-NEXT: %[[A1:.*]] = arith.maximumf %[[S1]]
+// CHECK-NEXT: vector.transfer_write %[[A0]], %{{.*}}[%[[I]], %[[J]]]
+// CHECK-NOT: mlp.add
+// CHECK-NOT: mlp.relu
+// CHECK: return
+func.func @dense_residual(%x: tensor<?x4xf32>, %y: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<0.25> : tensor<4x8xf32>
+  %b = arith.constant dense<0.5> : tensor<8xf32>
+  %d = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %r = mlp.tanh %y : tensor<?x8xf32> -> tensor<?x8xf32>
+  %s = mlp.add %r, %d : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %a = mlp.relu %s : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %a : tensor<?x8xf32>
+}
+
+// -----
+
+// Not fused: an activation before the add (act(z) + r is not act(z + r)),
+// a broadcast add, and a dense layer with another user.
+// CHECK-LABEL: func.func @dense_residual_not_fused
+// CHECK-COUNT-3: mlp.add
+// CHECK: return
+func.func @dense_residual_not_fused(%x: tensor<?x4xf32>, %r: tensor<?x8xf32>, %v: tensor<8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) {
+  %w = arith.constant dense<0.25> : tensor<4x8xf32>
+  %b = arith.constant dense<0.5> : tensor<8xf32>
+  %d0 = mlp.dense %x, %w, %b {activation = "relu"} : tensor<?x4xf32>, tensor<4x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %s0 = mlp.add %d0, %r : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %d1 = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %s1 = mlp.add %d1, %v : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %d2 = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %s2 = mlp.add %d2, %r : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  return %s0, %s1, %s2, %d2 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
 // A layer with 2 MiB of weights or more splits its columns over threads:
 // an scf.forall over column chunks, each computing its columns of every row
 // into a slice of the result (mlp-outline-parallel later hands it to the

@@ -87,7 +87,11 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
     one wide tile each for a batch smaller than a row tile. A softmax or
     log_softmax over the last axis of a dense layer whose rows fit in one
     tile (N <= tile-cols) is computed in the same epilogue, stably, before
-    the store.
+    the store. So is a residual connection: `mlp.add` of a dense layer
+    without activation (and no other user) and a tensor of the layer's own
+    shape, with the activation that follows the add, if any. The epilogue
+    adds the bias, then the residual's element, then applies the
+    activation, which is what the separate ops compute, bit for bit.
   }];
   let options = [
     Option<"tileRows", "tile-rows", "int64_t", "6",

@@ -1,5 +1,6 @@
 //===- EndToEndTest.cpp - compiled models against a float64 reference -----===//
 #include "Check.h"
+#include "DagModels.h"
 #include "Models.h"
 
 #include "acts_baseline.h"
@@ -348,38 +349,13 @@ TEST(Activations, ExtremeInputs) {
 //===----------------------------------------------------------------------===//
 
 TEST(Dag, FanOutAndResidual) {
-  const double w1[4][4] = {{0.5, -0.2, 0.1, 0.0},
-                           {0.3, 0.8, -0.5, 0.2},
-                           {-0.7, 0.1, 0.4, 0.9},
-                           {0.2, 0.2, 0.2, -0.3}};
-  const double b1[4] = {0.1, -0.1, 0.05, 0.0};
-  const double w2[4][4] = {{1.0, 0.0, -1.0, 0.5},
-                           {0.25, -0.5, 0.75, 0.0},
-                           {0.0, 0.3, 0.3, 0.3},
-                           {-0.4, 0.6, 0.0, 0.1}};
-  const double b2[4] = {0.0, 0.2, -0.2, 0.1};
   const int64_t batch = 9;
   std::vector<float> x = randomInput(batch * 4, 11, 2.0);
   const float bias[4] = {1, -1, 0.5f, 0};
   std::vector<float> h(batch * 4), y(batch * 4);
   ASSERT_EQ(residual(x.data(), bias, h.data(), y.data(), batch), MLPC_OK);
   std::vector<double> wantH, wantY;
-  for (int64_t r = 0; r < batch; ++r) {
-    double hr[4];
-    for (int o = 0; o < 4; ++o) {
-      double acc = b1[o];
-      for (int i = 0; i < 4; ++i)
-        acc += x[r * 4 + i] * w1[o][i];
-      hr[o] = acc > 0 ? acc : 0;
-      wantH.push_back(hr[o]);
-    }
-    for (int o = 0; o < 4; ++o) {
-      double acc = b2[o];
-      for (int i = 0; i < 4; ++i)
-        acc += hr[i] * w2[o][i];
-      wantY.push_back(std::tanh(acc + x[r * 4 + o]) + bias[o]);
-    }
-  }
+  residualReference(x, bias, batch, wantH, wantY);
   expectClose(h, wantH, 1e-6, 1e-5, "hidden");
   expectClose(y, wantY, 1e-6, 1e-5, "residual");
 }
@@ -388,16 +364,6 @@ TEST(Dag, BranchesKeepTheirOwnBuffers) {
   // Two branches from the input, alive together until they join, at
   // batches with leftover rows (the kernels' scf.index_switch) and without,
   // on 1 and 2 threads. Both branches once got one buffer (max error 3.6).
-  const double w1[4][4] = {{0.5, -0.2, 0.1, 0.0},
-                           {0.3, 0.8, -0.5, 0.2},
-                           {-0.7, 0.1, 0.4, 0.9},
-                           {0.2, 0.2, 0.2, -0.3}};
-  const double b1[4] = {0.1, -0.1, 0.05, 0.0};
-  const double w2[4][4] = {{1.0, 0.0, -1.0, 0.5},
-                           {0.25, -0.5, 0.75, 0.0},
-                           {0.0, 0.3, 0.3, 0.3},
-                           {-0.4, 0.6, 0.0, 0.1}};
-  const double b2[4] = {0.0, 0.2, -0.2, 0.1};
   for (int threads : {1, 2})
     for (int64_t batch : {1, 6, 9, 13, 64}) {
       mlpc_set_num_threads(threads);
@@ -405,25 +371,7 @@ TEST(Dag, BranchesKeepTheirOwnBuffers) {
       std::vector<float> y(batch * 4), s(batch * 4);
       ASSERT_EQ(branches(x.data(), y.data(), s.data(), batch), MLPC_OK);
       std::vector<double> wantY, wantS;
-      for (int64_t r = 0; r < batch; ++r) {
-        double a[4], b[4];
-        for (int o = 0; o < 4; ++o) {
-          double p = b1[o], q = b2[o];
-          for (int i = 0; i < 4; ++i) {
-            p += x[r * 4 + i] * w1[o][i];
-            q += x[r * 4 + i] * w2[o][i];
-          }
-          a[o] = std::tanh(p);
-          b[o] = q > 0 ? q : 0;
-        }
-        for (int o = 0; o < 4; ++o) {
-          double z = b1[o];
-          for (int i = 0; i < 4; ++i)
-            z += a[i] * w2[o][i];
-          wantY.push_back(1.0 / (1.0 + std::exp(-(z + b[o]))));
-          wantS.push_back(a[o] + b[o]);
-        }
-      }
+      branchesReference(x, batch, wantY, wantS);
       std::string what = "batch " + std::to_string(batch) + ", " +
                          std::to_string(threads) + " thread(s)";
       expectClose(y, wantY, 1e-6, 1e-5, "joined " + what);

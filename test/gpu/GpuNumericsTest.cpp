@@ -9,12 +9,15 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Check.h"
+#include "DagModels.h"
 #include "Models.h"
 
 #include "acts_fused.h"
 #include "acts_unfused.h"
+#include "branches.h"
 #include "elementwise.h"
 #include "mnist_fused.h"
+#include "residual.h"
 #include "softmax.h"
 #include "tiny_emulated.h"
 
@@ -55,6 +58,29 @@ void checkMlp(int32_t (*fn)(const float *, float *, int64_t), const Mlp &m,
 
 // 784-128-64-10 with softmax: K = 784 spans 49 shared-memory slices; a
 // batch of 70 needs two row tiles, the second one partial.
+// The CPU target's DAG models: a fan-out with a residual add, and two
+// branches alive together until they join.
+TEST_F(EmulatedGpu, DagModelsMatchFloat64) {
+  for (int64_t batch : {1, 9, 70}) {
+    std::string what = "batch " + std::to_string(batch);
+    std::vector<float> x = randomInput(batch * 4, 11 + batch, 2.0);
+    const float bias[4] = {1, -1, 0.5f, 0};
+    std::vector<float> h(batch * 4), y(batch * 4), s(batch * 4);
+    ASSERT_EQ(residual(x.data(), bias, h.data(), y.data(), batch), MLPC_OK)
+        << mlpc_last_error_message();
+    std::vector<double> wantH, wantY;
+    residualReference(x, bias, batch, wantH, wantY);
+    expectClose(h, wantH, 2e-5, 1e-4, "residual hidden " + what);
+    expectClose(y, wantY, 2e-5, 1e-4, "residual " + what);
+    ASSERT_EQ(branches(x.data(), y.data(), s.data(), batch), MLPC_OK)
+        << mlpc_last_error_message();
+    std::vector<double> wantJ, wantS;
+    branchesReference(x, batch, wantJ, wantS);
+    expectClose(y, wantJ, 2e-5, 1e-4, "branches joined " + what);
+    expectClose(s, wantS, 2e-5, 1e-4, "branches added " + what);
+  }
+}
+
 TEST_F(EmulatedGpu, MnistMatchesFloat64) {
   checkMlp(mnist_fused, mnistModel(), 1, "mnist");
   checkMlp(mnist_fused, mnistModel(), 70, "mnist");

@@ -193,10 +193,10 @@ struct DenseKernel {
           rb, l, c0, mFull, cR, o,
           [&](OpBuilder &lb, Location ll, Value i, ValueRange iter) {
             scf::YieldOp::create(lb, ll,
-                                 rowBlock(lb, ll, op, x, w, bias, j0, j0, width,
-                                          i, tileRows, tileCols, iter[0], ep));
+                                 rowBlock(lb, ll, x, w, bias, j0, j0, width, i,
+                                          tileRows, tileCols, iter[0], ep));
           });
-      return leftoverRows(rb, l, op, x, w, bias, j0, j0, width, mFull,
+      return leftoverRows(rb, l, x, w, bias, j0, j0, width, mFull,
                           arith::SubIOp::create(rb, l, m, mFull),
                           tileCols * tileRows, loop.getResult(0), ep);
     };
@@ -220,9 +220,9 @@ struct DenseKernel {
             return columnForall(tb, tl, o, m, n, smallChunk, 2 * k * smallChunk,
                                 [&](OpBuilder &fb, Location l, Value j0,
                                     int64_t width, Value slice) {
-                                  return leftoverRows(fb, l, op, x, w, bias, j0,
-                                                      c0, width, c0, m,
-                                                      smallChunk, slice, ep);
+                                  return leftoverRows(fb, l, x, w, bias, j0, c0,
+                                                      width, c0, m, smallChunk,
+                                                      slice, ep);
                                 });
           },
           [&](OpBuilder &eb, Location el, Value o) {
@@ -307,8 +307,8 @@ struct DenseKernel {
                    if (next)
                      prefetch = plan->forTile(ib, il, next, i, tileRows);
                    scf::YieldOp::create(ib, il,
-                                        tile(ib, il, op, x, w, bias, i,
-                                             tileRows, j, cols, it[0], ep, jOut,
+                                        tile(ib, il, x, w, bias, i, tileRows, j,
+                                             cols, it[0], ep, jOut,
                                              prefetch ? &*prefetch : nullptr));
                  })
                  .getResult(0);
@@ -318,12 +318,11 @@ struct DenseKernel {
         // one-row FMA chains. When there is no whole block at all (batch <
         // tile-rows), they are done below with wide tiles instead, which
         // suits a tiny batch.
-        return rowCountSwitch(qb, ql,
-                              arith::SubIOp::create(qb, ql, inPanels, whole),
-                              po, [&](int64_t r) {
-                                return tile(qb, ql, op, x, w, bias, whole, r, j,
-                                            cols, po, ep, jOut);
-                              });
+        return rowCountSwitch(
+            qb, ql, arith::SubIOp::create(qb, ql, inPanels, whole), po,
+            [&](int64_t r) {
+              return tile(qb, ql, x, w, bias, whole, r, j, cols, po, ep, jOut);
+            });
       };
       int64_t full = width - width % tileCols;
       if (full > 0)
@@ -340,7 +339,7 @@ struct DenseKernel {
                   width % tileCols, o);
       // A batch without a whole row block (inPanels = 0): one tile of its
       // exact row count, so that the weights stream from memory once.
-      return leftoverRows(pb, l, op, x, w, bias, j0, jOut0, width, inPanels,
+      return leftoverRows(pb, l, x, w, bias, j0, jOut0, width, inPanels,
                           pb.createOrFold<arith::SubIOp>(l, m, inPanels),
                           tileCols * tileRows, o, ep);
     };
@@ -457,7 +456,7 @@ struct DenseKernel {
   /// two, ...), at most `maxCols`. Each weight is then read once for all of the
   /// rows, and the K loop stays bound by FMA throughput rather than by the
   /// latency of a few dependency chains.
-  Value leftoverRows(OpBuilder &b, Location loc, DenseOp op, Value x,
+  Value leftoverRows(OpBuilder &b, Location loc, Value x,
                      const PackedWeights &w, Value bias, Value j0, Value jOut0,
                      int64_t width, Value i, Value count, int64_t maxCols,
                      Value out, const Epilogue &ep) const {
@@ -479,7 +478,7 @@ struct DenseKernel {
       int64_t tiles = (width + most - 1) / most;
       int64_t even = (width + tiles - 1) / tiles;
       int64_t cols = (even + tileCols - 1) / tileCols * tileCols;
-      return rowBlock(b, loc, op, x, w, bias, j0, jOut0, width, i, r, cols, out,
+      return rowBlock(b, loc, x, w, bias, j0, jOut0, width, i, r, cols, out,
                       ep);
     });
   }
@@ -509,9 +508,9 @@ struct DenseKernel {
   /// Rows [i, i + rows) of the output over layer columns [j0, j0 + width),
   /// written to columns [jOut0, ...) of `out`: whole tiles of `cols`
   /// columns, then one narrower tile for the rest.
-  Value rowBlock(OpBuilder &b, Location loc, DenseOp op, Value x,
-                 const PackedWeights &w, Value bias, Value j0, Value jOut0,
-                 int64_t width, Value i, int64_t rows, int64_t cols, Value out,
+  Value rowBlock(OpBuilder &b, Location loc, Value x, const PackedWeights &w,
+                 Value bias, Value j0, Value jOut0, int64_t width, Value i,
+                 int64_t rows, int64_t cols, Value out,
                  const Epilogue &ep) const {
     auto cst = [&](int64_t v) {
       return arith::ConstantIndexOp::create(b, loc, v);
@@ -525,14 +524,14 @@ struct DenseKernel {
       auto loop = scf::ForOp::create(
           b, loc, cst(0), cst(nFull), cst(cols), out,
           [&](OpBuilder &lb, Location l, Value jj, ValueRange iter) {
-            Value o = tile(lb, l, op, x, w, bias, i, rows, add(lb, j0, jj),
-                           cols, iter[0], ep, add(lb, jOut0, jj));
+            Value o = tile(lb, l, x, w, bias, i, rows, add(lb, j0, jj), cols,
+                           iter[0], ep, add(lb, jOut0, jj));
             scf::YieldOp::create(lb, l, o);
           });
       out = loop.getResult(0);
     }
     if (width % cols)
-      out = tile(b, loc, op, x, w, bias, i, rows, add(b, j0, cst(nFull)),
+      out = tile(b, loc, x, w, bias, i, rows, add(b, j0, cst(nFull)),
                  width % cols, out, ep, add(b, jOut0, cst(nFull)));
     return out;
   }
@@ -542,9 +541,9 @@ struct DenseKernel {
   /// odd or oversized vector types).
   /// The tile reads weight and bias columns from j and writes output
   /// columns from jOut (the same, unless `out` is a chunk of the output).
-  Value tile(OpBuilder &b, Location loc, DenseOp op, Value x,
-             const PackedWeights &w, Value bias, Value i, int64_t rows, Value j,
-             int64_t cols, Value out, const Epilogue &ep, Value jOut = Value(),
+  Value tile(OpBuilder &b, Location loc, Value x, const PackedWeights &w,
+             Value bias, Value i, int64_t rows, Value j, int64_t cols,
+             Value out, const Epilogue &ep, Value jOut = Value(),
              const PanelPrefetch *prefetch = nullptr) const {
     if (!jOut)
       jOut = j;

@@ -685,6 +685,32 @@ TEST(Threads, SmallBatchesSplitColumnsWhenCalledInALoop) {
   mlpc_set_num_threads(0);
 }
 
+/// Layers that split their columns but whose work estimate (FLOPs at
+/// batch 1) is too small for a sleeping thread are split once a serial run
+/// has shown them slow. Each such function keeps its own mark: two models
+/// called in turn (here split_fused and split_baseline, each with a
+/// 1024 x 600 layer) both split on every call after their first. With one
+/// mark for the whole process, each call evicted the other's, and neither
+/// ever used a second thread.
+TEST(Threads, SplitLayersOfModelsCalledInTurnBothSplit) {
+  const int64_t batch = 64;
+  std::vector<float> x = randomInput(batch * 1024, 61);
+  std::vector<float> y(batch * 10);
+  mlpc_set_num_threads(2);
+  ASSERT_EQ(split_fused(x.data(), y.data(), batch), MLPC_OK);
+  ASSERT_EQ(split_baseline(x.data(), y.data(), batch), MLPC_OK);
+  uint64_t before = mlpc_parallel_jobs();
+  const int rounds = 10;
+  for (int r = 0; r < rounds; ++r) {
+    ASSERT_EQ(split_fused(x.data(), y.data(), batch), MLPC_OK);
+    ASSERT_EQ(split_baseline(x.data(), y.data(), batch), MLPC_OK);
+  }
+  // A call counts when the second thread took part; on a busy machine the
+  // caller may finish before it wakes, hence some slack.
+  EXPECT_GE(mlpc_parallel_jobs() - before, uint64_t(2 * rounds - 4));
+  mlpc_set_num_threads(0);
+}
+
 /// An entry with no dense layer (a 1000-class softmax) has work per row all
 /// the same: its rows split over the threads when it is called in a loop,
 /// and every row matches one thread's bitwise.

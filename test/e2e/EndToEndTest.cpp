@@ -6,6 +6,7 @@
 #include "acts_baseline.h"
 #include "acts_dense.h"
 #include "acts_fused.h"
+#include "acts_tile512.h"
 #include "acts_unfused.h"
 #include "branches.h"
 #include "elementwise.h"
@@ -14,17 +15,21 @@
 #include "large_baseline.h"
 #include "large_dense.h"
 #include "large_fused.h"
+#include "large_tile512.h"
 #include "mnist_avx2.h"
 #include "mnist_baseline.h"
 #include "mnist_dense.h"
 #include "mnist_fused.h"
+#include "mnist_tile512.h"
 #include "mnist_unfused.h"
 #include "residual.h"
 #include "seeds.h"
 #include "softmax.h"
 #include "softmax_baseline.h"
+#include "softmax_tile512.h"
 #include "split_baseline.h"
 #include "split_fused.h"
+#include "split_tile512.h"
 
 #include <gtest/gtest.h>
 
@@ -108,6 +113,10 @@ const MlpCase kCases[] = {
     {"large_baseline_x86_64", large_baseline, largeModel},
     {"split_fused", split_fused, splitModel},
     {"split_baseline_x86_64", split_baseline, splitModel},
+    {"mnist_tile512", mnist_tile512, mnistModel},
+    {"acts_tile512", acts_tile512, activationsModel},
+    {"large_tile512", large_tile512, largeModel},
+    {"split_tile512", split_tile512, splitModel},
 };
 
 INSTANTIATE_TEST_SUITE_P(Models, MlpTest,
@@ -262,6 +271,14 @@ TEST(Softmax, WideAndNarrowRowsMatchFloat64OnBaselineX86) {
   checkSoftmaxRows({softmax_wide_baseline, log_softmax_wide_baseline,
                     softmax_odd_baseline, softmax_narrow_baseline,
                     log_softmax_vector_baseline});
+}
+
+// AVX-512's 16-lane vectors (1000 = 15 steps of four vectors, then two
+// vectors and a tail of 8; 45 = two vectors and a tail of 13).
+TEST(Softmax, WideAndNarrowRowsMatchFloat64With16Lanes) {
+  checkSoftmaxRows({softmax_wide_tile512, log_softmax_wide_tile512,
+                    softmax_odd_tile512, softmax_narrow_tile512,
+                    log_softmax_vector_tile512});
 }
 
 TEST(Softmax, OtherAxes) {
@@ -582,6 +599,8 @@ TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
   mlpc_set_num_threads(1);
   ASSERT_EQ(mlpc_get_num_threads(), 1);
   ASSERT_EQ(mnist_fused(x.data(), want.data(), batch), MLPC_OK);
+  std::vector<float> want512(batch * 10);
+  ASSERT_EQ(mnist_tile512(x.data(), want512.data(), batch), MLPC_OK);
   for (int threads : {2, 3, 4}) {
     mlpc_set_num_threads(threads);
     EXPECT_EQ(mlpc_get_num_threads(), threads);
@@ -591,6 +610,11 @@ TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
       ASSERT_EQ(mnist_fused(x.data(), got.data(), b), MLPC_OK);
       EXPECT_EQ(0, std::memcmp(got.data(), want.data(), b * 10 * sizeof(float)))
           << threads << " threads, batch " << b;
+      std::fill(got.begin(), got.end(), -1.0f);
+      ASSERT_EQ(mnist_tile512(x.data(), got.data(), b), MLPC_OK);
+      EXPECT_EQ(0,
+                std::memcmp(got.data(), want512.data(), b * 10 * sizeof(float)))
+          << "AVX-512's tile, " << threads << " threads, batch " << b;
     }
   }
   mlpc_set_num_threads(0); // back to the default
@@ -626,22 +650,25 @@ TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
 
 TEST(Threads, ColumnSplitLayersAreIdenticalOnAnyThreadCount) {
   // split_fused's first layer splits its columns over the threads at any
-  // batch (1 included); every chunk is computed by the same code.
+  // batch (1 included); every chunk is computed by the same code. The same
+  // with AVX-512's tile (chunks of 32-column panels, 600 = 18 x 32 + 24).
   const int64_t batch = 70;
   std::vector<float> x = randomInput(batch * 1024, 41);
-  for (int64_t b : {int64_t(1), int64_t(5), batch}) {
-    std::vector<float> want(b * 10), got(b * 10);
-    mlpc_set_num_threads(1);
-    ASSERT_EQ(split_fused(x.data(), want.data(), b), MLPC_OK);
-    for (int threads : {2, 3, 4}) {
-      mlpc_set_num_threads(threads);
-      std::fill(got.begin(), got.end(), -1.0f);
-      ASSERT_EQ(split_fused(x.data(), got.data(), b), MLPC_OK);
-      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4))
-          << threads << " threads, batch " << b;
+  for (auto fn : {split_fused, split_tile512}) {
+    for (int64_t b : {int64_t(1), int64_t(5), int64_t(13), batch}) {
+      std::vector<float> want(b * 10), got(b * 10);
+      mlpc_set_num_threads(1);
+      ASSERT_EQ(fn(x.data(), want.data(), b), MLPC_OK);
+      for (int threads : {2, 3, 4}) {
+        mlpc_set_num_threads(threads);
+        std::fill(got.begin(), got.end(), -1.0f);
+        ASSERT_EQ(fn(x.data(), got.data(), b), MLPC_OK);
+        EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4))
+            << threads << " threads, batch " << b;
+      }
+      expectClose(want, reference(splitModel(), x.data(), b), 2e-5, 1e-4,
+                  "split batch " + std::to_string(b));
     }
-    expectClose(want, reference(splitModel(), x.data(), b), 2e-5, 1e-4,
-                "split batch " + std::to_string(b));
   }
   mlpc_set_num_threads(0);
 }

@@ -46,7 +46,14 @@ int main(int argc, char **argv) {
             toMlir(large, "large_baseline", Form::Unfused)) &&
       write(dir, "split_fused", toMlir(split, "split_fused", Form::Unfused)) &&
       write(dir, "split_baseline",
-            toMlir(split, "split_baseline", Form::Unfused));
+            toMlir(split, "split_baseline", Form::Unfused)) &&
+      write(dir, "mnist_tile512",
+            toMlir(mnist, "mnist_tile512", Form::Unfused)) &&
+      write(dir, "acts_tile512", toMlir(acts, "acts_tile512", Form::Unfused)) &&
+      write(dir, "large_tile512",
+            toMlir(large, "large_tile512", Form::Unfused)) &&
+      write(dir, "split_tile512",
+            toMlir(split, "split_tile512", Form::Unfused));
   if (!ok)
     std::cerr << "gen-models: cannot write to " << dir << "\n";
   return ok ? 0 : 1;

@@ -89,6 +89,14 @@ static cl::opt<std::string> ptxasPath(
 static cl::opt<std::string>
     mtriple("mtriple", cl::desc("Target triple (default: the host's)"),
             cl::cat(category));
+// For testing: the AVX-512 kernel (6x32x16) runs on an AVX2 host, where
+// LLVM splits its 16-lane vectors in two, so its tiles, leftovers, panels
+// and column splits are checked against a reference on this machine too.
+static cl::opt<std::string> kernelTile(
+    "kernel-tile",
+    cl::desc("Dense kernel register tile ROWSxCOLSxLANES instead of the "
+             "target's (e.g. 6x32x16, AVX-512's; testing only)"),
+    cl::value_desc("RxCxL"), cl::Hidden, cl::cat(category));
 
 static const char *overview =
     R"(mlpc: ahead-of-time compiler for MLP forward passes
@@ -116,6 +124,32 @@ file:line:col; no output file is written).
 )";
 
 namespace {
+/// Applies --kernel-tile to `opts`; false (with a message) if it does not
+/// name a tile: 1-16 rows, 4, 8 or 16 lanes, columns a multiple of the
+/// lanes, at most 32 accumulator vectors.
+bool applyKernelTile(mlpc::PipelineOptions &opts) {
+  if (kernelTile.empty())
+    return true;
+  SmallVector<StringRef> parts;
+  StringRef(kernelTile).split(parts, 'x');
+  int64_t rows = 0, cols = 0, lanes = 0;
+  if (parts.size() != 3 || parts[0].getAsInteger(10, rows) ||
+      parts[1].getAsInteger(10, cols) || parts[2].getAsInteger(10, lanes) ||
+      rows < 1 || rows > 16 || (lanes != 4 && lanes != 8 && lanes != 16) ||
+      cols < lanes || cols % lanes || rows * (cols / lanes) > 32) {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "--kernel-tile=" << kernelTile
+        << " is not a tile; use ROWSxCOLSxLANES with 1-16 rows, 4, 8 or 16 "
+           "lanes, columns a multiple of the lanes and at most 32 "
+           "accumulator vectors, e.g. 6x32x16\n";
+    return false;
+  }
+  opts.tileRows = rows;
+  opts.tileCols = cols;
+  opts.vectorWidth = lanes;
+  return true;
+}
+
 /// Writes `data` to `path` ('-' is stdout) only now, at the very end.
 bool writeOutput(StringRef path, StringRef data) {
   std::string error;
@@ -363,6 +397,8 @@ int run() {
   auto [cpuName, features] = mlpc::resolveCpu(target);
   mlpc::PipelineOptions opts = mlpc::tileForFeatures(features);
   opts.optLevel = optLevel;
+  if (!applyKernelTile(opts))
+    return 1;
 
   PassManager high(&context);
   mlpc::buildMlpToTensorPipeline(high, opts);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Random DAG models against a float64 reference.
 
-  random_dags.py MLPC CC INCLUDE LIBDIR WORKDIR FIRST_SEED COUNT
+  random_dags.py MLPC CC INCLUDE LIBDIR WORKDIR FIRST_SEED COUNT [MLPC_FLAG...]
 
 Each seed gives a model of 1-5 dense layers (weights [N,K] with
 transpose_b or [K,N]), each reading the input or any earlier value, with
@@ -147,6 +147,7 @@ int main(int argc, char **argv) {
 def main():
     mlpc, cc, include, libdir, work = sys.argv[1:6]
     first, count = int(sys.argv[6]), int(sys.argv[7])
+    flags = sys.argv[8:]
     os.makedirs(work, exist_ok=True)
     failed = 0
     for seed in range(first, first + count):
@@ -163,7 +164,7 @@ def main():
             f.write(HARNESS % {"d": d, "total": total, "ptrs": ptrs,
                                "outs": "float *, " * len(outs)})
         try:
-            subprocess.run([mlpc, base + ".mlir", "-o", base + ".o"],
+            subprocess.run([mlpc, base + ".mlir", "-o", base + ".o"] + flags,
                            check=True)
             subprocess.run([cc, "-std=c11", "-O1", "-I" + include,
                             base + ".c", base + ".o", "-L" + libdir,

@@ -124,14 +124,20 @@ static int isSlow(uintptr_t fn) {
   return 0;
 }
 
-/* After a serial run of `nanos` of `fn`, which wanted more threads. */
-static void noteSerialRun(uintptr_t fn, int64_t nanos) {
-  if (nanos <= WakeWorthNanos || isSlow(fn))
+/* Marks `fn` slow (its next call splits whatever its estimate says). */
+static void markSlow(uintptr_t fn) {
+  if (isSlow(fn))
     return;
   unsigned slot =
       atomic_fetch_add_explicit(&nextSlowSlot, 1, memory_order_relaxed) %
       SlowSlots;
   atomic_store_explicit(&slowFns[slot], fn, memory_order_relaxed);
+}
+
+/* After a serial run of `nanos` of `fn`, which wanted more threads. */
+static void noteSerialRun(uintptr_t fn, int64_t nanos) {
+  if (nanos > WakeWorthNanos)
+    markSlow(fn);
 }
 
 /* After a split run of `fn` over `threads` threads that took `nanos`. */
@@ -219,6 +225,77 @@ int32_t mlpc_parallel_rows(MlpcRangeFn fn, void *const *ptrs,
   return status;
 }
 
+/* Runs tasks [first, first + n) of `fn` on `threads` threads, `work`
+ * FLOPs in all; returns 0 without running any when another caller (or an
+ * enclosing split) has the pool. Each thread owns one contiguous range of
+ * tasks (it reads its part of a layer's weights once, and finds it in its
+ * cache again on the next call), in chunks that another thread done with
+ * its own takes over: when the machine slows one thread down (another
+ * process, the VM), the others finish its range instead of waiting for
+ * it. bench/run.sh's wide model at batch 64 on two threads, where the
+ * other libraries and a Python process run in between: ONNX Runtime's
+ * time / mlpc's 0.95-1.10 in six runs, against 0.92-0.99 in seven runs
+ * with one chunk per thread (alone, within 1-3% either way). A chunk is
+ * worth at least MinChunkFlops, so that claiming chunks (an atomic on a
+ * line the threads share) stays a small part of it: a 256-1000 layer at
+ * batch 1 (0.5 MFLOP) in 8 chunks per thread was 5-12% slower. */
+static int splitTasks(MlpcTaskFn fn, void *ctx, int64_t first, int64_t n,
+                      int threads, double work) {
+  struct MlpcJob job;
+  memset(&job, 0, sizeof job);
+  job.taskFn = fn;
+  job.ctx = ctx;
+  job.first = first;
+  job.batch = n;
+  int64_t chunks = (int64_t)threads * chunksPerThread(work, threads, 1);
+  job.numChunks = chunks < n ? chunks : n;
+  int32_t status;
+  return mlpc_pool_run(&job, threads, &status);
+}
+
+/* The dense kernel's speed on one core, to turn measured time into work:
+ * about 80 GFLOP/s on AVX2 (80 FLOPs per nanosecond). */
+enum { KernelFlopsPerNano = 80 };
+
+/* Runs the `n` tasks of `fn` whose estimate kept them from the `wanted`
+ * threads: here, an eighth at a time, until their time shows the rest to
+ * take longer than waking a worker costs; then the rest is split over the
+ * threads, and `fn` marked slow, so that its next call splits from the
+ * start. A layer's estimate is its work at batch 1, since only the call
+ * knows the batch: without this, a model's first call ran each layer of
+ * 2-8 MiB on one thread whatever its batch, and a program that calls it
+ * once with a large batch never used a second thread
+ * (1024-1024-1024-1024 at batch 2048 on two threads: 198 ms for the first
+ * call, 84-94 ms for the next). Once the rest is seen to be small, it runs
+ * in one piece, so a small call reads the clock once or twice. */
+static void runTasksTimed(MlpcTaskFn fn, void *ctx, int64_t n, int wanted) {
+  uintptr_t key = (uintptr_t)fn;
+  int64_t start = mlpc_pool_now(), step = (n + 7) / 8, done = 0;
+  while (done < n) {
+    int64_t end = n - done > step ? done + step : n;
+    fn(ctx, done, end);
+    done = end;
+    if (done == n)
+      break;
+    double elapsed = (double)(mlpc_pool_now() - start);
+    double rest = elapsed * (double)(n - done) / (double)done;
+    if (rest > WakeWorthNanos) {
+      markSlow(key);
+      double work = rest * KernelFlopsPerNano;
+      int threads = (int)(work / MLPC_MIN_FLOPS_PER_THREAD);
+      threads = threads < 2 ? 2 : threads < wanted ? threads : wanted;
+      if (!splitTasks(fn, ctx, done, n - done, threads, work))
+        fn(ctx, done, n);
+      return;
+    }
+    if (rest < WakeWorthNanos / 4) {
+      fn(ctx, done, n);
+      break;
+    }
+  }
+  noteSerialRun(key, mlpc_pool_now() - start);
+}
+
 void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
                        int64_t flops_per_task) {
   /* Unknown work is taken as large. */
@@ -233,34 +310,14 @@ void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
   uintptr_t key = (uintptr_t)fn;
   int threads = threadsForCall(key, work, wanted, &slow);
   if (threads <= 1) {
-    int64_t start = mlpc_pool_now();
-    fn(ctx, 0, n);
     if (wanted > 1)
-      noteSerialRun(key, mlpc_pool_now() - start);
+      runTasksTimed(fn, ctx, n, wanted);
+    else
+      fn(ctx, 0, n);
     return;
   }
-  /* Each thread owns one contiguous range of tasks (it reads its part of a
-     layer's weights once, and finds it in its cache again on the next
-     call), in chunks that another thread done with its own takes over:
-     when the machine slows one thread down (another process, the VM), the
-     others finish its range instead of waiting for it. bench/run.sh's
-     wide model at batch 64 on two threads, where the other libraries and
-     a Python process run in between: ONNX Runtime's time / mlpc's
-     0.95-1.10 in six runs, against 0.92-0.99 in seven runs with one
-     chunk per thread (alone, within 1-3% either way). A chunk is worth
-     at least MinChunkFlops, so that claiming chunks (an atomic on a line
-     the threads share) stays a small part of it: a 256-1000 layer at
-     batch 1 (0.5 MFLOP) in 8 chunks per thread was 5-12% slower. */
-  struct MlpcJob job;
-  memset(&job, 0, sizeof job);
-  job.taskFn = fn;
-  job.ctx = ctx;
-  job.batch = n;
-  int64_t chunks = (int64_t)threads * chunksPerThread(work, threads, 1);
-  job.numChunks = chunks < n ? chunks : n;
   int64_t start = mlpc_pool_now();
-  int32_t status;
-  if (!mlpc_pool_run(&job, threads, &status)) {
+  if (!splitTasks(fn, ctx, 0, n, threads, work)) {
     fn(ctx, 0, n); /* another caller (or an enclosing split) has the pool */
     return;
   }

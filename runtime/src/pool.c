@@ -70,7 +70,7 @@ static void runChunk(struct MlpcJob *job, int64_t c) {
   int64_t begin = c * job->batch / job->numChunks;
   int64_t rows = (c + 1) * job->batch / job->numChunks - begin;
   if (job->taskFn) {
-    job->taskFn(job->ctx, begin, begin + rows);
+    job->taskFn(job->ctx, job->first + begin, job->first + begin + rows);
     return;
   }
   void *local[MlpcPoolMaxPtrs];

@@ -28,10 +28,10 @@ typedef int32_t (*MlpcRangeFn)(void *const *ptrs, int64_t rows);
 typedef void (*MlpcTaskFn)(void *ctx, int64_t begin, int64_t end);
 
 /* Chunks [0, numChunks) of either the rows of a batch (fn, on ptrs advanced
- * by begin * rowBytes[i]) or tasks (taskFn(ctx, begin, end)), `batch` in
- * all: chunk c is [c * batch / numChunks, (c + 1) * batch / numChunks),
- * numChunks <= batch. The caller fills the first fields and keeps the job
- * on its stack: it does not return before every worker that joined the
+ * by begin * rowBytes[i]) or tasks (taskFn(ctx, first + begin, first +
+ * end)), `batch` in all: chunk c is [c * batch / numChunks, (c + 1) * batch
+ * / numChunks), numChunks <= batch. The caller fills the first fields and keeps
+ * the job on its stack: it does not return before every worker that joined the
  * job has left. */
 struct MlpcJob {
   MlpcRangeFn fn;
@@ -40,6 +40,7 @@ struct MlpcJob {
   void *const *ptrs;
   const int64_t *rowBytes;
   int32_t numPtrs;
+  int64_t first; /* tasks only: the first task of chunk 0 */
   int64_t batch, numChunks;
   /* The pool's: thread t's own chunks are the t-th of `threads` equal
      contiguous shares; the others it may take once its own are done. */

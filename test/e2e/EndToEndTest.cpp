@@ -29,10 +29,12 @@
 #include "softmax_tile512.h"
 #include "split_baseline.h"
 #include "split_fused.h"
+#include "split_once.h"
 #include "split_tile512.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -742,6 +744,30 @@ TEST(Threads, SplitLayersOfModelsCalledInTurnBothSplit) {
 /// An entry with no dense layer (a 1000-class softmax) has work per row all
 /// the same: its rows split over the threads when it is called in a loop,
 /// and every row matches one thread's bitwise.
+/// A layer's work estimate is its work at batch 1 (only the call knows the
+/// batch), too small to wake a sleeping thread; the runtime times the first
+/// eighth of its column chunks and splits the rest when they are worth it.
+/// Before, a model's first call ran such layers on one thread whatever the
+/// batch, and a program calling it once with a large batch never used a
+/// second thread.
+TEST(Threads, FirstCallOfALargeBatchSplitsItsLayers) {
+  const int64_t batch = 1024;
+  std::vector<float> x = randomInput(batch * 1024, 71);
+  std::vector<float> y(batch * 10);
+  mlpc_set_num_threads(2);
+  // The pool's threads asleep, as in a program's first call.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  uint64_t before = mlpc_parallel_jobs();
+  ASSERT_EQ(split_once(x.data(), y.data(), batch), MLPC_OK);
+  EXPECT_GT(mlpc_parallel_jobs(), before)
+      << "the first call ran its column-split layer on one thread";
+  mlpc_set_num_threads(1);
+  std::vector<float> single(y.size());
+  ASSERT_EQ(split_once(x.data(), single.data(), batch), MLPC_OK);
+  EXPECT_EQ(0, std::memcmp(y.data(), single.data(), y.size() * sizeof(float)));
+  mlpc_set_num_threads(0);
+}
+
 TEST(Threads, SoftmaxOnlyEntriesSplitRowsWhenCalledInALoop) {
   const int64_t batch = 64;
   std::vector<float> x = randomInput(batch * 1000, 61, 30.0);

@@ -53,7 +53,8 @@ int main(int argc, char **argv) {
       write(dir, "large_tile512",
             toMlir(large, "large_tile512", Form::Unfused)) &&
       write(dir, "split_tile512",
-            toMlir(split, "split_tile512", Form::Unfused));
+            toMlir(split, "split_tile512", Form::Unfused)) &&
+      write(dir, "split_once", toMlir(split, "split_once", Form::Unfused));
   if (!ok)
     std::cerr << "gen-models: cannot write to " << dir << "\n";
   return ok ? 0 : 1;

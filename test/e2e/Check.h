@@ -7,10 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace mlpc_test {
+
+/// A compiled entry of one input and one output.
+using Entry = std::function<int32_t(const float *, float *, int64_t)>;
 
 inline std::vector<float> randomInput(int64_t n, uint64_t seed,
                                       double scale = 1.0) {

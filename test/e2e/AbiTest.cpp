@@ -1,0 +1,99 @@
+//===- AbiTest.cpp - the generated C ABI ----------------------------------===//
+//
+// Status codes, header macros, unaligned buffers, concurrent calls and an
+// allocation that fails.
+//
+//===----------------------------------------------------------------------===//
+#include "Check.h"
+#include "Models.h"
+
+#include "large_dense.h"
+#include "large_fused.h"
+#include "mnist_fused.h"
+#include "residual.h"
+#include "softmax.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+#include <thread>
+
+using namespace mlpc_test;
+
+namespace {
+
+TEST(Abi, StatusCodes) {
+  std::vector<float> x(784 * 2), y(10 * 2);
+  EXPECT_EQ(mnist_fused(nullptr, y.data(), 1), MLPC_ERR_NULL_POINTER);
+  EXPECT_EQ(mnist_fused(x.data(), nullptr, 1), MLPC_ERR_NULL_POINTER);
+  EXPECT_EQ(mnist_fused(x.data(), y.data(), 0), MLPC_ERR_BAD_BATCH);
+  EXPECT_EQ(mnist_fused(x.data(), y.data(), -5), MLPC_ERR_BAD_BATCH);
+  EXPECT_EQ(
+      mnist_fused(x.data(), y.data(), std::numeric_limits<int64_t>::max()),
+      MLPC_ERR_BAD_BATCH);
+  EXPECT_STREQ(mlpc_status_string(MLPC_OK), "success");
+  EXPECT_NE(std::string(mlpc_status_string(MLPC_ERR_BAD_BATCH)).find("batch"),
+            std::string::npos);
+  EXPECT_STREQ(mlpc_status_string(12345), "unknown mlpc status code");
+}
+
+TEST(Abi, HeaderShapeMacros) {
+  static_assert(mnist_fused_IN0_DIM1 == 784, "input width");
+  static_assert(mnist_fused_OUT0_DIM1 == 10, "output width");
+  static_assert(softmax_axis0_IN0_DIM0 == 4, "static leading dimension");
+  static_assert(log_softmax_mid_IN0_ROW_SIZE == 15, "row size");
+  static_assert(residual_NUM_INPUTS == 2 && residual_NUM_OUTPUTS == 2, "");
+  SUCCEED();
+}
+
+TEST(Abi, UnalignedBuffers) {
+  const int64_t batch = 3;
+  std::vector<float> xs(batch * 784 + 1), ys(batch * 10 + 1);
+  std::vector<float> x = randomInput(batch * 784, 5);
+  std::memcpy(xs.data() + 1, x.data(), x.size() * sizeof(float));
+  ASSERT_EQ(mnist_fused(xs.data() + 1, ys.data() + 1, batch), MLPC_OK);
+  expectClose(std::vector<float>(ys.begin() + 1, ys.end()),
+              reference(mnistModel(), x.data(), batch), 2e-5, 1e-4,
+              "unaligned");
+}
+
+TEST(Abi, ConcurrentCallsAreIdentical) {
+  const int64_t batch = 64;
+  std::vector<float> x = randomInput(batch * 784, 21);
+  std::vector<float> want(batch * 10);
+  ASSERT_EQ(mnist_fused(x.data(), want.data(), batch), MLPC_OK);
+  std::vector<std::vector<float>> got(4, std::vector<float>(batch * 10));
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 50; ++rep) {
+        if (mnist_fused(x.data(), got[t].data(), batch) != MLPC_OK ||
+            std::memcmp(got[t].data(), want.data(),
+                        want.size() * sizeof(float)) != 0)
+          ++failures[t];
+      }
+    });
+  for (auto &th : threads)
+    th.join();
+  for (int t = 0; t < 4; ++t)
+    EXPECT_EQ(failures[t], 0) << "thread " << t;
+}
+
+TEST(Abi, OutOfMemoryIsAStatusNotACrash) {
+  // A batch whose intermediates cannot be allocated: the wrapper's single
+  // scratch allocation fails before the kernel touches any buffer, so small
+  // buffers are safe to pass. (mnist is no use here: its row ranges run in
+  // chunks with a scratch buffer of one chunk, whatever the batch; the large
+  // model's weights exceed L2, so its ranges are not chunked.)
+  std::vector<float> x(600), y(37);
+  EXPECT_EQ(large_fused(x.data(), y.data(), int64_t(1) << 40),
+            MLPC_ERR_OUT_OF_MEMORY);
+  EXPECT_EQ(large_dense(x.data(), y.data(), int64_t(1) << 40),
+            MLPC_ERR_OUT_OF_MEMORY);
+  // And the next call works normally.
+  EXPECT_EQ(large_fused(x.data(), y.data(), 1), MLPC_OK);
+}
+
+} // namespace

@@ -179,9 +179,6 @@ TEST(Threads, SplitLayersOfModelsCalledInTurnBothSplit) {
   mlpc_set_num_threads(0);
 }
 
-/// An entry with no dense layer (a 1000-class softmax) has work per row all
-/// the same: its rows split over the threads when it is called in a loop,
-/// and every row matches one thread's bitwise.
 /// A layer's work estimate is its work at batch 1 (only the call knows the
 /// batch), too small to wake a sleeping thread; the runtime times the first
 /// eighth of its column chunks and splits the rest when they are worth it.
@@ -206,6 +203,9 @@ TEST(Threads, FirstCallOfALargeBatchSplitsItsLayers) {
   mlpc_set_num_threads(0);
 }
 
+/// An entry with no dense layer (a 1000-class softmax) has work per row all
+/// the same: its rows split over the threads when it is called in a loop,
+/// and every row matches one thread's bitwise.
 TEST(Threads, SoftmaxOnlyEntriesSplitRowsWhenCalledInALoop) {
   const int64_t batch = 64;
   std::vector<float> x = randomInput(batch * 1000, 61, 30.0);

@@ -258,23 +258,25 @@ static int splitTasks(MlpcTaskFn fn, void *ctx, int64_t first, int64_t n,
 enum { KernelFlopsPerNano = 80 };
 
 /* Runs the `n` tasks of `fn` whose estimate kept them from the `wanted`
- * threads: here, an eighth at a time, until their time shows the rest to
- * take longer than waking a worker costs; then the rest is split over the
- * threads, and `fn` marked slow, so that its next call splits from the
- * start. A layer's estimate is its work at batch 1, since only the call
- * knows the batch: without this, a model's first call ran each layer of
- * 2-8 MiB on one thread whatever its batch, and a program that calls it
- * once with a large batch never used a second thread
- * (1024-1024-1024-1024 at batch 2048 on two threads: 198 ms for the first
- * call, 84-94 ms for the next). Once the rest is seen to be small, it runs
- * in one piece, so a small call reads the clock once or twice. */
+ * threads: here, a 32nd of them first, then as many again as are done,
+ * until their time shows the rest to take longer than waking a worker
+ * costs; then the rest is split over the threads, and `fn` marked slow, so
+ * that its next call splits from the start. A layer's estimate is its work
+ * at batch 1, since only the call knows the batch: without this, a model's
+ * first call ran each layer of 2-8 MiB on one thread whatever its batch,
+ * and a program that calls it once with a large batch never used a second
+ * thread (1024-1024-1024-1024 at batch 2048 on two threads: 198 ms for the
+ * first call, 84-94 ms for the next; now 97-115 ms, 113-126 when an eighth
+ * ran first). Once the rest is seen to be small, it runs in one piece, so
+ * a small call reads the clock a few times at most. */
 static void runTasksTimed(MlpcTaskFn fn, void *ctx, int64_t n, int wanted) {
   uintptr_t key = (uintptr_t)fn;
-  int64_t start = mlpc_pool_now(), step = (n + 7) / 8, done = 0;
+  int64_t start = mlpc_pool_now(), step = (n + 31) / 32, done = 0;
   while (done < n) {
     int64_t end = n - done > step ? done + step : n;
     fn(ctx, done, end);
     done = end;
+    step = done;
     if (done == n)
       break;
     double elapsed = (double)(mlpc_pool_now() - start);

@@ -180,8 +180,8 @@ TEST(Threads, SplitLayersOfModelsCalledInTurnBothSplit) {
 }
 
 /// A layer's work estimate is its work at batch 1 (only the call knows the
-/// batch), too small to wake a sleeping thread; the runtime times the first
-/// eighth of its column chunks and splits the rest when they are worth it.
+/// batch), too small to wake a sleeping thread; the runtime times its first
+/// column chunks and splits the rest when they are worth it.
 /// Before, a model's first call ran such layers on one thread whatever the
 /// batch, and a program calling it once with a large batch never used a
 /// second thread.

@@ -158,6 +158,45 @@ TEST(Pool, SplitsInsideAJobRunInPlace) {
   mlpc_set_num_threads(0);
 }
 
+/// Tasks that take far longer than their estimate says (a layer's estimate
+/// is its work at batch 1): the first call times its first tasks and hands
+/// the rest to the pool. Every task runs once, the rest included (the pool
+/// runs them from where the caller stopped), and the workers take part.
+/// Each instance is a function of its own, never called before: the runtime
+/// remembers slow functions, and their next calls split from the start.
+template <int Instance> void slowTasks(void *ctx, int64_t begin, int64_t end) {
+  auto *counts = static_cast<std::atomic<int> *>(ctx);
+  for (int64_t i = begin; i < end; ++i) {
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    counts[i].fetch_add(1);
+  }
+}
+
+TEST(Pool, FirstCallOfTasksSlowerThanTheirEstimateSplits) {
+  mlpc_set_num_threads(2);
+  void (*const fns[])(void *, int64_t, int64_t) = {slowTasks<0>, slowTasks<1>,
+                                                   slowTasks<2>, slowTasks<3>};
+  const int64_t sizes[] = {100, 257, 33, 64};
+  for (int k = 0; k < 4; ++k) {
+    int64_t n = sizes[k];
+    std::atomic<int> counts[257];
+    for (auto &v : counts)
+      v.store(0);
+    // The workers asleep, as before a program's first call; an estimate
+    // of 10000 FLOPs per task (0.1 us), too small to wake them (20 us each).
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    uint64_t before = mlpc_parallel_jobs();
+    mlpc_parallel_for(fns[k], counts, n, 10000);
+    for (int64_t i = 0; i < 257; ++i)
+      ASSERT_EQ(counts[i].load(), i < n ? 1 : 0) << n << " tasks, task " << i;
+    EXPECT_GT(mlpc_parallel_jobs(), before) << n << " tasks ran on one thread";
+  }
+  mlpc_set_num_threads(0);
+}
+
 TEST(Pool, ErrorsOfRangesComeBack) {
   mlpc_set_num_threads(2);
   auto failing = [](void *const *, int64_t rows) -> int32_t {

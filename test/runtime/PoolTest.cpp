@@ -168,7 +168,7 @@ template <int Instance> void slowTasks(void *ctx, int64_t begin, int64_t end) {
   auto *counts = static_cast<std::atomic<int> *>(ctx);
   for (int64_t i = begin; i < end; ++i) {
     auto until =
-        std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+        std::chrono::steady_clock::now() + std::chrono::microseconds(100);
     while (std::chrono::steady_clock::now() < until) {
     }
     counts[i].fetch_add(1);
@@ -179,14 +179,16 @@ TEST(Pool, FirstCallOfTasksSlowerThanTheirEstimateSplits) {
   mlpc_set_num_threads(2);
   void (*const fns[])(void *, int64_t, int64_t) = {slowTasks<0>, slowTasks<1>,
                                                    slowTasks<2>, slowTasks<3>};
-  const int64_t sizes[] = {100, 257, 33, 64};
+  // At least 4.8 ms of tasks: on a busy machine (ctest -j2) a worker may
+  // take a few milliseconds to be scheduled.
+  const int64_t sizes[] = {100, 257, 48, 64};
   for (int k = 0; k < 4; ++k) {
     int64_t n = sizes[k];
     std::atomic<int> counts[257];
     for (auto &v : counts)
       v.store(0);
     // The workers asleep, as before a program's first call; an estimate
-    // of 10000 FLOPs per task (0.1 us), too small to wake them (20 us each).
+    // of 10000 FLOPs per task (0.1 us), too small to wake them (100 us each).
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     uint64_t before = mlpc_parallel_jobs();
     mlpc_parallel_for(fns[k], counts, n, 10000);

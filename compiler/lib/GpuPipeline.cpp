@@ -1,6 +1,7 @@
 //===- GpuPipeline.cpp - the NVPTX target's pipelines ---------------------===//
 #include "mlpc/GpuPipeline.h"
 #include "mlpc/Passes.h"
+#include "mlpc/Pipeline.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -25,6 +26,7 @@ bool mlpc::isSupportedGpuArch(StringRef arch) {
 }
 
 void mlpc::buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel) {
+  addInlineCalls(pm);
   pm.addPass(createVerifyModel());
   buildGpuLoweringPipeline(pm, optLevel);
 }

@@ -43,8 +43,17 @@ mlpc::PipelineOptions mlpc::tileForFeatures(StringRef features) {
   return opts;
 }
 
+void mlpc::addInlineCalls(OpPassManager &pm) {
+  // No cleanup pipeline between inlinings: canonicalization belongs after
+  // mlp-verify-model, which must see the model as written.
+  pm.addPass(createInlinerPass(llvm::StringMap<OpPassManager>{},
+                               [](OpPassManager &) {}));
+  pm.addPass(createSymbolDCEPass());
+}
+
 void mlpc::buildMlpToTensorPipeline(OpPassManager &pm,
                                     const PipelineOptions &opts) {
+  addInlineCalls(pm);
   pm.addPass(createVerifyModel());
   pm.addPass(createMarkRowParallel());
   OpPassManager &fpm = pm.nest<func::FuncOp>();

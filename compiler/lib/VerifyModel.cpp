@@ -4,6 +4,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -82,6 +84,24 @@ LogicalResult checkResource(arith::ConstantOp cst) {
   return success();
 }
 
+/// Whether a call chain from `from` leads back to `target`.
+bool callsReach(func::FuncOp from, func::FuncOp target, SymbolTable &symbols,
+                DenseSet<Operation *> &seen) {
+  if (!seen.insert(from).second)
+    return false;
+  bool found = false;
+  from.walk([&](func::CallOp call) {
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    if (callee &&
+        (callee == target || callsReach(callee, target, symbols, seen))) {
+      found = true;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
 struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -130,6 +150,27 @@ struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
     }
     module.walk([&](arith::ConstantOp cst) {
       ok &= succeeded(checkConstantSize(cst)) && succeeded(checkResource(cst));
+    });
+    // Every call was inlined before this pass (mlpc::addInlineCalls) but
+    // those that cannot be.
+    SymbolTable symbols(module);
+    module.walk([&](func::CallOp call) {
+      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+      DenseSet<Operation *> seen;
+      if (!callee || callee.isExternal())
+        call.emitError() << "calls @" << call.getCallee()
+                         << ", which has no body; define it in the model "
+                            "(mlpc inlines every call)";
+      else if (callsReach(callee, callee, symbols, seen))
+        call.emitError() << "calls @" << call.getCallee()
+                         << ", which calls itself (directly or through other "
+                            "functions); mlpc inlines every call, so a model "
+                            "cannot recurse: unroll it";
+      else
+        call.emitError() << "calls @" << call.getCallee()
+                         << ", which was not inlined; run the inliner first "
+                            "(as mlpc does)";
+      ok = false;
     });
     if (ok && entries == 0) {
       module.emitError("the module has no public func.func entry point; a "

@@ -77,3 +77,45 @@ func.func @huge_weight(%x: tensor<?x100000xf32>) -> tensor<?x100000xf32> {
   %y = mlp.matmul %x, %w : tensor<?x100000xf32>, tensor<100000x100000xf32> -> tensor<?x100000xf32>
   return %y : tensor<?x100000xf32>
 }
+
+// -----
+
+// Calls are inlined before this pass (mlpc::addInlineCalls); those left are
+// errors that say why.
+func.func private @external(%x: tensor<?x4xf32>) -> tensor<?x4xf32>
+func.func @calls_external(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{calls @external, which has no body; define it in the model (mlpc inlines every call)}}
+  %y = func.call @external(%x) : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
+func.func private @ping(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{calls @pong, which calls itself (directly or through other functions); mlpc inlines every call, so a model cannot recurse: unroll it}}
+  %y = func.call @pong(%x) : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+func.func private @pong(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %r = mlp.relu %x : tensor<?x4xf32> -> tensor<?x4xf32>
+  // expected-error @+1 {{calls @ping, which calls itself (directly or through other functions)}}
+  %y = func.call @ping(%r) : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+func.func @recurses(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{calls @ping, which calls itself (directly or through other functions)}}
+  %y = func.call @ping(%x) : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
+func.func private @block(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %r = mlp.relu %x : tensor<?x4xf32> -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}
+func.func @not_inlined(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{calls @block, which was not inlined; run the inliner first (as mlpc does)}}
+  %y = func.call @block(%x) : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}

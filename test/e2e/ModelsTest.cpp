@@ -2,7 +2,8 @@
 //
 // The seed texts' worked examples, the generated MLPs (every build: fused,
 // unfused, dense ops, baseline x86-64, AVX2, AVX-512's tile) at several
-// batches, hand-written DAG models, and several models in one program.
+// batches, hand-written DAG models, a model with calls, and several models
+// in one program.
 //
 //===----------------------------------------------------------------------===//
 #include "Models.h"
@@ -15,6 +16,7 @@
 #include "acts_tile512.h"
 #include "acts_unfused.h"
 #include "branches.h"
+#include "calls.h"
 #include "large_baseline.h"
 #include "large_dense.h"
 #include "large_fused.h"
@@ -165,6 +167,41 @@ TEST(Dag, FanOutAndResidual) {
   residualReference(x, bias, batch, wantH, wantY);
   expectClose(h, wantH, 1e-6, 1e-5, "hidden");
   expectClose(y, wantY, 1e-6, 1e-5, "residual");
+}
+
+/// A model whose repeated block is a function, called twice (and calling
+/// another): mlpc inlines the calls. Bitwise the model written out, and
+/// float64's result.
+TEST(Calls, InlinedBlocksMatchTheModelWrittenOut) {
+  const double w[2][4][4] = {{{0.5, -0.2, 0.1, 0.0},
+                              {0.3, 0.8, -0.5, 0.2},
+                              {-0.7, 0.1, 0.4, 0.9},
+                              {0.2, 0.2, 0.2, -0.3}},
+                             {{1.0, 0.0, -1.0, 0.5},
+                              {0.25, -0.5, 0.75, 0.0},
+                              {0.0, 0.3, 0.3, 0.3},
+                              {-0.4, 0.6, 0.0, 0.1}}};
+  const double b[2][4] = {{0.1, -0.1, 0.05, 0.0}, {0.0, 0.2, -0.2, 0.1}};
+  for (int64_t batch : {1, 7, 64}) {
+    std::vector<float> x = randomInput(batch * 4, 13, 2.0);
+    std::vector<float> y(batch * 4), written(batch * 4);
+    ASSERT_EQ(blocks(x.data(), y.data(), batch), MLPC_OK);
+    ASSERT_EQ(blocks_written_out(x.data(), written.data(), batch), MLPC_OK);
+    EXPECT_EQ(0, std::memcmp(y.data(), written.data(), y.size() * 4));
+    std::vector<double> want(x.begin(), x.end());
+    for (int layer = 0; layer < 2; ++layer) {
+      std::vector<double> next(want.size());
+      for (int64_t r = 0; r < batch; ++r)
+        for (int o = 0; o < 4; ++o) {
+          double s = b[layer][o] + want[r * 4 + o];
+          for (int i = 0; i < 4; ++i)
+            s += want[r * 4 + i] * w[layer][o][i];
+          next[r * 4 + o] = s > 0 ? s : 0;
+        }
+      want = next;
+    }
+    expectClose(y, want, 1e-6, 1e-5, "blocks batch " + std::to_string(batch));
+  }
 }
 
 TEST(Dag, BranchesKeepTheirOwnBuffers) {

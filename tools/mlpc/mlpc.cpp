@@ -309,6 +309,7 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
     return fail("--gpu-arch=" + gpuArch + " is not supported; use one of " +
                 llvm::join(mlpc::supportedGpuArchs(), ", "));
   PassManager verify(&context);
+  mlpc::addInlineCalls(verify);
   verify.addPass(mlpc::createVerifyModel());
   if (failed(verify.run(module)))
     return 1;

@@ -25,6 +25,12 @@ struct PipelineOptions {
 /// implied features.
 PipelineOptions tileForFeatures(llvm::StringRef features);
 
+/// Inlines every call (a model may write a repeated block as a function)
+/// and drops the private functions left unused; a call that remains
+/// (recursion, or a function without a body) is reported by
+/// mlp-verify-model. Comes first in every pipeline.
+void addInlineCalls(OpPassManager &pm);
+
 /// mlp -> linalg/vector on tensors: verify, fuse, stabilize softmax and
 /// lower mlp ops. What `mlpc --emit=mlir` prints.
 void buildMlpToTensorPipeline(OpPassManager &pm, const PipelineOptions &opts);

@@ -1,4 +1,5 @@
 //===- VerifyModel.cpp - the model contract beyond op verifiers -----------===//
+#include "mlp/MlpDialect.h"
 #include "mlpc/Passes.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -6,6 +7,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -150,6 +152,24 @@ struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
     }
     module.walk([&](arith::ConstantOp cst) {
       ok &= succeeded(checkConstantSize(cst)) && succeeded(checkResource(cst));
+    });
+    // A model is made of mlp ops, constants and calls (inlined by now).
+    // Anything else (arith.mulf or math.exp on tensors, tensor slices) would
+    // fail deep in the pipeline with a message about its internals, or
+    // compile to code that reads outside the caller's buffers: one error
+    // per kind of op, at its first use.
+    llvm::StringSet<> reported;
+    module.walk([&](Operation *op) {
+      if (isa<ModuleOp, func::FuncOp, func::ReturnOp, func::CallOp,
+              arith::ConstantOp>(op) ||
+          isa<mlp::MlpDialect>(op->getDialect()))
+        return;
+      if (reported.insert(op->getName().getStringRef()).second)
+        op->emitError() << "'" << op->getName()
+                        << "' is not an op of mlp models; write the model "
+                           "with mlp ops (mlp.matmul, mlp.add, mlp.relu, "
+                           "...), arith.constant weights and func.call";
+      ok = false;
     });
     // Every call was inlined before this pass (mlpc::addInlineCalls) but
     // those that cannot be.

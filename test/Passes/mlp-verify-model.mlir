@@ -119,3 +119,15 @@ func.func @not_inlined(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %y = func.call @block(%x) : (tensor<?x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+
+// -----
+
+// Ops of other dialects: one error per kind, at its first use.
+func.func @other_dialects(%x: tensor<?x4xf32>) -> tensor<1x2xf32> {
+  // expected-error @+1 {{'arith.mulf' is not an op of mlp models; write the model with mlp ops (mlp.matmul, mlp.add, mlp.relu, ...), arith.constant weights and func.call}}
+  %y = arith.mulf %x, %x : tensor<?x4xf32>
+  %z = arith.mulf %y, %x : tensor<?x4xf32>
+  // expected-error @+1 {{'tensor.extract_slice' is not an op of mlp models}}
+  %s = tensor.extract_slice %z[0, 0] [1, 2] [1, 1] : tensor<?x4xf32> to tensor<1x2xf32>
+  return %s : tensor<1x2xf32>
+}

@@ -10,8 +10,11 @@ def VerifyModel : Pass<"mlp-verify-model", "::mlir::ModuleOp"> {
     Checks what a model needs beyond well-typed ops: at least one public
     `func.func` entry point; arguments and results that are ranked f32
     tensors of rank >= 1 whose only dynamic dimension is the leading one
-    (the batch); `dense_resource` weights whose blob is present and has
-    exactly the bytes their type needs; and no `func.call` left. mlpc
+    (the batch); only mlp ops, `arith.constant` weights and calls (other
+    ops, such as `arith.mulf` or `tensor.extract_slice` on tensors, would
+    fail deep in the pipeline or read outside the caller's buffers);
+    `dense_resource` weights whose blob is present and has exactly the
+    bytes their type needs; and no `func.call` left. mlpc
     inlines every call before this pass (a model may write a repeated block
     as a function), so a call that remains is one to a function without a
     body, or into a cycle of calls: each is reported at the call.

@@ -7,8 +7,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::mlpc {
@@ -155,9 +155,9 @@ struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
     });
     // A model is made of mlp ops, constants and calls (inlined by now).
     // Anything else (arith.mulf or math.exp on tensors, tensor slices) would
-    // fail deep in the pipeline with a message about its internals, or
-    // compile to code that reads outside the caller's buffers: one error
-    // per kind of op, at its first use.
+    // fail deep in the pipeline with a message about its internals, or give
+    // an object that does not link (a slice needed MLIR's memrefCopy): one
+    // error per kind of op, at its first use.
     llvm::StringSet<> reported;
     module.walk([&](Operation *op) {
       if (isa<ModuleOp, func::FuncOp, func::ReturnOp, func::CallOp,

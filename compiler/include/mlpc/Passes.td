@@ -12,7 +12,7 @@ def VerifyModel : Pass<"mlp-verify-model", "::mlir::ModuleOp"> {
     tensors of rank >= 1 whose only dynamic dimension is the leading one
     (the batch); only mlp ops, `arith.constant` weights and calls (other
     ops, such as `arith.mulf` or `tensor.extract_slice` on tensors, would
-    fail deep in the pipeline or read outside the caller's buffers);
+    fail deep in the pipeline, or give an object that does not link);
     `dense_resource` weights whose blob is present and has exactly the
     bytes their type needs; and no `func.call` left. mlpc
     inlines every call before this pass (a model may write a repeated block

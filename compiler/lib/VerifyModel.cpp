@@ -104,6 +104,52 @@ bool callsReach(func::FuncOp from, func::FuncOp target, SymbolTable &symbols,
   return found;
 }
 
+/// Why an entry point cannot have the C name `name` (a valid identifier),
+/// or an empty string. The name becomes a global symbol and a declaration
+/// in the generated header, which C and C++ programs include: a keyword
+/// makes the header fail to compile, and a name the C library or mlpc's
+/// runtime already defines would replace that function in the program
+/// (an entry @malloc would be called by the model's own allocations).
+std::string reservedNameReason(StringRef name) {
+  static const char *const keywords[] = {
+      // C11
+      "auto", "break", "case", "char", "const", "continue", "default", "do",
+      "double", "else", "enum", "extern", "float", "for", "goto", "if",
+      "inline", "int", "long", "register", "restrict", "return", "short",
+      "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+      "unsigned", "void", "volatile", "while", "bool", "true", "false",
+      // C++, for programs that include the header from C++
+      "alignas", "alignof", "and", "asm", "catch", "class", "constexpr",
+      "delete", "explicit", "export", "friend", "mutable", "namespace", "new",
+      "noexcept", "not", "nullptr", "operator", "or", "private", "protected",
+      "public", "template", "this", "throw", "try", "typeid", "typename",
+      "using", "virtual", "xor"};
+  // What generated code, the runtime and a program around them rely on.
+  static const char *const libc[] = {
+      "malloc",  "calloc", "realloc", "free",    "aligned_alloc", "memcpy",
+      "memmove", "memset", "memcmp",  "strlen",  "abort",         "exit",
+      "atexit",  "getenv", "printf",  "fprintf", "puts",          "exp",
+      "expf",    "log",    "logf",    "tanh",    "tanhf",         "erf",
+      "erff",    "erfc",   "erfcf",   "fma",     "fmaf",          "sqrt",
+      "sqrtf",   "pow",    "powf",    "fabs",    "fabsf",         "dlopen",
+      "dlsym",   "dlclose"};
+  if (llvm::is_contained(keywords, name))
+    return "is a C or C++ keyword";
+  if (name == "main")
+    return "is the program's main()";
+  if (llvm::is_contained(libc, name))
+    return ("is the C library's " + name +
+            "(), which the program and the model's own code call")
+        .str();
+  if (name.starts_with_insensitive("mlpc_"))
+    return "is in the mlpc_ namespace of mlpc's runtime";
+  if (name.size() > 1 && name[0] == '_' &&
+      (llvm::isUpper(name[1]) || name[1] == '_'))
+    return "is reserved for the C implementation (a leading _ and a capital "
+           "or a second _)";
+  return "";
+}
+
 struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -128,6 +174,12 @@ struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
         func.emitError() << "entry point @" << name
                          << " is not a valid C identifier; rename it using "
                             "letters, digits and '_' only";
+        ok = false;
+      } else if (std::string why = reservedNameReason(name); !why.empty()) {
+        func.emitError() << "entry point @" << name << " " << why
+                         << "; rename it (it becomes a C function of that "
+                            "name), e.g. @model_"
+                         << name.ltrim('_');
         ok = false;
       }
       FunctionType type = func.getFunctionType();

@@ -131,3 +131,33 @@ func.func @other_dialects(%x: tensor<?x4xf32>) -> tensor<1x2xf32> {
   %s = tensor.extract_slice %z[0, 0] [1, 2] [1, 1] : tensor<?x4xf32> to tensor<1x2xf32>
   return %s : tensor<1x2xf32>
 }
+
+// -----
+
+// An entry point becomes a C function of its name, declared in a header
+// that C and C++ include: keywords, the C library's and the runtime's names
+// and reserved identifiers are refused.
+// expected-error @+1 {{entry point @default is a C or C++ keyword; rename it (it becomes a C function of that name), e.g. @model_default}}
+func.func @default(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
+// expected-error @+1 {{entry point @malloc is the C library's malloc(), which the program and the model's own code call}}
+func.func @malloc(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
+// expected-error @+1 {{entry point @main is the program's main()}}
+func.func @main(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
+// expected-error @+1 {{entry point @mlpc_forward is in the mlpc_ namespace of mlpc's runtime}}
+func.func @mlpc_forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
+// expected-error @+1 {{entry point @__forward is reserved for the C implementation (a leading _ and a capital or a second _); rename it (it becomes a C function of that name), e.g. @model_forward}}
+func.func @__forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
+// A leading _ and a small letter is fine.
+func.func @_forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}

@@ -108,8 +108,9 @@ bool callsReach(func::FuncOp from, func::FuncOp target, SymbolTable &symbols,
 /// or an empty string. The name becomes a global symbol and a declaration
 /// in the generated header, which C and C++ programs include: a keyword
 /// makes the header fail to compile, and a name the C library or mlpc's
-/// runtime already defines would replace that function in the program
-/// (an entry @malloc would be called by the model's own allocations).
+/// runtime already defines clashes with the model's own calls to it (an
+/// entry @malloc failed deep in the pipeline, on its declaration of
+/// malloc) or takes that function's place in the program.
 std::string reservedNameReason(StringRef name) {
   static const char *const keywords[] = {
       // C11

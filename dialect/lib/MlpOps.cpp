@@ -71,7 +71,10 @@ FailureOr<RankedTensorType> checkTensor(Operation *op, Value v, StringRef what,
   if (rank && ranked.getRank() != *rank)
     return op->emitOpError()
            << what << " must have rank " << *rank << " but has shape "
-           << shapeStr(ranked.getShape());
+           << shapeStr(ranked.getShape())
+           << (*rank == 1 ? "; give it one value per output"
+                          : "; reshape it to a matrix (rows x features for "
+                            "inputs, [K, N] or [N, K] for weights)");
   return ranked;
 }
 

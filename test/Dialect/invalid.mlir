@@ -97,7 +97,7 @@ func.func @unranked(%x: tensor<*xf32>) -> tensor<*xf32> {
 // -----
 
 func.func @matmul_rank(%x: tensor<4xf32>, %w: tensor<4x3xf32>) -> tensor<3xf32> {
-  // expected-error @+1 {{lhs must have rank 2 but has shape [4]}}
+  // expected-error @+1 {{lhs must have rank 2 but has shape [4]; reshape it to a matrix (rows x features for inputs, [K, N] or [N, K] for weights)}}
   %h = mlp.matmul %x, %w : tensor<4xf32>, tensor<4x3xf32> -> tensor<3xf32>
   return %h : tensor<3xf32>
 }
@@ -108,4 +108,12 @@ func.func @bad_attr_kind(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{attribute 'alpha' failed to satisfy constraint: 32-bit float attribute}}
   %r = "mlp.leaky_relu"(%x) {alpha = 1 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
   return %r : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @dense_bias_rank(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %b: tensor<1x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{bias must have rank 1 but has shape [1, 3]; give it one value per output}}
+  %h = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x3xf32>, tensor<1x3xf32> -> tensor<?x3xf32>
+  return %h : tensor<?x3xf32>
 }

@@ -106,6 +106,40 @@ class ExportTest(unittest.TestCase):
         x = torch.randn(5, 6)
         np.testing.assert_allclose(call(fn, x.numpy(), 3), seq(x).detach().numpy(), atol=2e-6)
 
+    def test_torch_batchnorm_is_folded(self):
+        # Modules stand-ins of the names and fields from_torch_sequential
+        # reads (no PyTorch needed): Linear, eval-mode BatchNorm1d, ReLU.
+        rng = np.random.default_rng(3)
+
+        def module(kind, **fields):
+            return type(kind, (), fields)()
+
+        def linear(n_in, n_out):
+            return module("Linear", weight=rng.normal(size=(n_out, n_in)),
+                          bias=rng.normal(size=n_out), out_features=n_out)
+
+        def batchnorm(n):
+            return module("BatchNorm1d", running_mean=rng.normal(size=n),
+                          running_var=rng.uniform(0.5, 2.0, size=n),
+                          weight=rng.normal(size=n), bias=rng.normal(size=n),
+                          eps=1e-5)
+
+        def bn(m, h):
+            return (h - m.running_mean) / np.sqrt(m.running_var + m.eps) * m.weight + m.bias
+
+        l1, b1, l2, b2, b3 = linear(4, 6), batchnorm(6), linear(6, 3), batchnorm(6), batchnorm(6)
+        relu = module("ReLU")
+        # Linear, BatchNorm (folded back), ReLU, two BatchNorms (folded
+        # forward), Linear.
+        seq = [l1, b1, relu, b2, b3, l2]
+        fn = compile_model(mlpc_export.from_torch_sequential(seq, name="bn"), "bn", self.tmp)
+        x = rng.normal(size=(9, 4))
+        h = np.maximum(bn(b1, x @ l1.weight.T + l1.bias), 0)
+        want = bn(b3, bn(b2, h)) @ l2.weight.T + l2.bias
+        np.testing.assert_allclose(call(fn, x, 3), want, rtol=1e-5, atol=1e-5)
+        with self.assertRaisesRegex(mlpc_export.ExportError, "must be next to a Linear"):
+            mlpc_export.from_torch_sequential([l1, relu, batchnorm(6)])
+
     def test_errors_name_the_problem(self):
         with self.assertRaisesRegex(mlpc_export.ExportError, "not a C identifier"):
             mlpc_export.from_layers([([[1.0]], [0.0], "relu")], name="bad-name")

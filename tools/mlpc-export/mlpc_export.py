@@ -6,8 +6,9 @@ Sources:
     activations identity / logistic / tanh / relu; the classifier's output
     activation softmax or logistic is included).
   * PyTorch: an nn.Sequential of nn.Linear and activation modules (ReLU,
-    Sigmoid, Tanh, GELU, LeakyReLU, Softmax, LogSoftmax, Identity), or its
-    state_dict plus the list of activations.
+    Sigmoid, Tanh, GELU, LeakyReLU, Softmax, LogSoftmax, Identity, Dropout,
+    Flatten), with BatchNorm1d folded into the Linear layer next to it, or
+    its state_dict plus the list of activations.
 
 Weights are written as `dense_resource` blobs (exact f32 bytes, no decimal
 round trip), in PyTorch's [out, in] layout with `transpose_b = true`, so the
@@ -163,16 +164,61 @@ _TORCH_ACT = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
               "Identity": None, "Dropout": None, "Flatten": None}
 
 
+def _batchnorm_affine(module):
+    """An eval-mode BatchNorm1d as y = s * x + t, per feature: its running
+    statistics, as model.eval() uses them."""
+    if module.running_mean is None or module.running_var is None:
+        raise ExportError("BatchNorm1d without running statistics "
+                          "(track_running_stats=False) cannot be exported")
+    mean = _as_vector(module.running_mean)
+    var = _as_vector(module.running_var)
+    n = len(mean)
+    gamma = _as_vector(module.weight) if module.weight is not None else [1.0] * n
+    beta = _as_vector(module.bias) if module.bias is not None else [0.0] * n
+    s = [g / (v + module.eps) ** 0.5 for g, v in zip(gamma, var)]
+    return s, [b - m * k for b, m, k in zip(beta, mean, s)]
+
+
 def from_torch_sequential(seq, name="model"):
-    """An nn.Sequential of Linear layers and activation modules."""
+    """An nn.Sequential of Linear layers and activation modules; an
+    eval-mode BatchNorm1d is folded into the Linear layer right before it
+    (W, b scaled per output), or else into the next one (W's columns
+    scaled, W t added to b), as its running statistics make it affine."""
     layers, head, pending = [], "none", None
+    scale = None  # a BatchNorm1d (s, t) waiting for the next Linear
     for module in seq:
         kind = type(module).__name__
+        if kind == "BatchNorm1d":
+            s, t = _batchnorm_affine(module)
+            if scale is None and pending is not None and pending[2] == "none":
+                w, b = _as_rows(pending[0]), _as_vector(pending[1])
+                if len(s) != len(w):
+                    raise ExportError("BatchNorm1d has %d features but the "
+                                      "Linear before it %d outputs" % (len(s), len(w)))
+                pending[0] = [[k * v for v in row] for k, row in zip(s, w)]
+                pending[1] = [k * v + c for k, v, c in zip(s, b, t)]
+            elif scale is None:
+                scale = (s, t)
+            else:  # two in a row: s2 (s1 x + t1) + t2
+                s1, t1 = scale
+                scale = ([b * a for a, b in zip(s1, s)],
+                         [b * a + c for a, b, c in zip(t1, s, t)])
+            continue
         if kind == "Linear":
             if pending is not None:
                 layers.append(pending)
             bias = module.bias if module.bias is not None else [0.0] * module.out_features
             pending = [module.weight, bias, "none", 0.01]
+            if scale is not None:
+                s, t = scale
+                w, b = _as_rows(pending[0]), _as_vector(pending[1])
+                if len(s) != len(w[0]):
+                    raise ExportError("BatchNorm1d has %d features but the "
+                                      "Linear after it %d inputs" % (len(s), len(w[0])))
+                pending[1] = [c + sum(v * u for v, u in zip(row, t))
+                              for c, row in zip(b, w)]
+                pending[0] = [[v * k for v, k in zip(row, s)] for row in w]
+                scale = None
         elif kind in ("Softmax", "LogSoftmax"):
             if getattr(module, "dim", -1) not in (-1, 1, None):
                 raise ExportError("%s over dim %r: only the last dim is "
@@ -193,6 +239,9 @@ def from_torch_sequential(seq, name="model"):
                 pending[3] = float(module.negative_slope)
         else:
             raise ExportError("unsupported module %s in the Sequential" % kind)
+    if scale is not None:
+        raise ExportError("BatchNorm1d must be next to a Linear layer: right "
+                          "after one, or with one after it")
     if pending is not None:
         layers.append(pending)
     alphas = {l[3] for l in layers if l[2] == "leaky_relu"}

@@ -25,6 +25,8 @@ tool_dirs = [config.mlpc_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["mlpc", "mlpc-opt", "llc"], tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 config.substitutions.append(("%mlpc_src", config.mlpc_src_dir))
+# The build tree, which cmake --install installs from.
+config.substitutions.append(("%mlpc_obj_root", config.mlpc_obj_root))
 config.substitutions.append(("%mlpc_bin", os.path.join(config.mlpc_tools_dir, "mlpc")))
 # Debian's python3 (with python3-sklearn), not a virtualenv's or pyenv's.
 config.substitutions.append(("%python", "/usr/bin/python3"))

@@ -38,9 +38,10 @@ constexpr int64_t kStackScratchBytes = 16384;
 class WrapperBuilder : mlpc::LLVMEmitter {
 public:
   WrapperBuilder(ModuleOp module, LLVM::LLVMFuncOp kernel,
-                 SmallVector<ArrayRef<int64_t>> shapes)
+                 SmallVector<ArrayRef<int64_t>> shapes, unsigned numInputs)
       : LLVMEmitter(module.getContext(), kernel.getLoc()), module(module),
-        kernel(kernel), shapes(std::move(shapes)), i1(b.getI1Type()) {}
+        kernel(kernel), shapes(std::move(shapes)), numInputs(numInputs),
+        i1(b.getI1Type()) {}
 
   LogicalResult build(StringRef name);
 
@@ -48,6 +49,7 @@ private:
   ModuleOp module;
   LLVM::LLVMFuncOp kernel;
   SmallVector<ArrayRef<int64_t>> shapes; // arguments, then results
+  unsigned numInputs;                    // how many of them are arguments
   Type i1;
 
   LLVM::LLVMFuncOp declare(StringRef name, Type result, ArrayRef<Type> args) {
@@ -204,13 +206,14 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   ValueRange ptrs = wrapper.getArguments().drop_back();
 
   // Any null pointer -> MLPC_ERR_NULL_POINTER; a bad batch ->
-  // MLPC_ERR_BAD_BATCH.
+  // MLPC_ERR_BAD_BATCH; an output overlapping another buffer ->
+  // MLPC_ERR_OVERLAP.
   int64_t scratchRowBytes = 0;
   if (auto scratch =
           kernel->getAttrOfType<IntegerAttr>(mlpc::kScratchRowBytesAttr))
     scratchRowBytes = scratch.getInt();
   Block *callBlock = mlpc::buildEntryChecks(b, loc, body, ptrs, batch, shapes,
-                                            scratchRowBytes);
+                                            numInputs, scratchRowBytes);
 
   auto flops = kernel->getAttrOfType<IntegerAttr>(mlpc::kRowParallelAttr);
   bool allBatched = llvm::all_of(
@@ -366,14 +369,16 @@ struct EmitCAbiPass : mlpc::impl::EmitCAbiBase<EmitCAbiPass> {
     });
     for (LLVM::LLVMFuncOp kernel : kernels) {
       auto name = kernel->getAttrOfType<StringAttr>(mlpc::kEntryNameAttr);
+      unsigned numInputs = 0;
       FailureOr<SmallVector<ArrayRef<int64_t>>> shapes =
-          mlpc::entryShapes(kernel);
+          mlpc::entryShapes(kernel, &numInputs);
       if (!name || failed(shapes)) {
         kernel.emitError("mlp-emit-c-abi: kernel lacks its entry attributes; "
                          "run mlp-entry-points first");
         return signalPassFailure();
       }
-      if (failed(WrapperBuilder(module, kernel, *shapes).build(name)))
+      if (failed(
+              WrapperBuilder(module, kernel, *shapes, numInputs).build(name)))
         return signalPassFailure();
     }
   }

@@ -414,7 +414,8 @@ LogicalResult GpuHostEmitter::emitEntries(func::FuncOp host,
         b, loc, fnName, n, device ? TypeRange{ptrTy} : TypeRange{});
     ValueRange ptrs = fn.getArguments().take_front(n);
     Value batch = fn.getArgument(n);
-    mlpc::buildEntryChecks(b, loc, fn.getBody(), ptrs, batch, shapes);
+    mlpc::buildEntryChecks(b, loc, fn.getBody(), ptrs, batch, shapes,
+                           numInputs);
     SmallVector<Value> sizes;
     for (ArrayRef<int64_t> s : shapes) {
       Value rows = ShapedType::isDynamic(s[0]) ? batch : cst64(s[0]);

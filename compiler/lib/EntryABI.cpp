@@ -59,10 +59,44 @@ Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
   return bad;
 }
 
+Value mlpc::buildAnyOverlap(OpBuilder &b, Location loc, ValueRange ptrs,
+                            Value batch, ArrayRef<ArrayRef<int64_t>> shapes,
+                            unsigned numInputs) {
+  Type i64 = b.getI64Type();
+  SmallVector<Value> starts, ends;
+  for (auto [p, s] : llvm::zip(ptrs, shapes)) {
+    Value rows =
+        ShapedType::isDynamic(s[0])
+            ? batch
+            : LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(s[0]))
+                  .getResult();
+    Value bytes =
+        LLVM::MulOp::create(b, loc, rows,
+                            LLVM::ConstantOp::create(
+                                b, loc, i64, b.getI64IntegerAttr(rowBytes(s))));
+    Value start = LLVM::PtrToIntOp::create(b, loc, i64, p);
+    starts.push_back(start);
+    ends.push_back(LLVM::AddOp::create(b, loc, start, bytes));
+  }
+  // [a, a + m) and [c, c + n) share a byte when a < c + n and c < a + m.
+  Value any =
+      LLVM::ConstantOp::create(b, loc, b.getI1Type(), b.getBoolAttr(false));
+  for (size_t j = numInputs; j < starts.size(); ++j)
+    for (size_t i = 0; i < j; ++i) {
+      Value before = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ult,
+                                          starts[i], ends[j]);
+      Value after = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ult,
+                                         starts[j], ends[i]);
+      any = LLVM::OrOp::create(b, loc, any,
+                               LLVM::AndOp::create(b, loc, before, after));
+    }
+  return any;
+}
+
 Block *mlpc::buildEntryChecks(OpBuilder &b, Location loc, Region &region,
                               ValueRange ptrs, Value batch,
                               ArrayRef<ArrayRef<int64_t>> shapes,
-                              int64_t extraRowBytes) {
+                              unsigned numInputs, int64_t extraRowBytes) {
   Value anyNull = buildAnyNull(b, loc, ptrs);
   Value badBatch = buildBadBatch(b, loc, batch, shapes, extraRowBytes);
   auto block = [&]() {
@@ -78,12 +112,18 @@ Block *mlpc::buildEntryChecks(OpBuilder &b, Location loc, Region &region,
                                .getResult());
   };
   Block *nullBlock = block(), *batchBlock = block(), *badBlock = block(),
-        *ok = block();
+        *overlapCheck = block(), *overlapBlock = block(), *ok = block();
   LLVM::CondBrOp::create(b, loc, anyNull, nullBlock, batchBlock);
   ret(nullBlock, MLPC_ERR_NULL_POINTER);
   b.setInsertionPointToStart(batchBlock);
-  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, ok);
+  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, overlapCheck);
   ret(badBlock, MLPC_ERR_BAD_BATCH);
+  // Only for a valid batch: the byte sizes then fit in int64_t.
+  b.setInsertionPointToStart(overlapCheck);
+  LLVM::CondBrOp::create(
+      b, loc, buildAnyOverlap(b, loc, ptrs, batch, shapes, numInputs),
+      overlapBlock, ok);
+  ret(overlapBlock, MLPC_ERR_OVERLAP);
   b.setInsertionPointToStart(ok);
   return ok;
 }

@@ -20,6 +20,9 @@ const char *mlpc_status_string(int32_t status) {
     return "no usable NVIDIA GPU or CUDA driver on this machine";
   case MLPC_ERR_GPU:
     return "a CUDA driver call failed";
+  case MLPC_ERR_OVERLAP:
+    return "an output buffer overlaps an input or another output; give each "
+           "output its own memory";
   default:
     return "unknown mlpc status code";
   }

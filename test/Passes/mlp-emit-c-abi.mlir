@@ -18,10 +18,22 @@
 // CHECK-NEXT: %[[C1:.*]] = llvm.mlir.constant(1 : i32)
 // CHECK-NEXT: llvm.return %[[C1]]
 // CHECK: ^[[BATCHBB]]:
-// CHECK-NEXT: llvm.cond_br %{{.*}}, ^[[BADBB:.*]], ^[[CALLBB:.*]]
+// CHECK-NEXT: llvm.cond_br %{{.*}}, ^[[BADBB:.*]], ^[[OVERLAPBB:.*]]
 // CHECK: ^[[BADBB]]:
 // CHECK-NEXT: %[[C2:.*]] = llvm.mlir.constant(2 : i32)
 // CHECK-NEXT: llvm.return %[[C2]]
+// The output's bytes [OUT, OUT + batch * row) against the input's.
+// CHECK: ^[[OVERLAPBB]]:
+// CHECK: %[[INSTART:.*]] = llvm.ptrtoint %[[IN]] : !llvm.ptr to i64
+// CHECK: %[[INEND:.*]] = llvm.add %[[INSTART]]
+// CHECK: %[[OUTSTART:.*]] = llvm.ptrtoint %[[OUT]] : !llvm.ptr to i64
+// CHECK: %[[OUTEND:.*]] = llvm.add %[[OUTSTART]]
+// CHECK: llvm.icmp "ult" %[[INSTART]], %[[OUTEND]]
+// CHECK: llvm.icmp "ult" %[[OUTSTART]], %[[INEND]]
+// CHECK: llvm.cond_br %{{.*}}, ^[[OVERLAPPED:.*]], ^[[CALLBB:.*]]
+// CHECK: ^[[OVERLAPPED]]:
+// CHECK-NEXT: %[[C6:.*]] = llvm.mlir.constant(6 : i32)
+// CHECK-NEXT: llvm.return %[[C6]]
 // CHECK: ^[[CALLBB]]:
 // CHECK: llvm.call @__mlpc_model(%[[IN]], %[[IN]], %{{.*}}, %[[BATCH]], %{{.*}}, %{{.*}}, %{{.*}}, %[[OUT]], %[[OUT]], %{{.*}}, %[[BATCH]],
 // CHECK: llvm.return

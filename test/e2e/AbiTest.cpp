@@ -7,6 +7,7 @@
 #include "Check.h"
 #include "Models.h"
 
+#include "branches.h"
 #include "large_dense.h"
 #include "large_fused.h"
 #include "mnist_fused.h"
@@ -15,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <thread>
@@ -45,6 +47,41 @@ TEST(Abi, HeaderShapeMacros) {
   static_assert(log_softmax_mid_IN0_ROW_SIZE == 15, "row size");
   static_assert(residual_NUM_INPUTS == 2 && residual_NUM_OUTPUTS == 2, "");
   SUCCEED();
+}
+
+/// An output that shares memory with an input or another output (for the
+/// call's batch) is refused before anything is read or written; inputs may
+/// share memory, and buffers that only touch are fine.
+TEST(Abi, OverlappingBuffersAreRefused) {
+  const int64_t batch = 4;
+  std::vector<float> x = randomInput(batch * 784, 9);
+  std::vector<float> before = x;
+  // The output over the input's first floats, in place, or over its last.
+  EXPECT_EQ(mnist_fused(x.data(), x.data(), batch), MLPC_ERR_OVERLAP);
+  EXPECT_EQ(mnist_fused(x.data(), x.data() + batch * 784 - 1, batch),
+            MLPC_ERR_OVERLAP);
+  EXPECT_EQ(0, std::memcmp(x.data(), before.data(), x.size() * 4))
+      << "a refused call wrote its output";
+  // Right after the input: no overlap. At batch 1 the same output pointer
+  // is past the input's one row.
+  std::vector<float> both(batch * 784 + batch * 10);
+  std::copy(x.begin(), x.end(), both.begin());
+  EXPECT_EQ(mnist_fused(both.data(), both.data() + batch * 784, batch),
+            MLPC_OK);
+  EXPECT_EQ(mnist_fused(x.data(), x.data() + 784, 1), MLPC_OK);
+  EXPECT_EQ(mnist_fused(x.data(), x.data() + 784, 2), MLPC_ERR_OVERLAP);
+  EXPECT_STREQ(mlpc_status_string(MLPC_ERR_OVERLAP),
+               "an output buffer overlaps an input or another output; give "
+               "each output its own memory");
+
+  // Two outputs over each other; two inputs that are one buffer.
+  std::vector<float> in(batch * 4, 0.5f), h(batch * 4), y(batch * 4);
+  const float bias[4] = {0, 0, 0, 0};
+  EXPECT_EQ(branches(in.data(), h.data(), h.data() + 1, batch),
+            MLPC_ERR_OVERLAP);
+  EXPECT_EQ(residual(in.data(), in.data(), h.data(), y.data(), 1), MLPC_OK);
+  EXPECT_EQ(residual(in.data(), bias, h.data(), in.data(), batch),
+            MLPC_ERR_OVERLAP);
 }
 
 TEST(Abi, UnalignedBuffers) {
@@ -83,16 +120,15 @@ TEST(Abi, ConcurrentCallsAreIdentical) {
 
 TEST(Abi, OutOfMemoryIsAStatusNotACrash) {
   // A batch whose intermediates cannot be allocated: the wrapper's single
-  // scratch allocation fails before the kernel touches any buffer, so small
-  // buffers are safe to pass. (mnist is no use here: its row ranges run in
-  // chunks with a scratch buffer of one chunk, whatever the batch; the large
-  // model's weights exceed L2, so its ranges are not chunked.)
-  std::vector<float> x(600), y(37);
-  EXPECT_EQ(large_fused(x.data(), y.data(), int64_t(1) << 40),
-            MLPC_ERR_OUT_OF_MEMORY);
-  EXPECT_EQ(large_dense(x.data(), y.data(), int64_t(1) << 40),
-            MLPC_ERR_OUT_OF_MEMORY);
+  // scratch allocation fails before the kernel touches any buffer.
+  // (mnist is no use here: its row ranges run in chunks with a scratch
+  // buffer of one chunk, whatever the batch; the large model's weights
+  // exceed L2, so its ranges are not chunked.)
+  auto [in, out] = unreachableBuffers();
+  EXPECT_EQ(large_fused(in, out, int64_t(1) << 40), MLPC_ERR_OUT_OF_MEMORY);
+  EXPECT_EQ(large_dense(in, out, int64_t(1) << 40), MLPC_ERR_OUT_OF_MEMORY);
   // And the next call works normally.
+  std::vector<float> x(600), y(37);
   EXPECT_EQ(large_fused(x.data(), y.data(), 1), MLPC_OK);
 }
 

@@ -10,9 +10,20 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mlpc_test {
+
+/// An input and an output pointer for a call whose batch is too large to
+/// allocate its intermediates (MLPC_ERR_OUT_OF_MEMORY before any buffer is
+/// touched): never dereferenced, and far enough apart that the entry's
+/// overlap check, which sizes each buffer at the batch given, sees two
+/// separate buffers.
+inline std::pair<const float *, float *> unreachableBuffers() {
+  return {reinterpret_cast<const float *>(uintptr_t(1) << 12),
+          reinterpret_cast<float *>(uintptr_t(1) << 62)};
+}
 
 /// A compiled entry of one input and one output.
 using Entry = std::function<int32_t(const float *, float *, int64_t)>;

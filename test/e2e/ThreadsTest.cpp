@@ -231,9 +231,8 @@ TEST(Threads, SoftmaxOnlyEntriesSplitRowsWhenCalledInALoop) {
 TEST(Threads, ErrorsFromRangesAreReported) {
   // The scratch allocation of each range fails: the status comes back.
   mlpc_set_num_threads(4);
-  std::vector<float> x(600), y(37);
-  EXPECT_EQ(large_fused(x.data(), y.data(), int64_t(1) << 40),
-            MLPC_ERR_OUT_OF_MEMORY);
+  auto [in, out] = unreachableBuffers();
+  EXPECT_EQ(large_fused(in, out, int64_t(1) << 40), MLPC_ERR_OUT_OF_MEMORY);
   mlpc_set_num_threads(0);
 }
 

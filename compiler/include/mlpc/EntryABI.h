@@ -31,13 +31,20 @@ Value buildBadBatch(OpBuilder &b, Location loc, Value batch,
                     ArrayRef<ArrayRef<int64_t>> shapes,
                     int64_t extraRowBytes = 0);
 
-/// Both checks at b's insertion point, in `region` of an entry point
-/// returning i32: new blocks return MLPC_ERR_NULL_POINTER or
-/// MLPC_ERR_BAD_BATCH, and b is left at the start of the block where a
-/// valid call goes on, which is returned.
+/// An i1 that is true when one of the buffers from `numInputs` on (the
+/// outputs) shares a byte with another buffer, each `shapes[i]` at `batch`
+/// rows (a valid batch: the byte sizes do not overflow).
+Value buildAnyOverlap(OpBuilder &b, Location loc, ValueRange ptrs, Value batch,
+                      ArrayRef<ArrayRef<int64_t>> shapes, unsigned numInputs);
+
+/// The checks at b's insertion point, in `region` of an entry point
+/// returning i32 whose first `numInputs` buffers are inputs: new blocks
+/// return MLPC_ERR_NULL_POINTER, MLPC_ERR_BAD_BATCH or MLPC_ERR_OVERLAP,
+/// and b is left at the start of the block where a valid call goes on,
+/// which is returned.
 Block *buildEntryChecks(OpBuilder &b, Location loc, Region &region,
                         ValueRange ptrs, Value batch,
-                        ArrayRef<ArrayRef<int64_t>> shapes,
+                        ArrayRef<ArrayRef<int64_t>> shapes, unsigned numInputs,
                         int64_t extraRowBytes = 0);
 
 /// The shapes of an entry's arguments, then its results, as mlp-entry-points

@@ -250,8 +250,9 @@ def EmitCAbi : Pass<"mlp-emit-c-abi", "::mlir::ModuleOp"> {
     Runs after lowering to the LLVM dialect. For each kernel marked by
     `mlp-entry-points` it adds the public function
     `int32_t NAME(const float *in..., float *out..., int64_t batch)` that
-    checks its pointers and batch, returns a status code from
-    `mlpc/runtime.h` on bad arguments, and otherwise calls the kernel with
+    checks its pointers, its batch and that no output shares memory with
+    another buffer, returns a status code from `mlpc/runtime.h` on bad
+    arguments, and otherwise calls the kernel with
     memref descriptors built from the pointers.
     It also gives each `_launch` declaration left by `mlp-outline-parallel`
     its body: the live-ins packed into a context, a task function that

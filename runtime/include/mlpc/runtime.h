@@ -5,9 +5,10 @@
  *   int32_t NAME(const float *in0, ..., float *out0, ..., int64_t batch);
  *
  * and returns MLPC_OK or one of the codes below. Buffers are row-major,
- * contiguous and need no particular alignment; outputs must not overlap
- * inputs. `batch` is the dynamic leading dimension (for an entry without
- * one, it must equal the static leading dimension of its first argument).
+ * contiguous and need no particular alignment; an output that overlaps
+ * an input or another output is refused (MLPC_ERR_OVERLAP). `batch` is the
+ *dynamic leading dimension (for an entry without one, it must equal the static
+ *leading dimension of its first argument).
  *
  *===----------------------------------------------------------------------===*/
 #ifndef MLPC_RUNTIME_H
@@ -32,6 +33,9 @@ enum mlpc_status {
   MLPC_ERR_NO_GPU = 4,
   /* GPU target: a CUDA call failed (see mlpc_last_error_message()). */
   MLPC_ERR_GPU = 5,
+  /* An output buffer overlaps an input or another output (for this call's
+     batch): the model would read what it has already overwritten. */
+  MLPC_ERR_OVERLAP = 6,
 };
 
 /* The last error of the calling thread with more detail than its status:

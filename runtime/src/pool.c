@@ -22,7 +22,8 @@ static pthread_mutex_t poolTaken = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
-static int poolSize = 1; /* threads in the pool, the caller included */
+/* Threads in the pool, the caller included; it only grows. */
+static atomic_int poolSize = 1;
 
 static struct MlpcJob *currentJob;
 static atomic_int currentThreads;
@@ -202,29 +203,51 @@ static void keepWorkersOffCaller(void) {
   pthread_mutex_unlock(&affinityLock);
 }
 
-static void startPool(void) {
-  int n = mlpc_get_num_threads();
-  haveAllowedCpus = sched_getaffinity(0, sizeof allowedCpus, &allowedCpus) == 0;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  /* The kernels keep small scratch buffers (<= 16 KiB) on the stack. */
-  pthread_attr_setstacksize(&attr, 1 << 20);
-  int started = 1;
-  for (int i = 1; i < n && i < MlpcPoolMaxThreads; ++i) {
-    pthread_t t;
-    if (pthread_create(&t, &attr, worker, (void *)(intptr_t)i) != 0)
-      break; /* fewer threads is still correct */
-    workers[numWorkers++] = t;
-    ++started;
+static pthread_mutex_t growLock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Starts workers until the pool has `want` threads, the caller included.
+ * A new worker has the next index: jobs of fewer threads, the one running
+ * included, leave it out, and later ones give it its share. */
+static void growPool(int want) {
+  if (want > MlpcPoolMaxThreads)
+    want = MlpcPoolMaxThreads;
+  pthread_mutex_lock(&growLock);
+  int size = atomic_load(&poolSize);
+  if (size < want) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* The kernels keep small scratch buffers (<= 16 KiB) on the stack. */
+    pthread_attr_setstacksize(&attr, 1 << 20);
+    /* keepWorkersOffCaller walks the workers under this lock. */
+    pthread_mutex_lock(&affinityLock);
+    for (; size < want; ++size) {
+      pthread_t t;
+      if (pthread_create(&t, &attr, worker, (void *)(intptr_t)size) != 0)
+        break; /* fewer threads is still correct */
+      workers[numWorkers++] = t;
+    }
+    pthread_mutex_unlock(&affinityLock);
+    pthread_attr_destroy(&attr);
+    /* The next call sets every worker's CPUs, the new ones' too. */
+    atomic_store(&avoidedCpu, -1);
+    atomic_store(&poolSize, size);
   }
-  pthread_attr_destroy(&attr);
-  poolSize = started;
+  pthread_mutex_unlock(&growLock);
+}
+
+static void startPool(void) {
+  haveAllowedCpus = sched_getaffinity(0, sizeof allowedCpus, &allowedCpus) == 0;
+  growPool(mlpc_get_num_threads());
 }
 
 int mlpc_pool_size(void) {
   pthread_once(&poolOnce, startPool);
-  return poolSize;
+  /* mlpc_set_num_threads may have asked for more since. */
+  int want = mlpc_get_num_threads();
+  if (want > atomic_load_explicit(&poolSize, memory_order_relaxed))
+    growPool(want);
+  return atomic_load(&poolSize);
 }
 
 void mlpc_pool_nudge(void) {

@@ -53,8 +53,9 @@ struct MlpcJob {
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t mlpc_pool_now(void);
 
-/* Starts the pool (once, with mlpc_get_num_threads() threads) and returns
- * its size, the caller included. */
+/* Starts the pool (with mlpc_get_num_threads() threads), or grows it when
+ * more are asked for than it has, and returns its size, the caller
+ * included. */
 int mlpc_pool_size(void);
 
 /* How many workers are awake, spinning for a job. */

@@ -199,6 +199,34 @@ TEST(Pool, FirstCallOfTasksSlowerThanTheirEstimateSplits) {
   mlpc_set_num_threads(0);
 }
 
+/// The pool grows when a call asks for more threads than it has: after a
+/// job on two threads, one asked to run on four gets four distinct threads
+/// (each task sleeps long enough for every thread to wake and take its
+/// share).
+std::mutex seenLock;
+std::vector<std::thread::id> seenThreads;
+
+void recordThread(void *, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::lock_guard<std::mutex> guard(seenLock);
+    if (std::find(seenThreads.begin(), seenThreads.end(),
+                  std::this_thread::get_id()) == seenThreads.end())
+      seenThreads.push_back(std::this_thread::get_id());
+  }
+}
+
+TEST(Pool, GrowsWhenMoreThreadsAreAsked) {
+  for (int threads : {2, 4}) {
+    mlpc_set_num_threads(threads);
+    seenThreads.clear();
+    // Work estimated large: split over every thread asked for.
+    mlpc_parallel_for(recordThread, nullptr, 16, int64_t(1) << 24);
+    EXPECT_EQ(int(seenThreads.size()), threads);
+  }
+  mlpc_set_num_threads(0);
+}
+
 TEST(Pool, ErrorsOfRangesComeBack) {
   mlpc_set_num_threads(2);
   auto failing = [](void *const *, int64_t rows) -> int32_t {

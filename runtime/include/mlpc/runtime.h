@@ -52,9 +52,9 @@ const char *mlpc_runtime_version(void);
 /* Threads. Entry points whose batch rows are independent split large
  * batches over a pool of threads started on first use. The default is the
  * MLPC_NUM_THREADS environment variable, else the number of online CPUs.
- * Results are bitwise identical whatever the number of threads. Set it
- * before the first parallel call to size the pool; later calls can only
- * lower it (up to the pool's size). n < 1 restores the default. */
+ * Results are bitwise identical whatever the number of threads. It can
+ * be changed at any time: a call that asks for more threads than the pool
+ * has starts the missing ones. n < 1 restores the default. */
 void mlpc_set_num_threads(int32_t n);
 int32_t mlpc_get_num_threads(void);
 

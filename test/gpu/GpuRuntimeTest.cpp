@@ -231,6 +231,11 @@ TEST_F(FakeDriver, BadArgumentsNeverReachTheDriver) {
   EXPECT_EQ(tiny(&kX[0][0], y, 0), MLPC_ERR_BAD_BATCH);
   EXPECT_EQ(tiny(&kX[0][0], y, -3), MLPC_ERR_BAD_BATCH);
   EXPECT_EQ(tiny_device(&kX[0][0], y, INT64_MAX, nullptr), MLPC_ERR_BAD_BATCH);
+  // The output over the input (tiny: 2 floats in, 1 out per row), on the
+  // host entry and on the device one.
+  float xy[10] = {0.5f, 0.8f, 0, 0, 1, -1, 2, 3, -4, 5};
+  EXPECT_EQ(tiny(xy, xy + 9, 5), MLPC_ERR_OVERLAP);
+  EXPECT_EQ(tiny_device(xy, xy, 5, nullptr), MLPC_ERR_OVERLAP);
   EXPECT_STREQ(Fake::get().log(), "");
 }
 

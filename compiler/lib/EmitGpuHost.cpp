@@ -417,11 +417,8 @@ LogicalResult GpuHostEmitter::emitEntries(func::FuncOp host,
     mlpc::buildEntryChecks(b, loc, fn.getBody(), ptrs, batch, shapes,
                            numInputs);
     SmallVector<Value> sizes;
-    for (ArrayRef<int64_t> s : shapes) {
-      Value rows = ShapedType::isDynamic(s[0]) ? batch : cst64(s[0]);
-      sizes.push_back(
-          LLVM::MulOp::create(b, loc, rows, cst64(mlpc::rowBytes(s))));
-    }
+    for (ArrayRef<int64_t> s : shapes)
+      sizes.push_back(mlpc::buildBufferBytes(b, loc, batch, s));
     Value array = stackArray(ptrTy, ptrs);
     Value bytes = stackArray(i64, sizes);
     Value status;

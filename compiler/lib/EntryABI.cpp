@@ -59,24 +59,26 @@ Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
   return bad;
 }
 
+Value mlpc::buildBufferBytes(OpBuilder &b, Location loc, Value batch,
+                             ArrayRef<int64_t> shape) {
+  Type i64 = b.getI64Type();
+  auto cst = [&](int64_t v) -> Value {
+    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+  };
+  Value rows = ShapedType::isDynamic(shape[0]) ? batch : cst(shape[0]);
+  return LLVM::MulOp::create(b, loc, rows, cst(rowBytes(shape)));
+}
+
 Value mlpc::buildAnyOverlap(OpBuilder &b, Location loc, ValueRange ptrs,
                             Value batch, ArrayRef<ArrayRef<int64_t>> shapes,
                             unsigned numInputs) {
   Type i64 = b.getI64Type();
   SmallVector<Value> starts, ends;
   for (auto [p, s] : llvm::zip(ptrs, shapes)) {
-    Value rows =
-        ShapedType::isDynamic(s[0])
-            ? batch
-            : LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(s[0]))
-                  .getResult();
-    Value bytes =
-        LLVM::MulOp::create(b, loc, rows,
-                            LLVM::ConstantOp::create(
-                                b, loc, i64, b.getI64IntegerAttr(rowBytes(s))));
     Value start = LLVM::PtrToIntOp::create(b, loc, i64, p);
     starts.push_back(start);
-    ends.push_back(LLVM::AddOp::create(b, loc, start, bytes));
+    ends.push_back(
+        LLVM::AddOp::create(b, loc, start, buildBufferBytes(b, loc, batch, s)));
   }
   // [a, a + m) and [c, c + n) share a byte when a < c + n and c < a + m.
   Value any =

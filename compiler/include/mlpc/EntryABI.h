@@ -31,6 +31,11 @@ Value buildBadBatch(OpBuilder &b, Location loc, Value batch,
                     ArrayRef<ArrayRef<int64_t>> shapes,
                     int64_t extraRowBytes = 0);
 
+/// The byte size (i64) of a buffer of f32 `shape` at `batch` rows when its
+/// leading dimension is dynamic, else at its static leading size.
+Value buildBufferBytes(OpBuilder &b, Location loc, Value batch,
+                       ArrayRef<int64_t> shape);
+
 /// An i1 that is true when one of the buffers from `numInputs` on (the
 /// outputs) shares a byte with another buffer, each `shapes[i]` at `batch`
 /// rows (a valid batch: the byte sizes do not overflow).

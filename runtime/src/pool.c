@@ -204,13 +204,17 @@ static void keepWorkersOffCaller(void) {
 }
 
 static pthread_mutex_t growLock = PTHREAD_MUTEX_INITIALIZER;
+/* The most threads the pool may have: lowered to its size when a thread
+ * cannot be started, so that later calls do not try again each time. */
+static atomic_int poolLimit = MlpcPoolMaxThreads;
 
 /* Starts workers until the pool has `want` threads, the caller included.
  * A new worker has the next index: jobs of fewer threads, the one running
  * included, leave it out, and later ones give it its share. */
 static void growPool(int want) {
-  if (want > MlpcPoolMaxThreads)
-    want = MlpcPoolMaxThreads;
+  int limit = atomic_load(&poolLimit);
+  if (want > limit)
+    want = limit;
   pthread_mutex_lock(&growLock);
   int size = atomic_load(&poolSize);
   if (size < want) {
@@ -223,8 +227,10 @@ static void growPool(int want) {
     pthread_mutex_lock(&affinityLock);
     for (; size < want; ++size) {
       pthread_t t;
-      if (pthread_create(&t, &attr, worker, (void *)(intptr_t)size) != 0)
-        break; /* fewer threads is still correct */
+      if (pthread_create(&t, &attr, worker, (void *)(intptr_t)size) != 0) {
+        atomic_store(&poolLimit, size); /* fewer threads is still correct */
+        break;
+      }
       workers[numWorkers++] = t;
     }
     pthread_mutex_unlock(&affinityLock);
@@ -245,7 +251,9 @@ int mlpc_pool_size(void) {
   pthread_once(&poolOnce, startPool);
   /* mlpc_set_num_threads may have asked for more since. */
   int want = mlpc_get_num_threads();
-  if (want > atomic_load_explicit(&poolSize, memory_order_relaxed))
+  int size = atomic_load_explicit(&poolSize, memory_order_relaxed);
+  if (want > size &&
+      size < atomic_load_explicit(&poolLimit, memory_order_relaxed))
     growPool(want);
   return atomic_load(&poolSize);
 }

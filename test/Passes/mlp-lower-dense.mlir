@@ -1,5 +1,6 @@
 // RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s
 // RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=3 tile-cols=8 vector-width=4" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s --check-prefix=LEFT
+// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=6 tile-cols=32 vector-width=16" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s --check-prefix=WIDE
 
 // The dense layer becomes a loop over 2x8 register tiles. Inside a tile, the
 // K loop only accumulates (fma into vector iter_args); bias and activation
@@ -408,4 +409,22 @@ func.func @dense_leftover_rows(%x: tensor<?x16xf32>) -> tensor<?x48xf32> {
   %b = arith.constant dense<0.0> : tensor<48xf32>
   %y = mlp.dense %x, %w, %b : tensor<?x16xf32>, tensor<16x48xf32>, tensor<48xf32> -> tensor<?x48xf32>
   return %y : tensor<?x48xf32>
+}
+
+// -----
+
+// AVX-512's 16 lanes take chunks of 4 vectors for small batches: still 64
+// columns, as many FMA lanes in flight per row as AVX2's 8 vectors. So a
+// 128-column layer of 256 KiB (mnist's first) splits in two chunks; with
+// 8 vectors it was one chunk and never split.
+
+// WIDE-LABEL: func.func @dense_small_batch_split_16_lanes
+// WIDE: scf.forall (%{{.*}}) in (2) shared_outs
+// WIDE: vector.fma %{{.*}} : vector<16xf32>
+// WIDE: } {mlpc.task_flops = 65536 : i64}
+func.func @dense_small_batch_split_16_lanes(%x: tensor<?x512xf32>) -> tensor<?x128xf32> {
+  %w = arith.constant dense<0.5> : tensor<512x128xf32>
+  %b = arith.constant dense<0.0> : tensor<128xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x512xf32>, tensor<512x128xf32>, tensor<128xf32> -> tensor<?x128xf32>
+  return %y : tensor<?x128xf32>
 }

@@ -235,15 +235,18 @@ int main(int argc, char **argv) {
          moves by several % on a shared machine), in blocks of up
          to 20 ms (and 50 calls), so that slow peers too take turns often
          and share the machine's ups and downs. Each block starts with 2
-         untimed calls that warm the caches, unless a call takes over 5 ms
-         (then caches hardly matter, and one untimed call per peer before
-         the first block takes the first-call costs). */
+         untimed calls that warm the caches, 1 if a call takes over 5 ms.
+         Even a call of 100 ms needs that one: on a Zen 5 VM, the first
+         call after the Python peers' process had run took 245 ms where the
+         next took 134 (mlpc, wide, batch 512; ONNX Runtime 188 against
+         139), as if each page of the 100 MB of weights were mapped anew
+         after a switch of process. */
       double estimate = flops / 50e9 + 2e-6;
       int calls = (int)(0.5 / estimate);
       calls = calls < 25 ? 25 : calls > 20000 ? 20000 : calls;
       int block = (int)(0.02 / estimate);
       block = block < 1 ? 1 : block > 50 ? 50 : block;
-      int warm = estimate < 5e-3 ? 2 : 0;
+      int warm = estimate < 5e-3 ? 2 : 1;
       /* Calls much shorter than the clock's own cost (tens of ns) are
          timed `reps` at a time, so that a sample lasts about 2 us. */
       for (int j = 0; j < 10; ++j)

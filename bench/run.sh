@@ -38,9 +38,9 @@ if [ ! -f "$ort_lib" ]; then
    rm "onnxruntime-node-$ort_version.tgz") >&2
 fi
 
-cc -O2 -mavx2 -mfma "$root/bench/peak.c" -lpthread -o "$out/peak"
-read -r peak1 peak2 < <("$out/peak")
-cc -O2 -mavx2 "$root/bench/l2floor.c" -o "$out/l2floor"
+cc -O2 "$root/bench/peak.c" -lpthread -o "$out/peak"
+read -r peak1 peak2 lanes < <("$out/peak")
+cc -O2 "$root/bench/l2floor.c" -o "$out/l2floor"
 # Batch 1 on one thread reads every weight once from L2 (they stay there
 # between calls): the time to read that many bytes is its floor.
 mnist_bytes=$(( (784*128 + 128*64 + 64*10 + 128 + 64 + 10) * 4 ))
@@ -57,7 +57,7 @@ export OMP_WAIT_POLICY=passive
 read -r blas1 blas2 dnnl1 dnnl2 < <("$out/sgemm_ceiling")
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;" \
-     "FMA peak at the start $peak1 GFLOP/s (1 thread), $peak2 (2); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+     "FMA peak ($lanes-lane vectors) at the start $peak1 GFLOP/s (1 thread), $peak2 (2); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 pct() { awk -v a="$1" -v p="$2" 'BEGIN { printf "%.0f%%", 100 * a / p }'; }
 echo "best library sgemm (2048^3, best of 5 calls): OpenBLAS $blas1 GFLOP/s" \
      "($(pct "$blas1" "$peak1") of peak) on 1 thread, $blas2 ($(pct "$blas2" "$peak2")) on 2;" \
@@ -97,7 +97,7 @@ read -r total1 steal1 < <(cpu_times)
 # on the machine during the run (a stray program of one's own once took the
 # second core's peak from 195 to 105-133 GFLOP/s), and the 2-thread cells
 # are not comparable with other runs'.
-read -r end1 end2 < <("$out/peak")
+read -r end1 end2 _ < <("$out/peak")
 echo
 echo "FMA peak at the end: $end1 GFLOP/s (1 thread), $end2 (2)"
 echo "steal time during the run (CPU time the hypervisor took):" \

@@ -20,7 +20,7 @@ static double now(void) {
    them in memory would measure its own stores instead. Returns one lane
    of the total, so that no load is dropped. */
 #define READ_PASS(VEC, ZERO, LOAD, ADD, LANES)                                 \
-  VEC s0 = ZERO(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0,        \
+  VEC s0 = ZERO(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0,       \
       s7 = s0;                                                                 \
   for (size_t i = 0; i < floats; i += 8 * LANES) {                             \
     s0 = ADD(s0, LOAD(w + i));                                                 \
@@ -41,7 +41,7 @@ __attribute__((target("avx2"))) static float read8(const float *w,
 }
 
 __attribute__((target("avx512f"))) static float read16(const float *w,
-                                                      size_t floats) {
+                                                       size_t floats) {
   READ_PASS(__m512, _mm512_setzero_ps, _mm512_load_ps, _mm512_add_ps, 16)
 }
 

@@ -24,8 +24,8 @@ static float sink[16];
    width's type and intrinsics. */
 #define SPIN_BODY(VEC, SET1, FMADD, ADD, STORE)                                \
   VEC m = SET1(0.999999f), c = SET1(1e-7f);                                    \
-  VEC a0 = SET1(0), a1 = SET1(1), a2 = SET1(2), a3 = SET1(3), a4 = SET1(4),     \
-      a5 = SET1(5), a6 = SET1(6), a7 = SET1(7), a8 = SET1(8), a9 = SET1(9);     \
+  VEC a0 = SET1(0), a1 = SET1(1), a2 = SET1(2), a3 = SET1(3), a4 = SET1(4),    \
+      a5 = SET1(5), a6 = SET1(6), a7 = SET1(7), a8 = SET1(8), a9 = SET1(9);    \
   for (long it = 0; it < Iters; ++it) {                                        \
     a0 = FMADD(a0, m, c);                                                      \
     a1 = FMADD(a1, m, c);                                                      \
@@ -38,12 +38,13 @@ static float sink[16];
     a8 = FMADD(a8, m, c);                                                      \
     a9 = FMADD(a9, m, c);                                                      \
     /* Keep every FMA: the compiler may not fold the recurrences. */           \
-    __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4),    \
-                     "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9));        \
+    __asm__ volatile(""                                                        \
+                     : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4),       \
+                       "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9));      \
   }                                                                            \
-  STORE(sink, ADD(ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5),          \
-                                                         ADD(a6, a7))),        \
-                  ADD(a8, a9)));
+  STORE(sink,                                                                  \
+        ADD(ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7))), \
+            ADD(a8, a9)));
 
 __attribute__((target("avx2,fma"))) static void *spin8(void *arg) {
   (void)arg;

@@ -288,12 +288,12 @@ LogicalResult WrapperBuilder::build(StringRef name) {
   return success();
 }
 
-/// Defines `launch` (i64 n, fields...), the declaration mlp-outline-parallel
-/// left for the parallel loop outlined into `body` (i64 begin, i64 end,
-/// fields...): the fields go into a context array on the stack, and a task
-/// function unpacks them for each range of iterations the runtime's
-/// mlpc_parallel_for hands it, with the work per iteration that
-/// mlp-lower-dense estimated (mlpc.task_flops; 0: unknown).
+/// Defines `launch` (i64 n, i64 flops, fields...), the declaration
+/// mlp-outline-parallel left for the parallel loop outlined into `body` (i64
+/// begin, i64 end, fields...): the fields go into a context array on the
+/// stack, and a task function unpacks them for each range of iterations the
+/// runtime's mlpc_parallel_for hands it, with the work per iteration that
+/// the loop stated (mlp.task_flops; 0: unknown).
 void defineParallelLaunch(ModuleOp module, LLVM::LLVMFuncOp launch,
                           LLVM::LLVMFuncOp body) {
   MLIRContext *ctx = module.getContext();
@@ -326,19 +326,17 @@ void defineParallelLaunch(ModuleOp module, LLVM::LLVMFuncOp launch,
   Value count = LLVM::ConstantOp::create(
       b, loc, i64, b.getI64IntegerAttr(std::max<size_t>(fieldTypes.size(), 1)));
   Value context = LLVM::AllocaOp::create(b, loc, ptrTy, i64, count, 8);
-  for (auto [i, arg] : llvm::enumerate(entry->getArguments().drop_front()))
+  // The launch's arguments: iterations, FLOPs per iteration, live-ins.
+  for (auto [i, arg] : llvm::enumerate(entry->getArguments().drop_front(2)))
     LLVM::StoreOp::create(b, loc, arg, slot(context, i));
   auto parallelFor = mlpc::declareFunction(module, "mlpc_parallel_for", voidTy,
                                            {ptrTy, ptrTy, i64, i64});
-  auto flopsAttr = launch->getAttrOfType<IntegerAttr>(mlpc::kTaskFlopsAttr);
-  Value flops = LLVM::ConstantOp::create(
-      b, loc, i64, b.getI64IntegerAttr(flopsAttr ? flopsAttr.getInt() : 0));
   LLVM::CallOp::create(b, loc, parallelFor,
                        ValueRange{LLVM::AddressOfOp::create(b, loc, task),
-                                  context, entry->getArgument(0), flops});
+                                  context, entry->getArgument(0),
+                                  entry->getArgument(1)});
   LLVM::ReturnOp::create(b, loc, ValueRange{});
   launch->removeAttr(mlpc::kParallelBodyAttr);
-  launch->removeAttr(mlpc::kTaskFlopsAttr);
   for (LLVM::LLVMFuncOp f : {launch, body}) {
     f.setLinkage(LLVM::Linkage::Internal);
     f->removeAttr("sym_visibility");
@@ -353,9 +351,12 @@ struct EmitCAbiPass : mlpc::impl::EmitCAbiBase<EmitCAbiPass> {
       if (auto ref =
               f->getAttrOfType<FlatSymbolRefAttr>(mlpc::kParallelBodyAttr)) {
         auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(ref);
-        if (!f.isExternal() || !body) {
-          f.emitError("mlp-emit-c-abi: parallel launch without its body; "
-                      "run mlp-outline-parallel first");
+        if (!f.isExternal() || !body ||
+            f.getNumArguments() != body.getNumArguments()) {
+          f.emitError("mlp-emit-c-abi: parallel launch without its body, or "
+                      "whose arguments (count, flops, fields) do not match "
+                      "the body's (begin, end, fields); run "
+                      "mlp-outline-parallel to make both");
           return signalPassFailure();
         }
         launches.push_back({f, body});

@@ -395,17 +395,23 @@ struct DenseKernel {
   /// the chunk's m x width part of `out`. The last chunk, when narrower,
   /// gets a constant j0, so that the weight reader can tell the packed
   /// panels from the columns after them. A chunk's results never depend on
-  /// which thread computes it. `taskFlops`: a chunk's FLOPs at batch 1.
+  /// which thread computes it. `rowFlops`: a chunk's FLOPs per row; the
+  /// loop states its work at this batch (mlp.task_flops, m * rowFlops), so
+  /// that the runtime can tell a batch of one row, whose split may cost more
+  /// than it saves, from a batch of four.
   static Value columnForall(
       OpBuilder &b, Location loc, Value out, Value m, int64_t n, int64_t chunk,
-      int64_t taskFlops,
+      int64_t rowFlops,
       function_ref<Value(OpBuilder &, Location, Value, int64_t, Value)> body) {
     int64_t numChunks = (n + chunk - 1) / chunk;
     int64_t last = n - (numChunks - 1) * chunk;
+    Value taskFlops = arith::MulIOp::create(
+        b, loc, m, arith::ConstantIndexOp::create(b, loc, rowFlops));
     auto forall = scf::ForallOp::create(
         b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(numChunks)},
         ValueRange{out}, std::nullopt,
         [&](OpBuilder &fb, Location l, ValueRange args) {
+          mlp::TaskFlopsOp::create(fb, l, taskFlops);
           Value c = args[0], o = args[1];
           Value j0 = arith::MulIOp::create(
               fb, l, c, arith::ConstantIndexOp::create(fb, l, chunk));
@@ -448,7 +454,6 @@ struct DenseKernel {
           tensor::ParallelInsertSliceOp::create(fb, l, result, o, offsets,
                                                 sizes, strides);
         });
-    forall->setAttr(mlpc::kTaskFlopsAttr, b.getI64IntegerAttr(taskFlops));
     return forall.getResult(0);
   }
 

@@ -175,6 +175,9 @@ struct LowerToLinalgPass : mlpc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<MlpDialect>();
+    // The work estimates mlp-lower-dense put in its parallel loops stay for
+    // mlp-outline-parallel.
+    target.addLegalOp<TaskFlopsOp>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

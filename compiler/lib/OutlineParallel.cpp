@@ -7,6 +7,7 @@
 // plain pointers and integers that fit in a context array.
 //
 //===----------------------------------------------------------------------===//
+#include "mlp/MlpOps.h"
 #include "mlpc/EntryPoints.h"
 #include "mlpc/Passes.h"
 
@@ -36,6 +37,17 @@ LogicalResult outline(scf::ForallOp loop, StringRef name) {
     return loop.emitError("mlp-outline-parallel: expected a forall from 0 "
                           "with step 1");
   Location loc = loop.getLoc();
+  // The loop's stated work per iteration goes to the runtime with the
+  // launch, not into the task function.
+  Value flops;
+  for (auto stated :
+       llvm::make_early_inc_range(loop.getBody()->getOps<mlp::TaskFlopsOp>())) {
+    if (flops)
+      return stated.emitError("mlp-outline-parallel: a loop states its work "
+                              "once; remove the second mlp.task_flops");
+    flops = stated.getFlops();
+    stated.erase();
+  }
   llvm::SetVector<Value> liveIns;
   getUsedValuesDefinedAbove(loop.getRegion(), liveIns);
   SmallVector<Value> args, cloned;
@@ -66,20 +78,20 @@ LogicalResult outline(scf::ForallOp loop, StringRef name) {
   fb.setInsertionPointToEnd(entry);
   func::ReturnOp::create(fb, loc);
 
-  // The launch, declared here and defined by mlp-emit-c-abi.
-  SmallVector<Type> launchTypes{b.getIndexType()};
+  // The launch, declared here and defined by mlp-emit-c-abi: (iterations,
+  // FLOPs per iteration or 0 when unknown, live-ins...).
+  SmallVector<Type> launchTypes{b.getIndexType(), b.getIndexType()};
   for (Value v : args)
     launchTypes.push_back(v.getType());
   auto launch = func::FuncOp::create(b, loc, (name + "_launch").str(),
                                      b.getFunctionType(launchTypes, {}));
   launch.setPrivate();
   launch->setAttr(mlpc::kParallelBodyAttr, FlatSymbolRefAttr::get(body));
-  if (Attribute flops = loop->getAttr(mlpc::kTaskFlopsAttr))
-    launch->setAttr(mlpc::kTaskFlopsAttr, flops);
 
   OpBuilder lb(loop);
   SmallVector<Value> operands{
-      getValueOrCreateConstantIndexOp(lb, loc, loop.getMixedUpperBound()[0])};
+      getValueOrCreateConstantIndexOp(lb, loc, loop.getMixedUpperBound()[0]),
+      flops ? flops : arith::ConstantIndexOp::create(lb, loc, 0)};
   operands.append(args);
   func::CallOp::create(lb, loc, launch, operands);
   loop.erase();

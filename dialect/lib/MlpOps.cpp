@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "mlp/MlpOps.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -249,4 +250,17 @@ LogicalResult DenseOp::verify() {
                          << " but the layer has " << (*shape)[1]
                          << " outputs; give the bias one value per output";
   return checkResult(*this, *shape);
+}
+
+LogicalResult TaskFlopsOp::verify() {
+  auto loop = dyn_cast_or_null<scf::ForallOp>((*this)->getParentOp());
+  if (!loop)
+    return emitOpError("must be directly inside the body of an scf.forall, "
+                       "whose iterations' work it states; move it there or "
+                       "remove it");
+  if (loop.getRegion().isAncestor(getFlops().getParentRegion()))
+    return emitOpError("operand must be defined before the enclosing "
+                       "scf.forall (the runtime reads it before any iteration "
+                       "runs); compute it outside the loop");
+  return success();
 }

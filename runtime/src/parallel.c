@@ -69,27 +69,86 @@ static int64_t chunksPerThread(double work, int threads, int64_t least) {
   return n > (double)least ? (int64_t)n : least;
 }
 
+/* The dense kernel's speed on one core, to turn time into work: about 80
+ * GFLOP/s on AVX2 (80 FLOPs per nanosecond). */
+enum { KernelFlopsPerNano = 80 };
+
+/* The split cost set by mlpc_set_split_cost_nanos or MLPC_SPLIT_COST_NS
+ * (-1: measure it). */
+static atomic_int_fast64_t setSplitCost = -1;
+static pthread_once_t splitCostOnce = PTHREAD_ONCE_INIT;
+
+static void readSplitCostVariable(void) {
+  const char *env = getenv("MLPC_SPLIT_COST_NS");
+  if (env && *env)
+    atomic_store(&setSplitCost, atoll(env) < 0 ? -1 : atoll(env));
+}
+
+void mlpc_set_split_cost_nanos(int64_t nanos) {
+  pthread_once(&splitCostOnce, readSplitCostVariable);
+  atomic_store(&setSplitCost, nanos < 0 ? -1 : nanos);
+}
+
+/* A split's cost in round trips to a worker (work at KernelFlopsPerNano).
+ * On a 2-vCPU Zen 5 VM whose round trip took 1.4-1.65 us, splitting mnist's
+ * first layer at batches 2-4 cost 1.7-1.9 us beyond the work (some 1.2
+ * round trips) while the kernel ran at about 150 FLOPs per ns, not 80: the
+ * split paid from some 270 K FLOPs per thread (batch 3), where two round
+ * trips at 80 FLOPs per ns put the bar at 225-265 K. One thread against a
+ * split there: batch 1 2.3 us against 3.2-3.4, batch 2 2.7-3.0 against 3.6,
+ * batch 3 4.55 against 4.3. */
+enum { RoundTripsPerSplit = 2 };
+
+/* The split cost in use; with `measure`, measured now if it is not yet
+ * (which takes some 20 round trips, and only happens while a worker is
+ * awake). */
+static int64_t splitCost(int measure) {
+  pthread_once(&splitCostOnce, readSplitCostVariable);
+  int64_t set = atomic_load_explicit(&setSplitCost, memory_order_relaxed);
+  if (set >= 0)
+    return set;
+  return RoundTripsPerSplit * mlpc_pool_round_trip_nanos(measure);
+}
+
+int64_t mlpc_get_split_cost_nanos(void) { return splitCost(0); }
+
+/* The least work per thread (FLOPs) of a split over awake threads. */
+static double awakeFlopsPerThread(int measure) {
+  double flops = (double)splitCost(measure) * KernelFlopsPerNano;
+  return flops > MLPC_MIN_AWAKE_FLOPS_PER_THREAD
+             ? flops
+             : MLPC_MIN_AWAKE_FLOPS_PER_THREAD;
+}
+
 /* When the last split too small for sleeping workers was asked for (ns). */
 static atomic_int_fast64_t lastSmallSplit;
 
 /* How many of `threads` (the caller included) to use for `work` FLOPs:
- * as many as get MLPC_MIN_FLOPS_PER_THREAD each, which pays for waking a
+ * as many as get MLPC_MIN_FLOPS_PER_THREAD (or the split cost's worth, if
+ * more) each, which pays for waking a
  * sleeping worker (the caller's system call alone costs microseconds);
- * while the workers are awake, as many as get
- * MLPC_MIN_AWAKE_FLOPS_PER_THREAD each. A call too small for sleeping
- * workers that comes soon after the previous one (a model called in a
- * loop) runs alone but wakes them, so that the calls that follow find them
- * awake. */
+ * while the workers are awake, as many as get awakeFlopsPerThread() each
+ * (the split cost's worth). A call too small for sleeping workers that
+ * comes soon after the previous one (a model called in a loop) runs alone
+ * but wakes them, so that the calls that follow find them awake. */
 static int threadsFor(double work, int threads) {
-  double cold = work / MLPC_MIN_FLOPS_PER_THREAD;
+  double least = awakeFlopsPerThread(0);
+  double cold =
+      work /
+      (least > MLPC_MIN_FLOPS_PER_THREAD ? least : MLPC_MIN_FLOPS_PER_THREAD);
   if (cold >= threads)
     return threads;
-  double awake = work / MLPC_MIN_AWAKE_FLOPS_PER_THREAD;
+  double awake = work / least;
   int hot = awake < threads ? (int)awake : threads;
   if (hot <= (int)cold)
     return (int)cold;
-  if (mlpc_pool_awake() >= hot - 1)
-    return hot;
+  if (mlpc_pool_awake() >= hot - 1) {
+    /* The cost is measured while the workers are awake: the first such
+       call may find that the work does not pay for it after all. */
+    awake = work / awakeFlopsPerThread(1);
+    int measured = awake < threads ? (int)awake : threads;
+    return measured > (int)cold ? measured : (int)cold;
+  }
   int64_t now = mlpc_pool_now();
   int64_t last =
       atomic_exchange_explicit(&lastSmallSplit, now, memory_order_relaxed);
@@ -98,19 +157,17 @@ static int threadsFor(double work, int threads) {
   return (int)cold;
 }
 
-/* The functions (row ranges or column tasks) whose last serial run took
- * longer than waking a worker costs. Their work estimate was low: a layer's
- * FLOPs per task are a lower bound (they grow with the batch, which only
- * the call knows), and the work of activations and softmax is a measured
- * average. Such a function is split on its next call whatever its estimate
- * says, until a split run shows the work to be small after all. Kept as
- * addresses in a small table, filled in turn: every layer of a model, and
- * several models called in turn, need their own entry. (With one entry, a
- * model of two 1024 x 1024 layers, each splitting its columns, never used
- * a second thread: each layer's serial run evicted the other's mark. Two
- * threads then took 23.1 ms at batch 256 against 23.6 on one.) Looking a
- * function up reads the whole table, some 30 ns, against the microseconds
- * a split or a slow serial run takes. */
+/* The row-range functions whose last serial run took longer than waking a
+ * worker costs. Their work estimate was low: the work of activations and
+ * softmax per row is a measured average, which a machine without fast
+ * exp() can exceed many times. Such a function is split on its next call
+ * whatever its estimate says, until a split run shows the work to be small
+ * after all. Kept as addresses in a small table, filled in turn: several
+ * models called in turn need their own entry. (With one entry, when column
+ * tasks were marked too, a model of two 1024 x 1024 layers never used a
+ * second thread: each layer's serial run evicted the other's mark.) Looking
+ * a function up reads the whole table, some 30 ns, against the
+ * microseconds a split or a slow serial run takes. */
 enum { SlowSlots = 64 };
 static atomic_uintptr_t slowFns[SlowSlots];
 static atomic_uint nextSlowSlot;
@@ -225,7 +282,7 @@ int32_t mlpc_parallel_rows(MlpcRangeFn fn, void *const *ptrs,
   return status;
 }
 
-/* Runs tasks [first, first + n) of `fn` on `threads` threads, `work`
+/* Runs tasks [0, n) of `fn` on `threads` threads, `work`
  * FLOPs in all; returns 0 without running any when another caller (or an
  * enclosing split) has the pool. Each thread owns one contiguous range of
  * tasks (it reads its part of a layer's weights once, and finds it in its
@@ -239,13 +296,12 @@ int32_t mlpc_parallel_rows(MlpcRangeFn fn, void *const *ptrs,
  * worth at least MinChunkFlops, so that claiming chunks (an atomic on a
  * line the threads share) stays a small part of it: a 256-1000 layer at
  * batch 1 (0.5 MFLOP) in 8 chunks per thread was 5-12% slower. */
-static int splitTasks(MlpcTaskFn fn, void *ctx, int64_t first, int64_t n,
-                      int threads, double work) {
+static int splitTasks(MlpcTaskFn fn, void *ctx, int64_t n, int threads,
+                      double work) {
   struct MlpcJob job;
   memset(&job, 0, sizeof job);
   job.taskFn = fn;
   job.ctx = ctx;
-  job.first = first;
   job.batch = n;
   int64_t chunks = (int64_t)threads * chunksPerThread(work, threads, 1);
   job.numChunks = chunks < n ? chunks : n;
@@ -253,76 +309,19 @@ static int splitTasks(MlpcTaskFn fn, void *ctx, int64_t first, int64_t n,
   return mlpc_pool_run(&job, threads, &status);
 }
 
-/* The dense kernel's speed on one core, to turn measured time into work:
- * about 80 GFLOP/s on AVX2 (80 FLOPs per nanosecond). */
-enum { KernelFlopsPerNano = 80 };
-
-/* Runs the `n` tasks of `fn` whose estimate kept them from the `wanted`
- * threads: here, a 32nd of them first, then as many again as are done,
- * until their time shows the rest to take longer than waking a worker
- * costs; then the rest is split over the threads, and `fn` marked slow, so
- * that its next call splits from the start. A layer's estimate is its work
- * at batch 1, since only the call knows the batch: without this, a model's
- * first call ran each layer of 2-8 MiB on one thread whatever its batch,
- * and a program that calls it once with a large batch never used a second
- * thread (1024-1024-1024-1024 at batch 2048 on two threads: 198 ms for the
- * first call, 84-94 ms for the next; now 97-115 ms, 113-126 when an eighth
- * ran first). Once the rest is seen to be small, it runs in one piece, so
- * a small call reads the clock a few times at most. */
-static void runTasksTimed(MlpcTaskFn fn, void *ctx, int64_t n, int wanted) {
-  uintptr_t key = (uintptr_t)fn;
-  int64_t start = mlpc_pool_now(), step = (n + 31) / 32, done = 0;
-  while (done < n) {
-    int64_t end = n - done > step ? done + step : n;
-    fn(ctx, done, end);
-    done = end;
-    step = done;
-    if (done == n)
-      break;
-    double elapsed = (double)(mlpc_pool_now() - start);
-    double rest = elapsed * (double)(n - done) / (double)done;
-    if (rest > WakeWorthNanos) {
-      markSlow(key);
-      double work = rest * KernelFlopsPerNano;
-      int threads = (int)(work / MLPC_MIN_FLOPS_PER_THREAD);
-      threads = threads < 2 ? 2 : threads < wanted ? threads : wanted;
-      if (!splitTasks(fn, ctx, done, n - done, threads, work))
-        fn(ctx, done, n);
-      return;
-    }
-    if (rest < WakeWorthNanos / 4) {
-      fn(ctx, done, n);
-      break;
-    }
-  }
-  noteSerialRun(key, mlpc_pool_now() - start);
-}
-
 void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
                        int64_t flops_per_task) {
   /* Unknown work is taken as large. */
   double work = flops_per_task > 0 ? (double)flops_per_task * (double)n
                                    : (double)MLPC_MIN_FLOPS_PER_THREAD * n;
-  if (n < 2 || mlpc_pool_in_job() ||
-      work < 2.0 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD) {
-    fn(ctx, 0, n);
-    return;
-  }
-  int wanted = maxThreads(n), slow;
-  uintptr_t key = (uintptr_t)fn;
-  int threads = threadsForCall(key, work, wanted, &slow);
-  if (threads <= 1) {
+  int threads = 1;
+  if (n >= 2 && !mlpc_pool_in_job() &&
+      work >= 2.0 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD) {
+    int wanted = maxThreads(n);
     if (wanted > 1)
-      runTasksTimed(fn, ctx, n, wanted);
-    else
-      fn(ctx, 0, n);
-    return;
+      threads = threadsFor(work, wanted);
   }
-  int64_t start = mlpc_pool_now();
-  if (!splitTasks(fn, ctx, 0, n, threads, work)) {
-    fn(ctx, 0, n); /* another caller (or an enclosing split) has the pool */
-    return;
-  }
-  if (slow)
-    noteSplitRun(key, threads, mlpc_pool_now() - start);
+  /* Without the pool (another caller, or an enclosing split has it), here. */
+  if (threads <= 1 || !splitTasks(fn, ctx, n, threads, work))
+    fn(ctx, 0, n);
 }

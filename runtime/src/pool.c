@@ -15,6 +15,8 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static pthread_once_t poolOnce = PTHREAD_ONCE_INIT;
@@ -71,7 +73,7 @@ static void runChunk(struct MlpcJob *job, int64_t c) {
   int64_t begin = c * job->batch / job->numChunks;
   int64_t rows = (c + 1) * job->batch / job->numChunks - begin;
   if (job->taskFn) {
-    job->taskFn(job->ctx, job->first + begin, job->first + begin + rows);
+    job->taskFn(job->ctx, begin, begin + rows);
     return;
   }
   void *local[MlpcPoolMaxPtrs];
@@ -316,4 +318,74 @@ int mlpc_pool_run(struct MlpcJob *job, int threads, int32_t *status) {
   pthread_mutex_unlock(&poolTaken);
   *status = atomic_load(&job->status);
   return 1;
+}
+
+/* A probe job of two chunks: the caller's (chunk 0) waits for the
+ * worker's (chunk 1) to start, a bounded time. */
+struct Probe {
+  atomic_int started;
+};
+enum { ProbeWaitNanos = 200000, ProbeSamples = 21 };
+
+static void probeTask(void *ctx, int64_t begin, int64_t end) {
+  struct Probe *probe = ctx;
+  (void)end;
+  if (begin != 0) {
+    atomic_store(&probe->started, 1);
+    return;
+  }
+  int64_t deadline = mlpc_pool_now() + ProbeWaitNanos;
+  while (!atomic_load(&probe->started) && mlpc_pool_now() < deadline)
+    relax();
+}
+
+static int compareNanos(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static atomic_int_fast64_t roundTripNanos; /* 0: not measured */
+/* When the last measurement failed: the next waits ProbeRetryNanos, so that
+ * a machine too busy for the worker to join does not pay the probes' waits
+ * on every call. */
+static atomic_int_fast64_t lastFailedProbe;
+enum { ProbeRetryNanos = 100000000 };
+
+int64_t mlpc_pool_round_trip_nanos(int measure) {
+  int64_t known = atomic_load_explicit(&roundTripNanos, memory_order_relaxed);
+  if (known > 0 || !measure || inJob || mlpc_pool_size() < 2 ||
+      mlpc_pool_awake() < 1)
+    return known;
+  int64_t failed = atomic_load_explicit(&lastFailedProbe, memory_order_relaxed);
+  if (failed && mlpc_pool_now() - failed < ProbeRetryNanos)
+    return 0;
+  int64_t samples[ProbeSamples];
+  int n = 0;
+  for (int i = 0; i < ProbeSamples && n + 4 >= i; ++i) {
+    struct Probe probe;
+    atomic_init(&probe.started, 0);
+    struct MlpcJob job;
+    memset(&job, 0, sizeof job);
+    job.taskFn = probeTask;
+    job.ctx = &probe;
+    job.batch = 2;
+    job.numChunks = 2;
+    int32_t status;
+    int64_t start = mlpc_pool_now();
+    if (!mlpc_pool_run(&job, 2, &status))
+      return 0; /* another caller has the pool: another time */
+    if (atomic_load(&job.joined))
+      samples[n++] = mlpc_pool_now() - start;
+  }
+  /* Most probes must have had the worker's help, or the figure would be
+     the wait's bound rather than a round trip. */
+  if (n <= ProbeSamples / 2) {
+    atomic_store_explicit(&lastFailedProbe, mlpc_pool_now(),
+                          memory_order_relaxed);
+    return 0;
+  }
+  qsort(samples, (size_t)n, sizeof samples[0], compareNanos);
+  int64_t median = samples[n / 2] > 0 ? samples[n / 2] : 1;
+  atomic_store_explicit(&roundTripNanos, median, memory_order_relaxed);
+  return median;
 }

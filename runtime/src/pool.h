@@ -28,8 +28,8 @@ typedef int32_t (*MlpcRangeFn)(void *const *ptrs, int64_t rows);
 typedef void (*MlpcTaskFn)(void *ctx, int64_t begin, int64_t end);
 
 /* Chunks [0, numChunks) of either the rows of a batch (fn, on ptrs advanced
- * by begin * rowBytes[i]) or tasks (taskFn(ctx, first + begin, first +
- * end)), `batch` in all: chunk c is [c * batch / numChunks, (c + 1) * batch
+ * by begin * rowBytes[i]) or tasks (taskFn(ctx, begin, end)), `batch` in
+ * all: chunk c is [c * batch / numChunks, (c + 1) * batch
  * / numChunks), numChunks <= batch. The caller fills the first fields and keeps
  * the job on its stack: it does not return before every worker that joined the
  * job has left. */
@@ -40,7 +40,6 @@ struct MlpcJob {
   void *const *ptrs;
   const int64_t *rowBytes;
   int32_t numPtrs;
-  int64_t first; /* tasks only: the first task of chunk 0 */
   int64_t batch, numChunks;
   /* The pool's: thread t's own chunks are the t-th of `threads` equal
      contiguous shares; the others it may take once its own are done. */
@@ -75,6 +74,14 @@ void mlpc_pool_nudge(void);
  * MLPC_OK. Returns 0 without running anything when another caller holds
  * the pool. */
 int mlpc_pool_run(struct MlpcJob *job, int threads, int32_t *status);
+
+/* The time (ns) from a job's start until an awake worker runs its chunk,
+ * plus from the caller's last chunk until the worker has left: what a split
+ * costs beyond its work. With `measure`, measured if it is not yet and a
+ * worker is awake and the pool free (some 20 round trips, their median);
+ * 0 until then, and while workers that are said to be awake do not take
+ * part (a machine too busy to say). */
+int64_t mlpc_pool_round_trip_nanos(int measure);
 
 /* Jobs so far that a worker took part in. */
 uint64_t mlpc_pool_shared_jobs(void);

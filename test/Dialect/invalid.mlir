@@ -117,3 +117,22 @@ func.func @dense_bias_rank(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %b: tensor<
   %h = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x3xf32>, tensor<1x3xf32> -> tensor<?x3xf32>
   return %h : tensor<?x3xf32>
 }
+
+// -----
+
+func.func @task_flops_outside_a_loop(%flops: index) {
+  // expected-error @+1 {{'mlp.task_flops' op must be directly inside the body of an scf.forall, whose iterations' work it states; move it there or remove it}}
+  mlp.task_flops %flops
+  return
+}
+
+// -----
+
+func.func @task_flops_from_inside(%rows: index) {
+  scf.forall (%i) in (2) {
+    %flops = arith.muli %rows, %i : index
+    // expected-error @+1 {{'mlp.task_flops' op operand must be defined before the enclosing scf.forall (the runtime reads it before any iteration runs); compute it outside the loop}}
+    mlp.task_flops %flops
+  }
+  return
+}

@@ -42,3 +42,15 @@ func.func @all_ops(%x: tensor<4x8xf32>, %w: tensor<8x3xf32>, %b: tensor<3xf32>) 
   %r = mlp.add %d, %q : tensor<4x3xf32>, tensor<4x3xf32> -> tensor<4x3xf32>
   return %r : tensor<4x3xf32>
 }
+
+// The work of a parallel loop's iteration, as mlp-lower-dense states it.
+// CHECK-LABEL: func.func @task_flops
+// CHECK-SAME: (%[[F:.*]]: index)
+// CHECK: scf.forall
+// CHECK-NEXT: mlp.task_flops %[[F]]
+func.func @task_flops(%flops: index) {
+  scf.forall (%i) in (2) {
+    "mlp.task_flops"(%flops) : (index) -> ()
+  }
+  return
+}

@@ -1,4 +1,4 @@
-// RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s
+// RUN: mlpc-opt %s -split-input-file -verify-diagnostics -mlp-entry-points -one-shot-bufferize -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s
 
 // The kernel becomes internal; the public wrapper checks its pointers and
 // the batch, and calls the kernel with memref descriptors built from them.
@@ -52,7 +52,7 @@ func.func @fixed(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
 // With a planned scratch buffer, the wrapper computes its size, takes it
 // from the stack when small or from malloc otherwise, returns
 // MLPC_ERR_OUT_OF_MEMORY (3) when malloc fails, and frees it.
-// RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -mlp-plan-scratch -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=SCRATCH
+// RUN: mlpc-opt %s -split-input-file -verify-diagnostics -mlp-entry-points -one-shot-bufferize -mlp-plan-scratch -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=SCRATCH
 // SCRATCH-LABEL: llvm.func @scratch(
 // SCRATCH: %[[BYTES:.*]] = llvm.call @__mlpc_scratch_scratch_bytes(
 // SCRATCH: %[[LIMIT:.*]] = llvm.mlir.constant(16384 : i64)
@@ -77,7 +77,7 @@ func.func @scratch(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // from 2 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD / flops rows (2^17 / 2^15 = 4)
 // on, a per-range function goes to the runtime's mlpc_parallel_rows with
 // the pointers and their row sizes in bytes.
-// RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=PAR
+// RUN: mlpc-opt %s -split-input-file -verify-diagnostics -mlp-entry-points -one-shot-bufferize -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=PAR
 // PAR-LABEL: llvm.func internal @__mlpc_rows_rows(
 // PAR-SAME: %[[PTRS:.*]]: !llvm.ptr, %[[ROWS:.*]]: i64) -> i32
 // PAR: %[[P0:.*]] = llvm.getelementptr %[[PTRS]][0]
@@ -105,7 +105,7 @@ func.func @rows(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_par
 // chunk. Its scratch takes 152 bytes per row (two buffers of 12 bytes, plus
 // 64 each for alignment), so a chunk is 131072 / 152 = 862 rows, 858 in
 // whole tiles of 6. The buffer is freed once, after the last chunk.
-// RUN: mlpc-opt %s -mlp-entry-points -one-shot-bufferize -mlp-plan-scratch -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=CHUNK
+// RUN: mlpc-opt %s -split-input-file -verify-diagnostics -mlp-entry-points -one-shot-bufferize -mlp-plan-scratch -convert-to-llvm -reconcile-unrealized-casts -mlp-emit-c-abi | FileCheck %s --check-prefix=CHUNK
 // CHUNK-LABEL: llvm.func internal @__mlpc_chunked_rows(
 // CHUNK-SAME: %[[PTRS:.*]]: !llvm.ptr, %[[ROWS:.*]]: i64) -> i32
 // CHUNK: %[[CHUNK:.*]] = llvm.mlir.constant(858 : i64)
@@ -155,13 +155,14 @@ func.func @unchunked(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.ro
   return %b : tensor<?x3xf32>
 }
 
-// RUN: mlpc-opt %s -split-input-file -mlp-emit-c-abi | FileCheck %s --check-prefix=LAUNCH
+// RUN: mlpc-opt %s -split-input-file -verify-diagnostics -mlp-emit-c-abi | FileCheck %s --check-prefix=LAUNCH
 // -----
 
 // A launch left by mlp-outline-parallel gets its body: its fields packed
 // into a context on the stack, handed with a task function (which unpacks
 // them and runs the outlined loop over [begin, end)) to mlpc_parallel_for,
-// with the FLOPs per iteration that mlp-lower-dense estimated.
+// with the FLOPs per iteration that the loop stated (the launch's second
+// argument).
 
 // LAUNCH-LABEL: llvm.func internal @k_par0(
 // LAUNCH-LABEL: llvm.func internal @k_par0_task(
@@ -170,17 +171,28 @@ func.func @unchunked(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.ro
 // LAUNCH: %[[N:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
 // LAUNCH: llvm.call @k_par0(%[[B]], %[[E]], %[[P]], %[[N]])
 // LAUNCH-LABEL: llvm.func internal @k_par0_launch(
-// LAUNCH-SAME: %[[COUNT:.*]]: i64, %[[PTR:.*]]: !llvm.ptr, %[[ROWS:.*]]: i64)
+// LAUNCH-SAME: %[[COUNT:.*]]: i64, %[[FLOPS:.*]]: i64, %[[PTR:.*]]: !llvm.ptr, %[[ROWS:.*]]: i64)
 // LAUNCH: %[[SLOTS:.*]] = llvm.alloca %{{.*}} x i64
 // LAUNCH: llvm.store %[[PTR]]
 // LAUNCH: llvm.store %[[ROWS]]
-// LAUNCH-DAG: %[[TASK:.*]] = llvm.mlir.addressof @k_par0_task
-// LAUNCH-DAG: %[[FLOPS:.*]] = llvm.mlir.constant(100352 : i64)
+// LAUNCH: %[[TASK:.*]] = llvm.mlir.addressof @k_par0_task
 // LAUNCH: llvm.call @mlpc_parallel_for(%[[TASK]], %[[SLOTS]], %[[COUNT]], %[[FLOPS]])
-// LAUNCH-NOT: mlpc.task_flops
 module {
   llvm.func @k_par0(%b: i64, %e: i64, %p: !llvm.ptr, %n: i64) {
     llvm.return
   }
-  llvm.func @k_par0_launch(i64, !llvm.ptr, i64) attributes {mlpc.parallel_body = @k_par0, mlpc.task_flops = 100352 : i64}
+  llvm.func @k_par0_launch(i64, i64, !llvm.ptr, i64) attributes {mlpc.parallel_body = @k_par0}
+}
+
+// -----
+
+// A launch whose fields do not match its body's is an error, not a task
+// that reads past its context.
+
+module {
+  llvm.func @k_par0(%b: i64, %e: i64, %p: !llvm.ptr, %n: i64) {
+    llvm.return
+  }
+  // expected-error @+1 {{mlp-emit-c-abi: parallel launch without its body, or whose arguments (count, flops, fields) do not match the body's (begin, end, fields); run mlp-outline-parallel to make both}}
+  llvm.func @k_par0_launch(i64, !llvm.ptr, i64) attributes {mlpc.parallel_body = @k_par0}
 }

@@ -317,27 +317,31 @@ func.func @dense_residual_not_fused(%x: tensor<?x4xf32>, %r: tensor<?x8xf32>, %v
 
 // CHECK-LABEL: func.func @dense_split
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[WIDE_FLOPS:.*]] = arith.constant 16384 : index
+// CHECK-DAG: %[[PANEL_FLOPS:.*]] = arith.constant 8192 : index
 // CHECK: %[[DEST:.*]] = tensor.empty(%{{.*}}) : tensor<?x1024xf32>
 // CHECK: %[[MFULL:.*]] = arith.subi %{{.*}}, %{{.*}} : index
 // CHECK: %[[SMALL:.*]] = arith.cmpi eq, %[[MFULL]], %[[C0]]
 // CHECK: %[[ONCE:.*]] = arith.select %[[SMALL]], %[[C1:.*]], %[[C0]] : index
 // CHECK: %[[OTHERWISE:.*]] = arith.select %[[SMALL]], %[[C0]], %[[C1]] : index
 // CHECK: %[[R0:.*]] = scf.for %{{.*}} = %[[C0]] to %[[ONCE]] step %[[C1]] iter_args(%[[D0:.*]] = %[[DEST]])
+// CHECK: %[[F:.*]] = arith.muli %[[M:.*]], %[[WIDE_FLOPS]] : index
 // CHECK: scf.forall (%[[C:.*]]) in (64) shared_outs(%[[O:.*]] = %[[D0]]) -> (tensor<?x1024xf32>)
+// CHECK-NEXT: mlp.task_flops %[[F]]
 // CHECK: %[[J:.*]] = arith.muli %[[C]], %{{.*}}
 // CHECK: tensor.extract_slice %[[O]][0, %[[J]]] [%{{.*}}, 16] [1, 1]
 // CHECK: vector.fma
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[O]][0, %[[J]]] [%{{.*}}, 16] [1, 1]
-// CHECK: } {mlpc.task_flops = 16384 : i64}
 // CHECK: %[[R:.*]] = scf.for %{{.*}} = %[[C0]] to %[[OTHERWISE]] step %[[C1]] iter_args(%[[D1:.*]] = %[[R0]])
+// CHECK: %[[F2:.*]] = arith.muli %[[M]], %[[PANEL_FLOPS]] : index
 // CHECK: scf.forall (%[[C2:.*]]) in (128) shared_outs(%[[O2:.*]] = %[[D1]]) -> (tensor<?x1024xf32>)
+// CHECK-NEXT: mlp.task_flops %[[F2]]
 // CHECK: %[[J2:.*]] = arith.muli %[[C2]], %{{.*}}
 // CHECK: tensor.extract_slice %[[O2]][0, %[[J2]]] [%{{.*}}, 8] [1, 1]
 // CHECK: vector.fma
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[O2]][0, %[[J2]]] [%{{.*}}, 8] [1, 1]
-// CHECK: } {mlpc.task_flops = 8192 : i64}
 // CHECK: return %[[R]]
 func.func @dense_split(%x: tensor<?x512xf32>) -> tensor<?x1024xf32> {
   %w = arith.constant dense<0.5> : tensor<512x1024xf32>
@@ -353,17 +357,21 @@ func.func @dense_split(%x: tensor<?x512xf32>) -> tensor<?x1024xf32> {
 // chunks of 8 vectors (64 columns; 300 = 4 x 64 + 44: 5 chunks, the last at
 // its constant column 256), each running its rows as one tile of their
 // exact count (a switch over the batch, 1 here with 2-row tiles). Larger
-// batches take the row tiles. The forall carries a chunk's FLOPs at batch
-// 1 (2 x 256 x 64), for the runtime to weigh against waking a thread.
+// batches take the row tiles. The forall states a chunk's FLOPs at this
+// batch (2 x 256 x 64 per row), for the runtime to weigh against what a
+// split costs.
 
 // CHECK-LABEL: func.func @dense_small_batch_split
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[ROW_FLOPS:.*]] = arith.constant 32768 : index
 // CHECK: %[[MFULL:.*]] = arith.subi %[[M:[^,]*]],
 // CHECK: %[[SMALL:.*]] = arith.cmpi eq, %[[MFULL]], %[[C0]]
 // CHECK: %[[ONCE:.*]] = arith.select %[[SMALL]], %[[C1:.*]], %[[C0]] : index
 // CHECK: %[[OTHERWISE:.*]] = arith.select %[[SMALL]], %[[C0]], %[[C1]] : index
 // CHECK: %[[R0:.*]] = scf.for %{{.*}} = %[[C0]] to %[[ONCE]] step %[[C1]] iter_args(%[[D0:.*]] = %{{.*}})
+// CHECK: %[[F:.*]] = arith.muli %[[M]], %[[ROW_FLOPS]] : index
 // CHECK: scf.forall (%[[C:.*]]) in (5) shared_outs(%[[O:.*]] = %[[D0]]) -> (tensor<?x300xf32>)
+// CHECK-NEXT: mlp.task_flops %[[F]]
 // CHECK: %[[LAST:.*]] = arith.cmpi eq, %[[C]], %{{.*}}
 // CHECK: %[[W:.*]] = arith.select %[[LAST]], %{{.*}}, %{{.*}}
 // CHECK: tensor.extract_slice %[[O]][0, %{{.*}}] [%[[M]], %[[W]]] [1, 1]
@@ -374,7 +382,6 @@ func.func @dense_split(%x: tensor<?x512xf32>) -> tensor<?x1024xf32> {
 // CHECK: } else {
 // CHECK: scf.index_switch %[[M]]
 // CHECK: scf.forall.in_parallel
-// CHECK: } {mlpc.task_flops = 32768 : i64}
 // CHECK: %[[R:.*]] = scf.for %{{.*}} = %[[C0]] to %[[OTHERWISE]] step %[[C1]] iter_args(%[[D1:.*]] = %[[R0]])
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[MFULL]] step %{{.*}} iter_args(%{{.*}} = %[[D1]])
 // CHECK: return %[[R]]
@@ -419,9 +426,11 @@ func.func @dense_leftover_rows(%x: tensor<?x16xf32>) -> tensor<?x48xf32> {
 // 8 vectors it was one chunk and never split.
 
 // WIDE-LABEL: func.func @dense_small_batch_split_16_lanes
+// WIDE-DAG: %[[ROW_FLOPS:.*]] = arith.constant 65536 : index
+// WIDE: %[[F:.*]] = arith.muli %{{.*}}, %[[ROW_FLOPS]] : index
 // WIDE: scf.forall (%{{.*}}) in (2) shared_outs
+// WIDE-NEXT: mlp.task_flops %[[F]]
 // WIDE: vector.fma %{{.*}} : vector<16xf32>
-// WIDE: } {mlpc.task_flops = 65536 : i64}
 func.func @dense_small_batch_split_16_lanes(%x: tensor<?x512xf32>) -> tensor<?x128xf32> {
   %w = arith.constant dense<0.5> : tensor<512x128xf32>
   %b = arith.constant dense<0.0> : tensor<128xf32>

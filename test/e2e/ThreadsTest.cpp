@@ -118,8 +118,10 @@ TEST(Threads, ColumnSplitLayersAreIdenticalOnAnyThreadCount) {
 /// while the pool's threads are awake, which calls in a loop keep them.
 /// Every call is compared bitwise with one thread's result, and the loop
 /// runs until the pool took part in some of them (it must, well before the
-/// limit, or the split is broken).
+/// limit, or the split is broken). With no split cost: whether a split
+/// pays at batch 1 depends on the machine.
 TEST(Threads, SmallBatchesSplitColumnsWhenCalledInALoop) {
+  mlpc_set_split_cost_nanos(0);
   struct Case {
     std::function<int32_t(const float *, float *, int64_t)> fn;
     int64_t in, out, batch;
@@ -149,16 +151,42 @@ TEST(Threads, SmallBatchesSplitColumnsWhenCalledInALoop) {
           << " threads, batch " << c.batch;
     }
   }
+  mlpc_set_split_cost_nanos(-1);
   mlpc_set_num_threads(0);
 }
 
-/// Layers that split their columns but whose work estimate (FLOPs at
-/// batch 1) is too small for a sleeping thread are split once a serial run
-/// has shown them slow. Each such function keeps its own mark: two models
-/// called in turn (here split_fused and split_baseline, each with a
-/// 1024 x 600 layer) both split on every call after their first. With one
-/// mark for the whole process, each call evicted the other's, and neither
-/// ever used a second thread.
+/// The work a column-split layer states grows with the batch: with a split
+/// cost of 2 us (160 K FLOPs per thread), mnist's first layer (100 K FLOPs
+/// per row in each of its two chunks) runs on one thread at batch 1 and
+/// splits at batch 4, however long the loop keeps the workers awake. When
+/// the compiler stated the work at batch 1, batch 4 never split.
+TEST(Threads, ColumnSplitsWeighTheCallsBatch) {
+  mlpc_set_num_threads(2);
+  mlpc_set_split_cost_nanos(2000);
+  // Splits in 20000 calls, or (wanted) until the first, within 5 s.
+  auto splits = [](int64_t batch, bool untilOne) {
+    std::vector<float> x = randomInput(batch * 784, 53), y(batch * 10);
+    uint64_t before = mlpc_parallel_jobs();
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (int c = 0; untilOne ? mlpc_parallel_jobs() == before &&
+                                   std::chrono::steady_clock::now() < until
+                             : c < 20000;
+         ++c)
+      EXPECT_EQ(mnist_fused(x.data(), y.data(), batch), MLPC_OK);
+    return mlpc_parallel_jobs() - before;
+  };
+  EXPECT_EQ(splits(1, false), 0u);
+  EXPECT_GT(splits(4, true), 0u);
+  mlpc_set_split_cost_nanos(-1);
+  mlpc_set_num_threads(0);
+}
+
+/// Two models called in turn (here split_fused and split_baseline, each
+/// with a 1024 x 600 layer) both split their layers on every call. When the
+/// compiler stated a layer's work at batch 1, too little for a sleeping
+/// thread, the runtime split such layers once a serial run had shown them
+/// slow, and with one mark for the whole process each call evicted the
+/// other's: neither ever used a second thread.
 TEST(Threads, SplitLayersOfModelsCalledInTurnBothSplit) {
   const int64_t batch = 64;
   std::vector<float> x = randomInput(batch * 1024, 61);
@@ -179,12 +207,10 @@ TEST(Threads, SplitLayersOfModelsCalledInTurnBothSplit) {
   mlpc_set_num_threads(0);
 }
 
-/// A layer's work estimate is its work at batch 1 (only the call knows the
-/// batch), too small to wake a sleeping thread; the runtime times its first
-/// column chunks and splits the rest when they are worth it.
-/// Before, a model's first call ran such layers on one thread whatever the
-/// batch, and a program calling it once with a large batch never used a
-/// second thread.
+/// A model's first call, with the pool's threads asleep, splits a layer
+/// whose work at the call's batch pays for waking them. When the compiler
+/// stated a layer's work at batch 1, a program calling a model once with a
+/// large batch never used a second thread.
 TEST(Threads, FirstCallOfALargeBatchSplitsItsLayers) {
   const int64_t batch = 1024;
   std::vector<float> x = randomInput(batch * 1024, 71);

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -158,45 +159,73 @@ TEST(Pool, SplitsInsideAJobRunInPlace) {
   mlpc_set_num_threads(0);
 }
 
-/// Tasks that take far longer than their estimate says (a layer's estimate
-/// is its work at batch 1): the first call times its first tasks and hands
-/// the rest to the pool. Every task runs once, the rest included (the pool
-/// runs them from where the caller stopped), and the workers take part.
-/// Each instance is a function of its own, never called before: the runtime
-/// remembers slow functions, and their next calls split from the start.
-template <int Instance> void slowTasks(void *ctx, int64_t begin, int64_t end) {
-  auto *counts = static_cast<std::atomic<int> *>(ctx);
-  for (int64_t i = begin; i < end; ++i) {
-    auto until =
-        std::chrono::steady_clock::now() + std::chrono::microseconds(100);
-    while (std::chrono::steady_clock::now() < until) {
-    }
-    counts[i].fetch_add(1);
-  }
-}
-
-TEST(Pool, FirstCallOfTasksSlowerThanTheirEstimateSplits) {
-  mlpc_set_num_threads(2);
-  void (*const fns[])(void *, int64_t, int64_t) = {slowTasks<0>, slowTasks<1>,
-                                                   slowTasks<2>, slowTasks<3>};
-  // At least 4.8 ms of tasks: on a busy machine (ctest -j2) a worker may
-  // take a few milliseconds to be scheduled.
-  const int64_t sizes[] = {100, 257, 48, 64};
-  for (int k = 0; k < 4; ++k) {
-    int64_t n = sizes[k];
-    std::atomic<int> counts[257];
+/// Calls a split of `work` FLOPs (two tasks) `calls` times in a loop, which
+/// keeps the workers awake; returns how many of them a worker took part in.
+uint64_t splitsOfLoop(int64_t work, int calls) {
+  std::atomic<int> counts[2];
+  uint64_t before = mlpc_parallel_jobs();
+  for (int c = 0; c < calls; ++c) {
     for (auto &v : counts)
       v.store(0);
-    // The workers asleep, as before a program's first call; an estimate
-    // of 10000 FLOPs per task (0.1 us), too small to wake them (100 us each).
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    uint64_t before = mlpc_parallel_jobs();
-    mlpc_parallel_for(fns[k], counts, n, 10000);
-    for (int64_t i = 0; i < 257; ++i)
-      ASSERT_EQ(counts[i].load(), i < n ? 1 : 0) << n << " tasks, task " << i;
-    EXPECT_GT(mlpc_parallel_jobs(), before) << n << " tasks ran on one thread";
+    mlpc_parallel_for(countTasks, counts, 2, work / 2);
+    EXPECT_EQ(counts[0].load() + counts[1].load(), 2);
   }
+  return mlpc_parallel_jobs() - before;
+}
+
+/// Whether splits of `work` FLOPs in a loop get a worker's help within 5 s
+/// (on a busy machine, a worker may take long to be scheduled).
+bool splitsSoon(int64_t work) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < until)
+    if (splitsOfLoop(work, 100) > 0)
+      return true;
+  return false;
+}
+
+/// The split cost is measured while the workers are awake, once: a round
+/// trip to a worker on any machine is over 10 ns and far below 10 ms. On a
+/// machine too busy for the worker to take part (ctest -j2 on two cores),
+/// the measurement waits 100 ms before it tries again.
+TEST(Pool, SplitCostIsMeasuredWhileWorkersAreAwake) {
+  mlpc_set_num_threads(2);
+  mlpc_set_split_cost_nanos(-1);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (mlpc_get_split_cost_nanos() == 0 &&
+         std::chrono::steady_clock::now() < until)
+    splitsOfLoop(int64_t(1) << 21, 10);
+  int64_t cost = mlpc_get_split_cost_nanos();
+  EXPECT_GT(cost, 10);
+  EXPECT_LT(cost, 10000000);
+  splitsOfLoop(int64_t(1) << 21, 100);
+  EXPECT_EQ(mlpc_get_split_cost_nanos(), cost) << "measured again";
   mlpc_set_num_threads(0);
+}
+
+/// Work below the split cost's worth per thread (at 80 FLOPs per ns) runs on
+/// the caller's thread even while the workers are awake; above it, and
+/// with no cost, it is split.
+TEST(Pool, WorkBelowTheSplitCostRunsOnOneThread) {
+  mlpc_set_num_threads(2);
+  mlpc_set_split_cost_nanos(10000); // 800 K FLOPs per thread
+  EXPECT_EQ(mlpc_get_split_cost_nanos(), 10000);
+  EXPECT_TRUE(splitsSoon(3200000)) << "1.6 M per thread";
+  EXPECT_EQ(splitsOfLoop(1400000, 20000), 0u) << "700 K per thread";
+  mlpc_set_split_cost_nanos(0);
+  EXPECT_TRUE(splitsSoon(1400000)) << "no cost";
+  mlpc_set_split_cost_nanos(-1);
+  mlpc_set_num_threads(0);
+}
+
+/// MLPC_SPLIT_COST_NS sets the cost (read once, so in a fresh process).
+TEST(Pool, TheVariableSetsTheSplitCost) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("MLPC_SPLIT_COST_NS", "12345", 1);
+        std::exit(mlpc_get_split_cost_nanos() == 12345 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
 }
 
 /// The pool grows when a call asks for more threads than it has: after a

@@ -34,11 +34,6 @@ constexpr llvm::StringLiteral kRowBlockAttr = "mlpc.row_block";
 /// launch: the function it outlined the loop's body into, for mlp-emit-c-abi
 /// to define the launch with.
 constexpr llvm::StringLiteral kParallelBodyAttr = "mlpc.parallel_body";
-/// On a parallel loop (scf.forall) and then on its launch: a lower bound of
-/// the FLOPs of one iteration, which the runtime weighs against the cost of
-/// waking a thread (mlpc_parallel_for's flops_per_task).
-constexpr llvm::StringLiteral kTaskFlopsAttr = "mlpc.task_flops";
-
 /// Dense layers with at least this many bytes of constant weights split
 /// their columns over the runtime's threads (mlp-lower-dense emits an
 /// scf.forall over column chunks): streaming that much from memory takes

@@ -90,7 +90,10 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
     is computed. Rows and columns that do not fill a tile are handled by
     narrower tiles, not by a scalar path. Layers of 2 MiB or more become
     an `scf.forall` over column chunks for the threads: one panel each, or
-    one wide tile each for a batch smaller than a row tile. A softmax or
+    one wide tile each for a batch smaller than a row tile; so do layers of
+    256 KiB to 2 MiB for a batch smaller than a row tile. Each such loop
+    states a chunk's work at the call's batch (`mlp.task_flops`), which the
+    runtime weighs against what a split costs. A softmax or
     log_softmax over the last axis of a dense layer whose rows fit in one
     tile (N <= tile-cols) is computed in the same epilogue, stably, before
     the store. So is a residual connection: `mlp.add` of a dense layer
@@ -232,13 +235,15 @@ def OutlineParallel : Pass<"mlp-outline-parallel", "::mlir::ModuleOp"> {
     `mlp-lower-dense` makes for the column chunks of a large layer) becomes
     a private function `@NAME_parK(%begin, %end, live-ins...)` running an
     `scf.for` over tasks [begin, end) with the loop's body, and the loop is
-    replaced by a call to the declaration `@NAME_parK_launch(%n,
-    live-ins...)`. Constants are cloned rather than passed. After lowering
-    to LLVM, `mlp-emit-c-abi` gives each launch a body that packs the
-    live-ins into a context and calls the runtime's `mlpc_parallel_for`.
+    replaced by a call to the declaration `@NAME_parK_launch(%n, %flops,
+    live-ins...)`, where `%flops` is the work per iteration that the loop
+    states with `mlp.task_flops` (0 when it states none). Constants are
+    cloned rather than passed. After lowering to LLVM, `mlp-emit-c-abi`
+    gives each launch a body that packs the live-ins into a context and
+    calls the runtime's `mlpc_parallel_for`.
 
-    Example: `scf.forall (%c) in (43) { ... }` becomes
-    `func.call @__mlpc_wide_par0_launch(%c43, %x, %out, ...)`.
+    Example: `scf.forall (%c) in (43) { mlp.task_flops %f ... }` becomes
+    `func.call @__mlpc_wide_par0_launch(%c43, %f, %x, %out, ...)`.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::scf::SCFDialect"];

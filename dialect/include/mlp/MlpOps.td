@@ -186,4 +186,37 @@ def Mlp_DenseOp : Mlp_Op<"dense", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Work estimates for the runtime's thread pool
+//===----------------------------------------------------------------------===//
+
+// A write effect keeps it alive (it has no result) and tells the buffer
+// passes what it does: nothing to any buffer they track.
+def Mlp_TaskFlopsOp : Mlp_Op<"task_flops", [MemoryEffects<[MemWrite]>]> {
+  let summary = "the work of one iteration of the enclosing scf.forall";
+  let description = [{
+    States how many floating-point operations one iteration of the
+    enclosing `scf.forall` performs, at this call's batch. `mlp-lower-dense`
+    puts one at the start of each parallel loop over a layer's column
+    chunks; `mlp-outline-parallel` removes it and hands the value to the
+    runtime, which splits the loop over threads only when the work pays for
+    handing it to another thread. The value is computed before the loop,
+    since the runtime needs it before any iteration runs. Not part of the
+    model language: it appears only inside the compiler's pipeline.
+
+    Example:
+
+    ```mlir
+    %flops = arith.muli %rows, %c100352 : index
+    scf.forall (%c) in (2) {
+      mlp.task_flops %flops
+      ...
+    }
+    ```
+  }];
+  let arguments = (ins Index:$flops);
+  let assemblyFormat = "$flops attr-dict";
+  let hasVerifier = 1;
+}
+
 #endif // MLP_OPS_TD

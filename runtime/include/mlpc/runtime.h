@@ -68,9 +68,24 @@ uint64_t mlpc_parallel_jobs(void);
 #define MLPC_MIN_FLOPS_PER_THREAD (1 << 21)
 /* ... or, while the pool's threads are awake (they spin for 50 us after a
  * call before they sleep, so a model called in a loop keeps them awake),
- * this many (64 K, under a microsecond of work). Generated code calls
- * serially below it. */
+ * this many (64 K, under a microsecond of work), or as many as take the
+ * split cost below, whichever is more. Generated code calls serially below
+ * it. */
 #define MLPC_MIN_AWAKE_FLOPS_PER_THREAD (1 << 16)
+
+/* What splitting a call's work over awake threads costs beyond the work, in
+ * nanoseconds: work is split only when each thread gets at least this long
+ * of it (at 80 FLOPs per nanosecond). By default it is measured the first
+ * time it matters, as two round trips to an awake worker (handing work over
+ * and getting it back, then the output lines that the next layer reads from
+ * the other core): 3 us on a VM whose virtual CPUs take 0.45 us to pass a
+ * cache line, less on machines whose cores are closer. MLPC_SPLIT_COST_NS, or
+ * mlpc_set_split_cost_nanos(), sets it instead (0: split any work over
+ * MLPC_MIN_AWAKE_FLOPS_PER_THREAD per thread); a negative value restores
+ * the measurement. mlpc_get_split_cost_nanos() returns the cost in use, 0
+ * while it is not measured yet. */
+void mlpc_set_split_cost_nanos(int64_t nanos);
+int64_t mlpc_get_split_cost_nanos(void);
 
 /* Used by generated code: runs range_fn over [0, batch) split into row
  * ranges, each with its pointers advanced by begin * row_bytes[i], on up to
@@ -78,8 +93,9 @@ uint64_t mlpc_parallel_jobs(void);
  * equal size (to a row). A batch of at most row_block rows (the kernels'
  * register tile) runs in one range. flops_per_row estimates a row's work (dense
  * FLOPs plus the activations' and softmax's measured cost); the thresholds are
- * those of mlpc_parallel_for, whose timing rule applies too. Returns the first
- * nonzero status of a range, else MLPC_OK. */
+ * those of mlpc_parallel_for, and a range_fn whose last serial run took
+ * longer than waking a thread is split on its next call whatever its
+ * estimate says. Returns the first nonzero status of a range, else MLPC_OK. */
 int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
                            void *const *ptrs, const int64_t *row_bytes,
                            int32_t num_ptrs, int64_t batch,
@@ -90,11 +106,10 @@ int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
  * included), and returns when all are done. Layers split their columns
  * this way; every task runs the same code whichever thread runs it, so
  * results do not depend on the number of threads. flops_per_task (<= 0:
- * unknown) is a lower bound of each task's work: below
+ * unknown, taken as large) is each task's work at this call's batch: below
  * MLPC_MIN_FLOPS_PER_THREAD per thread, the split is made only while the
  * pool's threads are awake from recent calls, since waking one costs more
- * than the work, or when the same fn's last serial run took longer than a
- * wake-up (its work grows with the batch, which the bound does not see). */
+ * than the work, and only when it outweighs the split cost. */
 void mlpc_parallel_for(void (*fn)(void *ctx, int64_t begin, int64_t end),
                        void *ctx, int64_t n, int64_t flops_per_task);
 

@@ -345,20 +345,30 @@ static int compareNanos(const void *a, const void *b) {
 }
 
 static atomic_int_fast64_t roundTripNanos; /* 0: not measured */
-/* When the last measurement failed: the next waits ProbeRetryNanos, so that
- * a machine too busy for the worker to join does not pay the probes' waits
- * on every call. */
-static atomic_int_fast64_t lastFailedProbe;
+/* When it was last measured, or last failed to be (ns). It is measured
+ * again every RemeasureNanos, since a VM's virtual CPUs move: on a 2-vCPU
+ * Zen 5 VM the round trip took 0.4 us in some hours and 1.5 in others. A
+ * failed measurement (the workers said to be awake did not take part: a
+ * machine too busy to say) waits ProbeRetryNanos before the next, so that
+ * the probes' waits do not fall on every call. */
+static atomic_int_fast64_t lastProbe;
 enum { ProbeRetryNanos = 100000000 };
+#define RemeasureNanos ((int64_t)10000000000)
+/* The calling thread's calls since it last read the clock for that. */
+static _Thread_local unsigned callsSinceClock;
 
 int64_t mlpc_pool_round_trip_nanos(int measure) {
   int64_t known = atomic_load_explicit(&roundTripNanos, memory_order_relaxed);
-  if (known > 0 || !measure || inJob || mlpc_pool_size() < 2 ||
-      mlpc_pool_awake() < 1)
+  /* Once known, the clock is read every 4096th call, not on each. */
+  if (!measure || inJob || (known > 0 && (++callsSinceClock & 4095) != 0))
     return known;
-  int64_t failed = atomic_load_explicit(&lastFailedProbe, memory_order_relaxed);
-  if (failed && mlpc_pool_now() - failed < ProbeRetryNanos)
-    return 0;
+  int64_t start = mlpc_pool_now();
+  int64_t last = atomic_load_explicit(&lastProbe, memory_order_relaxed);
+  if (last && start - last < (known > 0 ? RemeasureNanos : ProbeRetryNanos))
+    return known;
+  if (mlpc_pool_size() < 2 || mlpc_pool_awake() < 1 ||
+      !atomic_compare_exchange_strong(&lastProbe, &last, start))
+    return known; /* or another caller is measuring */
   int64_t samples[ProbeSamples];
   int n = 0;
   for (int i = 0; i < ProbeSamples && n + 4 >= i; ++i) {
@@ -371,19 +381,16 @@ int64_t mlpc_pool_round_trip_nanos(int measure) {
     job.batch = 2;
     job.numChunks = 2;
     int32_t status;
-    int64_t start = mlpc_pool_now();
+    int64_t t0 = mlpc_pool_now();
     if (!mlpc_pool_run(&job, 2, &status))
-      return 0; /* another caller has the pool: another time */
+      return known; /* another caller has the pool: another time */
     if (atomic_load(&job.joined))
-      samples[n++] = mlpc_pool_now() - start;
+      samples[n++] = mlpc_pool_now() - t0;
   }
   /* Most probes must have had the worker's help, or the figure would be
      the wait's bound rather than a round trip. */
-  if (n <= ProbeSamples / 2) {
-    atomic_store_explicit(&lastFailedProbe, mlpc_pool_now(),
-                          memory_order_relaxed);
-    return 0;
-  }
+  if (n <= ProbeSamples / 2)
+    return known;
   qsort(samples, (size_t)n, sizeof samples[0], compareNanos);
   int64_t median = samples[n / 2] > 0 ? samples[n / 2] : 1;
   atomic_store_explicit(&roundTripNanos, median, memory_order_relaxed);

@@ -77,10 +77,11 @@ int mlpc_pool_run(struct MlpcJob *job, int threads, int32_t *status);
 
 /* The time (ns) from a job's start until an awake worker runs its chunk,
  * plus from the caller's last chunk until the worker has left: what a split
- * costs beyond its work. With `measure`, measured if it is not yet and a
- * worker is awake and the pool free (some 20 round trips, their median);
- * 0 until then, and while workers that are said to be awake do not take
- * part (a machine too busy to say). */
+ * costs beyond its work. With `measure`, measured if it is not yet, or was
+ * last measured over 10 s ago, and a worker is awake and the pool free
+ * (21 probe jobs, their median; some 10-40 us); 0 until it is known, which
+ * takes workers that are said to be awake and do take part (not on a
+ * machine too busy to say). */
 int64_t mlpc_pool_round_trip_nanos(int measure);
 
 /* Jobs so far that a worker took part in. */

@@ -11,6 +11,7 @@
 #include "mlpc/runtime.h"
 #include "pool.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -69,8 +70,9 @@ static int64_t chunksPerThread(double work, int threads, int64_t least) {
   return n > (double)least ? (int64_t)n : least;
 }
 
-/* The dense kernel's speed on one core, to turn time into work: about 80
- * GFLOP/s on AVX2 (80 FLOPs per nanosecond). */
+/* The dense kernel's speed on one core, to turn time into work for row
+ * ranges: about 80 GFLOP/s on AVX2 (80 FLOPs per nanosecond). Column tasks
+ * use their own measured speed. */
 enum { KernelFlopsPerNano = 80 };
 
 /* The split cost set by mlpc_set_split_cost_nanos or MLPC_SPLIT_COST_NS
@@ -89,15 +91,16 @@ void mlpc_set_split_cost_nanos(int64_t nanos) {
   atomic_store(&setSplitCost, nanos < 0 ? -1 : nanos);
 }
 
-/* A split's cost in round trips to a worker (work at KernelFlopsPerNano).
- * On a 2-vCPU Zen 5 VM whose round trip took 1.4-1.65 us, splitting mnist's
- * first layer at batches 2-4 cost 1.7-1.9 us beyond the work (some 1.2
- * round trips) while the kernel ran at about 150 FLOPs per ns, not 80: the
- * split paid from some 270 K FLOPs per thread (batch 3), where two round
- * trips at 80 FLOPs per ns put the bar at 225-265 K. One thread against a
- * split there: batch 1 2.3 us against 3.2-3.4, batch 2 2.7-3.0 against 3.6,
- * batch 3 4.55 against 4.3. */
-enum { RoundTripsPerSplit = 2 };
+/* A split's cost: a round trip to a worker and a quarter. On a 2-vCPU Zen
+ * 5 VM whose round trip took 1.4-1.65 us, splitting mnist's first layer at
+ * batches 2-4 took 1.7-1.9 us beyond half the layer's serial time (1.2
+ * round trips). One thread against a split there: batch 1 2.3 us against
+ * 3.2-3.4, batch 2 2.7-3.0 against 3.6, batch 3 4.55 against 4.3, batch 4
+ * 5.0 against 4.3-4.4; the classifier's 256-1000 layer at batch 1, which
+ * takes 7.5 us alone, 8.5 against 6.8. A layer's serial time is estimated
+ * from its fastest run per FLOP (runSerial), which for the small batches
+ * is their largest: the estimate errs towards one thread. */
+static int64_t roundTripsToCost(int64_t roundTrip) { return roundTrip * 5 / 4; }
 
 /* The split cost in use; with `measure`, measured now if it is not yet
  * (which takes some 20 round trips, and only happens while a worker is
@@ -107,45 +110,61 @@ static int64_t splitCost(int measure) {
   int64_t set = atomic_load_explicit(&setSplitCost, memory_order_relaxed);
   if (set >= 0)
     return set;
-  return RoundTripsPerSplit * mlpc_pool_round_trip_nanos(measure);
+  return roundTripsToCost(mlpc_pool_round_trip_nanos(measure));
 }
 
 int64_t mlpc_get_split_cost_nanos(void) { return splitCost(0); }
 
-/* The least work per thread (FLOPs) of a split over awake threads. */
-static double awakeFlopsPerThread(int measure) {
-  double flops = (double)splitCost(measure) * KernelFlopsPerNano;
+/* The least work per thread (FLOPs) of a split over awake threads: the
+ * split cost's worth at `flopsPerNano` (<= 0: unknown, no split while there
+ * is a cost), and at least MLPC_MIN_AWAKE_FLOPS_PER_THREAD. */
+static double awakeFlopsPerThread(double flopsPerNano, int measure) {
+  int64_t cost = splitCost(measure);
+  if (cost > 0 && flopsPerNano <= 0)
+    return HUGE_VAL;
+  double flops = (double)cost * flopsPerNano;
   return flops > MLPC_MIN_AWAKE_FLOPS_PER_THREAD
              ? flops
              : MLPC_MIN_AWAKE_FLOPS_PER_THREAD;
 }
 
+/* What waking a sleeping worker is worth: MLPC_MIN_FLOPS_PER_THREAD at
+ * KernelFlopsPerNano, some 26 us of work per thread. */
+#define ColdNanos ((double)MLPC_MIN_FLOPS_PER_THREAD / KernelFlopsPerNano)
+
+/* The least work per thread (FLOPs) of a split that wakes sleeping
+ * workers: ColdNanos's worth at `flopsPerNano`, or the split cost's if
+ * more; MLPC_MIN_FLOPS_PER_THREAD while the speed is unknown. */
+static double coldFlopsPerThread(double flopsPerNano) {
+  if (flopsPerNano <= 0)
+    return MLPC_MIN_FLOPS_PER_THREAD;
+  double cost = (double)splitCost(0);
+  return (cost > ColdNanos ? cost : ColdNanos) * flopsPerNano;
+}
+
 /* When the last split too small for sleeping workers was asked for (ns). */
 static atomic_int_fast64_t lastSmallSplit;
 
-/* How many of `threads` (the caller included) to use for `work` FLOPs:
- * as many as get MLPC_MIN_FLOPS_PER_THREAD (or the split cost's worth, if
- * more) each, which pays for waking a
- * sleeping worker (the caller's system call alone costs microseconds);
- * while the workers are awake, as many as get awakeFlopsPerThread() each
- * (the split cost's worth). A call too small for sleeping workers that
- * comes soon after the previous one (a model called in a loop) runs alone
- * but wakes them, so that the calls that follow find them awake. */
-static int threadsFor(double work, int threads) {
-  double least = awakeFlopsPerThread(0);
-  double cold =
-      work /
-      (least > MLPC_MIN_FLOPS_PER_THREAD ? least : MLPC_MIN_FLOPS_PER_THREAD);
+/* How many of `threads` (the caller included) to use for `work` FLOPs of a
+ * kernel that runs at `flopsPerNano` on one core (<= 0: not known yet): as
+ * many as get ColdNanos of work each, which pays for waking a sleeping
+ * worker (the caller's system call alone costs microseconds); while the
+ * workers are awake, as many as get the split cost's worth each
+ * (awakeFlopsPerThread). A call too small for sleeping workers that comes
+ * soon after the previous one (a model called in a loop) runs alone but
+ * wakes them, so that the calls that follow find them awake. */
+static int threadsFor(double work, int threads, double flopsPerNano) {
+  double cold = work / coldFlopsPerThread(flopsPerNano);
   if (cold >= threads)
     return threads;
-  double awake = work / least;
+  double awake = work / awakeFlopsPerThread(flopsPerNano, 0);
   int hot = awake < threads ? (int)awake : threads;
   if (hot <= (int)cold)
     return (int)cold;
   if (mlpc_pool_awake() >= hot - 1) {
     /* The cost is measured while the workers are awake: the first such
        call may find that the work does not pay for it after all. */
-    awake = work / awakeFlopsPerThread(1);
+    awake = work / awakeFlopsPerThread(flopsPerNano, 1);
     int measured = awake < threads ? (int)awake : threads;
     return measured > (int)cold ? measured : (int)cold;
   }
@@ -210,7 +229,7 @@ static void noteSplitRun(uintptr_t fn, int threads, int64_t nanos) {
 /* threadsFor `work` of `fn`, raised to `wanted` when fn's last serial run
  * was slow; *slow says whether that raised it. */
 static int threadsForCall(uintptr_t fn, double work, int wanted, int *slow) {
-  int threads = threadsFor(work, wanted);
+  int threads = threadsFor(work, wanted, KernelFlopsPerNano);
   *slow = threads < wanted && isSlow(fn);
   return *slow ? wanted : threads;
 }
@@ -309,19 +328,87 @@ static int splitTasks(MlpcTaskFn fn, void *ctx, int64_t n, int threads,
   return mlpc_pool_run(&job, threads, &status);
 }
 
+/* Each column-task function's speed: the least time per FLOP of its
+ * serial runs (picoseconds), after TrustedRuns of them. A layer's speed
+ * decides whether a split pays, and FLOPs alone do not tell: mnist's first
+ * layer at batch 2 (400 K FLOPs, its 400 KiB of weights in L2) ran at 160
+ * FLOPs per ns, the classifier's 256-1000 layer at batch 1 (512 K, 1 MB
+ * from beyond L2) at 68; split, the first lost 0.6-0.9 us and the second
+ * gained 1.7. The least time is kept, not an average: a run that the
+ * machine interrupts is slow, never fast. A function's first runs in the
+ * band where its speed decides are serial and timed; after TrustedRuns,
+ * one in 16 is. Kept in a small table indexed by the function's address,
+ * two slots to try per function; a function that finds both taken by
+ * others takes the second (its owner starts over). */
+enum { SpeedSlots = 64, TrustedRuns = 4 };
+struct Speed {
+  atomic_uintptr_t fn;
+  atomic_int_fast64_t picosPerFlop; /* INT64_MAX: none yet */
+  atomic_int runs;
+};
+static struct Speed speeds[SpeedSlots];
+static _Thread_local unsigned serialRuns;
+
+static struct Speed *speedOf(uintptr_t fn) {
+  unsigned h = (unsigned)((fn >> 4) * 2654435761u) % SpeedSlots;
+  struct Speed *a = &speeds[h], *b = &speeds[(h + 1) % SpeedSlots];
+  if (atomic_load_explicit(&a->fn, memory_order_relaxed) == fn)
+    return a;
+  if (atomic_load_explicit(&b->fn, memory_order_relaxed) == fn)
+    return b;
+  struct Speed *slot =
+      atomic_load_explicit(&a->fn, memory_order_relaxed) ? b : a;
+  atomic_store_explicit(&slot->runs, 0, memory_order_relaxed);
+  atomic_store_explicit(&slot->picosPerFlop, INT64_MAX, memory_order_relaxed);
+  atomic_store_explicit(&slot->fn, fn, memory_order_relaxed);
+  return slot;
+}
+
+/* `speed`'s FLOPs per ns, or 0 while not trusted yet. */
+static double flopsPerNano(struct Speed *speed) {
+  if (atomic_load_explicit(&speed->runs, memory_order_relaxed) < TrustedRuns)
+    return 0;
+  int64_t picos =
+      atomic_load_explicit(&speed->picosPerFlop, memory_order_relaxed);
+  return 1000.0 / (double)(picos > 0 ? picos : 1);
+}
+
+/* Runs fn's `n` tasks (`work` FLOPs) here, timed while its speed is not
+ * trusted yet and then once in 16 runs. */
+static void runSerial(MlpcTaskFn fn, void *ctx, int64_t n, double work,
+                      struct Speed *speed) {
+  if (atomic_load_explicit(&speed->runs, memory_order_relaxed) >= TrustedRuns &&
+      (++serialRuns & 15) != 0) {
+    fn(ctx, 0, n);
+    return;
+  }
+  int64_t start = mlpc_pool_now();
+  fn(ctx, 0, n);
+  int64_t picos = (int64_t)((double)(mlpc_pool_now() - start) * 1000.0 / work);
+  int64_t least =
+      atomic_load_explicit(&speed->picosPerFlop, memory_order_relaxed);
+  if (picos < least)
+    atomic_store_explicit(&speed->picosPerFlop, picos, memory_order_relaxed);
+  atomic_fetch_add_explicit(&speed->runs, 1, memory_order_relaxed);
+}
+
 void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,
                        int64_t flops_per_task) {
   /* Unknown work is taken as large. */
   double work = flops_per_task > 0 ? (double)flops_per_task * (double)n
                                    : (double)MLPC_MIN_FLOPS_PER_THREAD * n;
-  int threads = 1;
-  if (n >= 2 && !mlpc_pool_in_job() &&
-      work >= 2.0 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD) {
-    int wanted = maxThreads(n);
-    if (wanted > 1)
-      threads = threadsFor(work, wanted);
-  }
-  /* Without the pool (another caller, or an enclosing split has it), here. */
-  if (threads <= 1 || !splitTasks(fn, ctx, n, threads, work))
+  int wanted = n < 2 || mlpc_pool_in_job() ||
+                       work < 2.0 * MLPC_MIN_AWAKE_FLOPS_PER_THREAD
+                   ? 1
+                   : maxThreads(n);
+  if (wanted < 2) {
     fn(ctx, 0, n);
+    return;
+  }
+  struct Speed *speed = speedOf((uintptr_t)fn);
+  int threads = threadsFor(work, wanted, flopsPerNano(speed));
+  /* Without the pool (another caller, or an enclosing split has it), here. */
+  if (threads > 1 && splitTasks(fn, ctx, n, threads, work))
+    return;
+  runSerial(fn, ctx, n, work, speed);
 }

@@ -173,16 +173,6 @@ uint64_t splitsOfLoop(int64_t work, int calls) {
   return mlpc_parallel_jobs() - before;
 }
 
-/// Whether splits of `work` FLOPs in a loop get a worker's help within 5 s
-/// (on a busy machine, a worker may take long to be scheduled).
-bool splitsSoon(int64_t work) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (std::chrono::steady_clock::now() < until)
-    if (splitsOfLoop(work, 100) > 0)
-      return true;
-  return false;
-}
-
 /// The split cost is measured while the workers are awake, once: a round
 /// trip to a worker on any machine is over 10 ns and far below 10 ms. On a
 /// machine too busy for the worker to take part (ctest -j2 on two cores),
@@ -202,17 +192,50 @@ TEST(Pool, SplitCostIsMeasuredWhileWorkersAreAwake) {
   mlpc_set_num_threads(0);
 }
 
-/// Work below the split cost's worth per thread (at 80 FLOPs per ns) runs on
-/// the caller's thread even while the workers are awake; above it, and
-/// with no cost, it is split.
-TEST(Pool, WorkBelowTheSplitCostRunsOnOneThread) {
+/// Tasks that take *ctx nanoseconds each (at least). Each instance is a
+/// function of its own: the runtime learns each function's speed.
+template <int Instance> void timedTasks(void *ctx, int64_t begin, int64_t end) {
+  auto nanos = std::chrono::nanoseconds(*static_cast<int64_t *>(ctx));
+  for (int64_t i = begin; i < end; ++i) {
+    auto until = std::chrono::steady_clock::now() + nanos;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }
+}
+
+/// Splits in `calls` calls of two tasks of `fn`, each `nanos` long and of
+/// 100 K FLOPs (in a loop, which keeps the workers awake).
+uint64_t timedSplits(void (*fn)(void *, int64_t, int64_t), int64_t nanos,
+                     int calls) {
+  uint64_t before = mlpc_parallel_jobs();
+  for (int c = 0; c < calls; ++c)
+    mlpc_parallel_for(fn, &nanos, 2, 100000);
+  return mlpc_parallel_jobs() - before;
+}
+
+/// Whether such calls get a worker's help within 5 s (on a busy machine a
+/// worker may take long to be scheduled).
+bool timedSplitsSoon(void (*fn)(void *, int64_t, int64_t), int64_t nanos) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < until)
+    if (timedSplits(fn, nanos, 100) > 0)
+      return true;
+  return false;
+}
+
+/// A layer's time, not its FLOPs, is weighed against the split cost: of two
+/// task functions with the same FLOPs, the one whose half of the work takes
+/// less than the cost (2 us of 10) runs on the caller's thread even while
+/// the workers are awake; the one whose half takes longer (30 us) is split,
+/// and with no cost both are.
+TEST(Pool, WorkShorterThanTheSplitCostRunsOnOneThread) {
   mlpc_set_num_threads(2);
-  mlpc_set_split_cost_nanos(10000); // 800 K FLOPs per thread
+  mlpc_set_split_cost_nanos(10000);
   EXPECT_EQ(mlpc_get_split_cost_nanos(), 10000);
-  EXPECT_TRUE(splitsSoon(3200000)) << "1.6 M per thread";
-  EXPECT_EQ(splitsOfLoop(1400000, 20000), 0u) << "700 K per thread";
+  EXPECT_TRUE(timedSplitsSoon(timedTasks<1>, 30000)) << "30 us per thread";
+  EXPECT_EQ(timedSplits(timedTasks<0>, 2000, 5000), 0u) << "2 us per thread";
   mlpc_set_split_cost_nanos(0);
-  EXPECT_TRUE(splitsSoon(1400000)) << "no cost";
+  EXPECT_TRUE(timedSplitsSoon(timedTasks<0>, 2000)) << "no cost";
   mlpc_set_split_cost_nanos(-1);
   mlpc_set_num_threads(0);
 }

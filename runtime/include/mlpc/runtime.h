@@ -75,13 +75,15 @@ uint64_t mlpc_parallel_jobs(void);
 
 /* What splitting a call's work over awake threads costs beyond the work, in
  * nanoseconds: work is split only when each thread gets at least this long
- * of it (at 80 FLOPs per nanosecond). By default it is measured when it
- * first matters, and again every 10 s (a VM's virtual CPUs move), as two
- * round trips to an awake worker (handing work over and getting it back,
- * then the output lines that the next layer reads from the other core): 3
- * us on a VM whose virtual CPUs take 0.45 us to pass a cache line, less on
- * machines whose cores are closer; each measurement adds some 10-40 us to
- * the call that makes it. MLPC_SPLIT_COST_NS, or
+ * of it (a layer's time from its fastest serial runs so far: its first few
+ * calls in that range run on one thread and are timed; row ranges at 80
+ * FLOPs per nanosecond). By default it is measured when it first matters,
+ * and again every 10 s (a VM's virtual CPUs move), as 1.25 round trips to
+ * an awake worker (handing work over and getting it back, then the output
+ * lines that the next layer reads from the other core): 2 us on a VM whose
+ * virtual CPUs take 0.45 us to pass a cache line, less on machines whose
+ * cores are closer; each measurement adds some 10-40 us to the call that
+ * makes it. MLPC_SPLIT_COST_NS, or
  * mlpc_set_split_cost_nanos(), sets it instead (0: split any work over
  * MLPC_MIN_AWAKE_FLOPS_PER_THREAD per thread); a negative value restores
  * the measurement. mlpc_get_split_cost_nanos() returns the cost in use, 0

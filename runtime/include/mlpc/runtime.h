@@ -97,8 +97,9 @@ int64_t mlpc_get_split_cost_nanos(void);
  * equal size (to a row). A batch of at most row_block rows (the kernels'
  * register tile) runs in one range. flops_per_row estimates a row's work (dense
  * FLOPs plus the activations' and softmax's measured cost); the thresholds are
- * those of mlpc_parallel_for, and a range_fn whose last serial run took
- * longer than waking a thread is split on its next call whatever its
+ * those of mlpc_parallel_for for a kernel of 80 FLOPs per nanosecond (row
+ * ranges are not timed to learn their speed), and a range_fn whose last serial
+ * run took longer than waking a thread is split on its next call whatever its
  * estimate says. Returns the first nonzero status of a range, else MLPC_OK. */
 int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
                            void *const *ptrs, const int64_t *row_bytes,
@@ -110,10 +111,12 @@ int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
  * included), and returns when all are done. Layers split their columns
  * this way; every task runs the same code whichever thread runs it, so
  * results do not depend on the number of threads. flops_per_task (<= 0:
- * unknown, taken as large) is each task's work at this call's batch: below
- * MLPC_MIN_FLOPS_PER_THREAD per thread, the split is made only while the
- * pool's threads are awake from recent calls, since waking one costs more
- * than the work, and only when it outweighs the split cost. */
+ * unknown, taken as large) is each task's work at this call's batch; with
+ * fn's speed learned from its serial runs, it gives the call's time. Below
+ * some 26 us per thread (MLPC_MIN_FLOPS_PER_THREAD while the speed is not
+ * known yet), the split is made only while the pool's threads are awake
+ * from recent calls, since waking one costs more than the work, and only
+ * when each thread's share takes longer than the split cost. */
 void mlpc_parallel_for(void (*fn)(void *ctx, int64_t begin, int64_t end),
                        void *ctx, int64_t n, int64_t flops_per_task);
 

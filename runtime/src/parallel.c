@@ -340,7 +340,7 @@ static int splitTasks(MlpcTaskFn fn, void *ctx, int64_t n, int threads,
  * one in 16 is. Kept in a small table indexed by the function's address,
  * two slots to try per function; a function that finds both taken by
  * others takes the second (its owner starts over). */
-enum { SpeedSlots = 64, TrustedRuns = 4 };
+enum { SpeedSlots = 64, TrustedRuns = 8 };
 struct Speed {
   atomic_uintptr_t fn;
   atomic_int_fast64_t picosPerFlop; /* INT64_MAX: none yet */
@@ -389,7 +389,9 @@ static void runSerial(MlpcTaskFn fn, void *ctx, int64_t n, double work,
       atomic_load_explicit(&speed->picosPerFlop, memory_order_relaxed);
   if (picos < least)
     atomic_store_explicit(&speed->picosPerFlop, picos, memory_order_relaxed);
-  atomic_fetch_add_explicit(&speed->runs, 1, memory_order_relaxed);
+  /* Counted up to TrustedRuns only: a count kept growing would wrap. */
+  if (atomic_load_explicit(&speed->runs, memory_order_relaxed) < TrustedRuns)
+    atomic_fetch_add_explicit(&speed->runs, 1, memory_order_relaxed);
 }
 
 void mlpc_parallel_for(MlpcTaskFn fn, void *ctx, int64_t n,

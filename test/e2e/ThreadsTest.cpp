@@ -195,6 +195,10 @@ TEST(Threads, ColumnSplitsWeighTheCallsBatch) {
       EXPECT_EQ(mnist_fused(x.data(), y.data(), batch), MLPC_OK);
     return mlpc_parallel_jobs() - before;
   };
+  // The runtime learns the layer's speed from its fastest serial runs; on a
+  // busy machine the first ones may all be slowed down, and batch 1 split
+  // until a fast one came. Those calls are not counted.
+  splits(1, false);
   EXPECT_EQ(splits(1, false), 0u)
       << one << " ns at batch 1, " << five << " at 5";
   EXPECT_GT(splits(5, true), 0u)

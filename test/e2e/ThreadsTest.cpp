@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <sched.h>
 #include <thread>
 
 using namespace mlpc_test;
@@ -115,6 +116,12 @@ TEST(Threads, ColumnSplitLayersAreIdenticalOnAnyThreadCount) {
   mlpc_set_num_threads(0);
 }
 
+/// The CPUs this process may run on.
+int usableCpus() {
+  cpu_set_t set;
+  return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+}
+
 /// Batches smaller than the register tile split the columns of mid-size
 /// layers (256 KiB to 2 MiB of weights: mnist's first, large's first)
 /// while the pool's threads are awake, which calls in a loop keep them.
@@ -122,7 +129,15 @@ TEST(Threads, ColumnSplitLayersAreIdenticalOnAnyThreadCount) {
 /// runs until the pool took part in some of them (it must, well before the
 /// limit, or the split is broken). With no split cost: whether a split
 /// pays at batch 1 depends on the machine.
+///
+/// Only where every thread can have a CPU: with more threads than CPUs, a
+/// worker descheduled while it spins outlasts its spin and sleeps, so all
+/// of them are seldom awake at once, and never with another process busy
+/// on a CPU (3 threads on 2 CPUs beside a CPU hog: none of 20000 calls at
+/// batch 1 split in 4 of 8 runs). The calls still run and must still match
+/// bitwise.
 TEST(Threads, SmallBatchesSplitColumnsWhenCalledInALoop) {
+  const int cpus = usableCpus();
   mlpc_set_split_cost_nanos(0);
   struct Case {
     std::function<int32_t(const float *, float *, int64_t)> fn;
@@ -148,9 +163,10 @@ TEST(Threads, SmallBatchesSplitColumnsWhenCalledInALoop) {
         ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4))
             << threads << " threads, batch " << c.batch << ", call " << calls;
       }
-      EXPECT_GE(mlpc_parallel_jobs(), before + 5)
-          << "no split in " << calls << " calls: " << threads
-          << " threads, batch " << c.batch;
+      if (threads <= cpus)
+        EXPECT_GE(mlpc_parallel_jobs(), before + 5)
+            << "no split in " << calls << " calls: " << threads
+            << " threads, batch " << c.batch;
     }
   }
   mlpc_set_split_cost_nanos(-1);

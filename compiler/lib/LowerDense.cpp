@@ -19,7 +19,9 @@
 // in cache while all rows pass over it, and each row tile prefetches its
 // share of the next panel, one cache line every few K steps, so that the
 // next panel streams in while this one is computed instead of holding up
-// its first tile (PanelPrefetch.h).
+// its first tile (PanelPrefetch.h). Rows outer, each row tile of the
+// model's input prefetches the next tile's rows during its panels
+// (RowPrefetch.h).
 //
 // Layers too large for one core's share of the work split their columns
 // over threads: at any batch from 2 MiB of weights, and below a whole row
@@ -41,6 +43,7 @@
 #include "mlpc/PackedWeights.h"
 #include "mlpc/PanelPrefetch.h"
 #include "mlpc/Passes.h"
+#include "mlpc/RowPrefetch.h"
 #include "mlpc/VectorReduce.h"
 
 #include "mlir/IR/PatternMatch.h"
@@ -58,6 +61,7 @@ using namespace mlir::mlp;
 using mlpc::PackedWeights;
 using mlpc::PanelPrefetch;
 using mlpc::PrefetchPlan;
+using mlpc::RowPrefetch;
 
 namespace {
 
@@ -189,12 +193,16 @@ struct DenseKernel {
     // (all of batch 1).
     auto rowsOuter = [&](OpBuilder &rb, Location l, Value j0, int64_t width,
                          Value o) {
+      // Each tile brings in the next tile's rows of x (RowPrefetch.h).
+      std::optional<RowPrefetch> ahead =
+          RowPrefetch::build(rb, l, x, m, tileRows, width / tileCols);
       auto loop = scf::ForOp::create(
           rb, l, c0, mFull, cR, o,
           [&](OpBuilder &lb, Location ll, Value i, ValueRange iter) {
             scf::YieldOp::create(lb, ll,
                                  rowBlock(lb, ll, x, w, bias, j0, j0, width, i,
-                                          tileRows, tileCols, iter[0], ep));
+                                          tileRows, tileCols, iter[0], ep,
+                                          ahead ? &*ahead : nullptr));
           });
       return leftoverRows(rb, l, x, w, bias, j0, j0, width, mFull,
                           arith::SubIOp::create(rb, l, m, mFull),
@@ -518,8 +526,8 @@ struct DenseKernel {
   /// columns, then one narrower tile for the rest.
   Value rowBlock(OpBuilder &b, Location loc, Value x, const PackedWeights &w,
                  Value bias, Value j0, Value jOut0, int64_t width, Value i,
-                 int64_t rows, int64_t cols, Value out,
-                 const Epilogue &ep) const {
+                 int64_t rows, int64_t cols, Value out, const Epilogue &ep,
+                 const RowPrefetch *ahead = nullptr) const {
     auto cst = [&](int64_t v) {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
@@ -532,6 +540,9 @@ struct DenseKernel {
       auto loop = scf::ForOp::create(
           b, loc, cst(0), cst(nFull), cst(cols), out,
           [&](OpBuilder &lb, Location l, Value jj, ValueRange iter) {
+            if (ahead)
+              ahead->emit(lb, l, i,
+                          arith::DivUIOp::create(lb, l, jj, cst(cols)));
             Value o = tile(lb, l, x, w, bias, i, rows, add(lb, j0, jj), cols,
                            iter[0], ep, add(lb, jOut0, jj));
             scf::YieldOp::create(lb, l, o);

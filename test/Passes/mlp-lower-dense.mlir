@@ -52,7 +52,8 @@
 // CHECK-NEXT: scf.for {{.*}} -> (vector<8xf32>, vector<2xf32>)
 // CHECK: default {
 // CHECK-NEXT: scf.yield %[[ROWS]]
-// Weights this small stay in cache: nothing to prefetch.
+// Weights this small stay in cache, and rows of 4 inputs make one stream
+// with their neighbours, which the hardware follows: nothing to prefetch.
 // CHECK-NOT: mlp.dense
 // CHECK-NOT: memref.prefetch
 func.func @dense_relu(%x: tensor<?x4xf32>) -> tensor<?x10xf32> {
@@ -149,18 +150,35 @@ func.func @dense_large(%x: tensor<?x8192xf32>) -> tensor<?x32xf32> {
 // 16 KiB each): column groups of as many panels as fit in half of L2 (256
 // KiB: 128 columns, 16 panels) outer, and inside each group the rows
 // outer, as for weights that fit in L2: every 2-row block over the group's
-// 16 column tiles, then the leftover row. No prefetch: the group is in L2
-// after the first block. (A batch without a whole row tile first takes
-// the column split of @dense_small_batch_split.)
+// 16 column tiles, then the leftover row. No prefetch of weights: the group
+// is in L2 after the first block. x's rows (2 KiB) are prefetched a row
+// block ahead instead, panel p of a block taking rows [2p/16, 2(p+1)/16)
+// of the next one, clamped to the last row. (A batch without a whole row
+// tile first takes the column split of @dense_small_batch_split.)
 // CHECK-LABEL: func.func @dense_grouped
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x512xf32>)
 // CHECK-NOT: memref.prefetch
 // CHECK: %[[MFULL:.*]] = arith.subi
 // CHECK: %[[SMALL:.*]] = scf.for {{.*}} -> (tensor<?x512xf32>)
 // CHECK: scf.forall
 // CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[SMALL]]) -> (tensor<?x512xf32>)
 // CHECK: %[[GROUPS:.*]] = scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %[[C128:.*]] iter_args(%{{.*}} = %{{.*}}) -> (tensor<?x512xf32>)
+// CHECK: %[[XBUF:.*]] = bufferization.to_buffer %[[X]] read_only
+// CHECK: %[[LAST:.*]] = arith.subi %{{.*}}, %[[C1:.*]] : index
 // CHECK: %[[BLOCKS:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[MFULL]] step %[[C2:.*]] iter_args
-// CHECK: %[[TILES:.*]] = scf.for %[[J:.*]] = %{{.*}} to %[[C128]] step %{{.*}} iter_args
+// CHECK: %[[TILES:.*]] = scf.for %[[J:.*]] = %{{.*}} to %[[C128]] step %[[C8:.*]] iter_args
+// CHECK: %[[P:.*]] = arith.divui %[[J]], %[[C8]]
+// CHECK: %[[P2:.*]] = arith.muli %[[P]], %[[C2]]
+// CHECK: %[[FIRST:.*]] = arith.divui %[[P2]], %[[C16:.*]] : index
+// CHECK: %[[P1:.*]] = arith.addi %[[P]], %[[C1]]
+// CHECK: %[[P12:.*]] = arith.muli %[[P1]], %[[C2]]
+// CHECK: %[[END:.*]] = arith.divui %[[P12]], %[[C16]]
+// CHECK: %[[NEXT:.*]] = arith.addi %[[I]], %[[C2]]
+// CHECK: scf.for %[[R:.*]] = %[[FIRST]] to %[[END]] step %[[C1]] {
+// CHECK: %[[ROW:.*]] = arith.addi %[[NEXT]], %[[R]]
+// CHECK: %[[CLAMPED:.*]] = arith.minui %[[ROW]], %[[LAST]]
+// CHECK: scf.for %[[LINE:.*]] = %{{.*}} to %[[C512:.*]] step %[[C16]] {
+// CHECK: memref.prefetch %[[XBUF]][%[[CLAMPED]], %[[LINE]]], read, locality<3>, data
 // CHECK: %[[COL:.*]] = arith.addi %[[G]], %[[J]]
 // CHECK: scf.for %[[K:[^ ]*]] = {{.*}} -> (vector<8xf32>, vector<8xf32>)
 // CHECK: vector.fma
@@ -173,6 +191,26 @@ func.func @dense_grouped(%x: tensor<?x512xf32>) -> tensor<?x512xf32> {
   %b = arith.constant dense<0.0> : tensor<512xf32>
   %y = mlp.dense %x, %w, %b : tensor<?x512xf32>, tensor<512x512xf32>, tensor<512xf32> -> tensor<?x512xf32>
   return %y : tensor<?x512xf32>
+}
+
+// -----
+
+// Only the function's own input is prefetched ahead of the row tiles: the
+// second layer reads the first one's output, which it finds in cache.
+// CHECK-LABEL: func.func @dense_rows_ahead_of_the_input_only
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x512xf32>)
+// CHECK: %[[XBUF:.*]] = bufferization.to_buffer %[[X]] read_only
+// CHECK: memref.prefetch %[[XBUF]]
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @dense_rows_ahead_of_the_input_only(%x: tensor<?x512xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<512x512xf32>
+  %b = arith.constant dense<0.0> : tensor<512xf32>
+  %h = mlp.dense %x, %w, %b : tensor<?x512xf32>, tensor<512x512xf32>, tensor<512xf32> -> tensor<?x512xf32>
+  %w2 = arith.constant dense<0.25> : tensor<512x8xf32>
+  %b2 = arith.constant dense<0.0> : tensor<8xf32>
+  %y = mlp.dense %h, %w2, %b2 : tensor<?x512xf32>, tensor<512x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
 }
 
 // -----

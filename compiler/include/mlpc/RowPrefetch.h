@@ -7,15 +7,15 @@
 // prefetcher trains anew on each of those short streams, and the tile's
 // first panel waits for them. Measured on a 2-vCPU Zen 5 VM, the whole
 // mnist model (its first layer's rows are 3 KiB): at batch 4096 (13 MB of
-// input) 1.03-1.055x faster on one thread and 1.03-1.07x on two; at
+// input) 1.037-1.055x faster on one thread and 1.03-1.07x on two; at
 // batches 64 and 256 with a new input each call (cycling through 51 MB)
 // 1.05-1.07x on one thread and 1.025x on two; with the same input every
-// call, in cache, 0.98-0.995x at batches 32 and 256 (the prefetches'
+// call, in cache, 0.986-0.998x at batches 32 and 256 (the prefetches'
 // cost), and batches 1 and 8 alike (0.996-0.999x).
 // Each panel prefetches whole rows, a loop per row with a constant step
-// (mnist: 294 lines per tile of 6 rows, 74 per panel); the same lines
-// with each one's row and column computed by division made the layer
-// 5-13% slower at every batch.
+// (mnist: 6 rows of 49 lines each, as 1, 2, 1 and 2 rows over the 4
+// panels); the same lines with each one's row and column computed by
+// division made the layer 5-13% slower at every batch.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MLPC_ROWPREFETCH_H
@@ -36,7 +36,7 @@ struct RowPrefetch {
 
   /// Rows shorter than this form one stream with their neighbours, which
   /// the hardware prefetcher follows. Longer ones were measured to gain
-  /// only at 3 KiB; 1 KiB rows (256 inputs) were within 1% either way.
+  /// only at 3 KiB; with 1 KiB rows (256 inputs), 0.987-1.013x.
   static constexpr int64_t kMinRowBytes = 2048;
 
   /// The plan for a layer's input `x` of `m` rows, if it is worth one:

@@ -193,9 +193,11 @@ struct DenseKernel {
     // (all of batch 1).
     auto rowsOuter = [&](OpBuilder &rb, Location l, Value j0, int64_t width,
                          Value o) {
-      // Each tile brings in the next tile's rows of x (RowPrefetch.h).
+      // Each tile brings in the next tile's rows of x during its whole
+      // panels (RowPrefetch.h).
       std::optional<RowPrefetch> ahead =
-          RowPrefetch::build(rb, l, x, m, tileRows, width / tileCols);
+          width >= tileCols ? RowPrefetch::build(rb, l, x, m, tileRows)
+                            : std::nullopt;
       auto loop = scf::ForOp::create(
           rb, l, c0, mFull, cR, o,
           [&](OpBuilder &lb, Location ll, Value i, ValueRange iter) {
@@ -542,7 +544,8 @@ struct DenseKernel {
           [&](OpBuilder &lb, Location l, Value jj, ValueRange iter) {
             if (ahead)
               ahead->emit(lb, l, i,
-                          arith::DivUIOp::create(lb, l, jj, cst(cols)));
+                          arith::DivUIOp::create(lb, l, jj, cst(cols)),
+                          nFull / cols);
             Value o = tile(lb, l, x, w, bias, i, rows, add(lb, j0, jj), cols,
                            iter[0], ep, add(lb, jOut0, jj));
             scf::YieldOp::create(lb, l, o);

@@ -11,12 +11,11 @@ using namespace mlir::mlpc;
 
 std::optional<RowPrefetch> RowPrefetch::build(OpBuilder &b, Location loc,
                                               Value x, Value m,
-                                              int64_t tileRows,
-                                              int64_t numPanels) {
+                                              int64_t tileRows) {
   auto type = dyn_cast<RankedTensorType>(x.getType());
   if (!isa<BlockArgument>(x) || !type || type.getRank() != 2 ||
       type.isDynamicDim(1) || type.getDimSize(1) * 4 < kMinRowBytes ||
-      tileRows < 1 || numPanels < 1)
+      tileRows < 1)
     return std::nullopt;
   int64_t k = type.getDimSize(1);
   // Any row stride: the argument may be a view.
@@ -28,10 +27,11 @@ std::optional<RowPrefetch> RowPrefetch::build(OpBuilder &b, Location loc,
       x, /*read_only=*/true);
   Value lastRow = arith::SubIOp::create(
       b, loc, m, arith::ConstantIndexOp::create(b, loc, 1));
-  return RowPrefetch{rows, lastRow, k, tileRows, numPanels};
+  return RowPrefetch{rows, lastRow, k, tileRows};
 }
 
-void RowPrefetch::emit(OpBuilder &b, Location loc, Value i, Value panel) const {
+void RowPrefetch::emit(OpBuilder &b, Location loc, Value i, Value panel,
+                       int64_t numPanels) const {
   auto cst = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   };

@@ -27,12 +27,11 @@
 
 namespace mlir::mlpc {
 
-/// The prefetch of the next row tile of `x` (m x k) in a rows-outer loop,
-/// whose row tiles each run `numPanels` whole column panels.
+/// The prefetch of the next row tile of `x` (m x k) in a rows-outer loop.
 struct RowPrefetch {
   Value rows;    // x, as a memref
   Value lastRow; // m - 1: the next tile's rows are clamped to it
-  int64_t k, tileRows, numPanels;
+  int64_t k, tileRows;
 
   /// Rows shorter than this form one stream with their neighbours, which
   /// the hardware prefetcher follows. Longer ones were measured to gain
@@ -41,15 +40,15 @@ struct RowPrefetch {
 
   /// The plan for a layer's input `x` of `m` rows, if it is worth one:
   /// x is an argument of the function (the caller's input, which nothing
-  /// before the layer has brought into cache), its rows are at least
-  /// kMinRowBytes long and each row tile has a whole panel to spread over.
+  /// before the layer has brought into cache) and its rows are at least
+  /// kMinRowBytes long.
   static std::optional<RowPrefetch> build(OpBuilder &b, Location loc, Value x,
-                                          Value m, int64_t tileRows,
-                                          int64_t numPanels);
+                                          Value m, int64_t tileRows);
 
-  /// During panel `panel` (0 .. numPanels - 1) of the tile at row i: its
-  /// share of the next tile's rows, every cache line of each.
-  void emit(OpBuilder &b, Location loc, Value i, Value panel) const;
+  /// During whole panel `panel` of the `numPanels` that the tile at row i
+  /// runs: its share of the next tile's rows, every cache line of each.
+  void emit(OpBuilder &b, Location loc, Value i, Value panel,
+            int64_t numPanels) const;
 
   static constexpr int64_t kFloatsPerLine = 16;
 };

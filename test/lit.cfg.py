@@ -7,7 +7,7 @@ from lit.llvm import llvm_config
 config.name = "MLPC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".c"]
-config.excludes = ["Inputs", "e2e", "gpu", "export_roundtrip.py", "CMakeLists.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "lit.local.cfg", "e2e", "unit", "export_roundtrip.py", "CMakeLists.txt", "lit.cfg.py",
                    "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mlpc_obj_root, "test")
@@ -30,6 +30,10 @@ config.substitutions.append(("%mlpc_obj_root", config.mlpc_obj_root))
 config.substitutions.append(("%mlpc_bin", os.path.join(config.mlpc_tools_dir, "mlpc")))
 # Debian's python3 (with python3-sklearn), not a virtualenv's or pyenv's.
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# The NVPTX backend is built (-DMLPC_ENABLE_GPU=ON).
+if config.mlpc_enable_gpu.upper() in ("1", "ON", "TRUE", "YES"):
+    config.available_features.add("mlpc-gpu")
 
 # GPU features. `ptxas`: the CUDA toolkit's assembler is available.
 # `cuda-gpu`: a CUDA driver with at least one device (then the no-GPU tests

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Configures and builds mlpc in ./build (or $MLPC_BUILD_DIR) with clang 22,
-# lld, Ninja and ccache, linking the shared libMLIR.
+# lld, Ninja and ccache. MLPC_MLIR_LINK=static links MLIR's static libraries
+# instead of the shared libMLIR; MLPC_ENABLE_GPU=OFF leaves out the NVPTX
+# backend. Both are read when the build directory is first configured.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${MLPC_BUILD_DIR:-$root/build}"
@@ -16,7 +18,8 @@ if [ ! -f "$build/build.ninja" ]; then
     -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
     -DMLIR_DIR=$llvm/lib/cmake/mlir \
     -DLLVM_DIR=$llvm/lib/cmake/llvm \
-    -DMLIR_LINK_MLIR_DYLIB=ON \
+    -DMLIR_LINK_MLIR_DYLIB="$([ "${MLPC_MLIR_LINK:-shared}" = static ] && echo OFF || echo ON)" \
+    -DMLPC_ENABLE_GPU="${MLPC_ENABLE_GPU:-ON}" \
     -DLLVM_EXTERNAL_LIT=$llvm/bin/lit \
     -DCMAKE_INSTALL_PREFIX="${MLPC_PREFIX:-$root/install}"
 fi

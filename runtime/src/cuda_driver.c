@@ -18,8 +18,8 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct mlpc_cuda driver;
 static const struct mlpc_cuda *loaded;
-static int32_t loadStatus;
-static char loadError[1024];
+static int32_t load_status;
+static char load_error[1024];
 
 int32_t mlpc_cuda_check(const struct mlpc_cuda *cuda, CUresult result,
                         const char *what) {
@@ -37,7 +37,7 @@ int32_t mlpc_cuda_check(const struct mlpc_cuda *cuda, CUresult result,
 }
 
 /* Errors that mean "no usable GPU here" rather than "a call failed". */
-static int isNoGpu(CUresult r) {
+static int is_no_gpu(CUresult r) {
   return r == CUDA_ERROR_NO_DEVICE || r == CUDA_ERROR_STUB_LIBRARY ||
          r == CUDA_ERROR_INSUFFICIENT_DRIVER ||
          r == CUDA_ERROR_INVALID_DEVICE ||
@@ -70,7 +70,7 @@ static int32_t initialize(void) {
   CUresult r = driver.cuInit(0);
   if (r != CUDA_SUCCESS) {
     int32_t status = mlpc_cuda_check(&driver, r, "cuInit");
-    return isNoGpu(r) ? MLPC_ERR_NO_GPU : status;
+    return is_no_gpu(r) ? MLPC_ERR_NO_GPU : status;
   }
   int ordinal = 0;
   const char *dev = getenv("MLPC_CUDA_DEVICE");
@@ -79,7 +79,7 @@ static int32_t initialize(void) {
   r = driver.cuDeviceGet(&driver.device, ordinal);
   if (r != CUDA_SUCCESS) {
     int32_t status = mlpc_cuda_check(&driver, r, "cuDeviceGet");
-    return isNoGpu(r) ? MLPC_ERR_NO_GPU : status;
+    return is_no_gpu(r) ? MLPC_ERR_NO_GPU : status;
   }
   int major = 0, minor = 0;
   int32_t status;
@@ -100,22 +100,22 @@ static int32_t initialize(void) {
            driver.cuDevicePrimaryCtxRetain(&driver.context, driver.device),
            "cuDevicePrimaryCtxRetain")))
     return status;
-  driver.computeCapability = 10 * major + minor;
+  driver.compute_capability = 10 * major + minor;
   return MLPC_OK;
 }
 
-static void initializeOnce(void) {
-  loadStatus = initialize();
-  if (loadStatus == MLPC_OK)
+static void initialize_once(void) {
+  load_status = initialize();
+  if (load_status == MLPC_OK)
     loaded = &driver;
   else
-    snprintf(loadError, sizeof loadError, "%s", mlpc_last_error_message());
+    snprintf(load_error, sizeof load_error, "%s", mlpc_last_error_message());
 }
 
 const struct mlpc_cuda *mlpc_cuda_get(int32_t *status) {
-  pthread_once(&once, initializeOnce);
+  pthread_once(&once, initialize_once);
   if (!loaded)
-    mlpc_fail(loadStatus, "%s", loadError); /* for this thread too */
-  *status = loadStatus;
+    mlpc_fail(load_status, "%s", load_error); /* for this thread too */
+  *status = load_status;
   return loaded;
 }

@@ -77,7 +77,7 @@ struct mlpc_cuda {
 #undef MLPC_CUDA_FIELD
   CUdevice device;
   CUcontext context;
-  int computeCapability; /* 10 * major + minor */
+  int compute_capability; /* 10 * major + minor */
 };
 
 /* The driver, loaded and initialized once per process with its primary

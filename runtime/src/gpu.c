@@ -10,26 +10,26 @@
 #define _GNU_SOURCE
 #include "cuda_driver.h"
 #include "internal.h"
-#include "mlpc/runtime.h"
+#include "mlpc/abi.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct Module {
+struct mlpc_module {
   const struct mlpc_cuda *cuda;
   CUmodule module;
-  uint32_t numKernels, numWeights;
+  uint32_t num_kernels, num_weights;
   CUfunction *functions;
   CUdeviceptr *weights;
 };
 
-static pthread_mutex_t loadLock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void destroy(struct Module *m) {
+static void destroy(struct mlpc_module *m) {
   if (m->weights)
-    for (uint32_t i = 0; i < m->numWeights; ++i)
+    for (uint32_t i = 0; i < m->num_weights; ++i)
       if (m->weights[i])
         m->cuda->cuMemFree(m->weights[i]);
   if (m->module)
@@ -41,18 +41,18 @@ static void destroy(struct Module *m) {
 
 /* The cubin runs on devices of its major architecture and at least its
  * minor one; anything else JIT-compiles the PTX. */
-static int cubinFits(const mlpc_gpu_program *p, int cc) {
+static int cubin_fits(const mlpc_gpu_program *p, int cc) {
   return p->cubin && p->cubin_arch / 10 == cc / 10 &&
          cc % 10 >= p->cubin_arch % 10;
 }
 
-static int32_t loadImage(const struct mlpc_cuda *cuda,
-                         const mlpc_gpu_program *p, CUmodule *module) {
+static int32_t load_image(const struct mlpc_cuda *cuda,
+                          const mlpc_gpu_program *p, CUmodule *module) {
   char log[4096] = "";
   int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
   void *values[] = {log, (void *)(uintptr_t)sizeof log};
   CUresult r = 1;
-  if (cubinFits(p, cuda->computeCapability))
+  if (cubin_fits(p, cuda->compute_capability))
     r = cuda->cuModuleLoadDataEx(module, p->cubin, 2, options, values);
   if (r != CUDA_SUCCESS) {
     log[0] = 0;
@@ -67,19 +67,20 @@ static int32_t loadImage(const struct mlpc_cuda *cuda,
   return status;
 }
 
-static int32_t loadModule(const struct mlpc_cuda *cuda,
-                          const mlpc_gpu_program *p, struct Module **out) {
+static int32_t load_module(const struct mlpc_cuda *cuda,
+                           const mlpc_gpu_program *p,
+                           struct mlpc_module **out) {
   if (p->abi_version != MLPC_GPU_ABI_VERSION)
     return mlpc_fail(MLPC_ERR_GPU,
                      "the object was compiled for GPU ABI %u but this "
                      "runtime has ABI %d; link the runtime of the mlpc that "
                      "compiled it",
                      p->abi_version, MLPC_GPU_ABI_VERSION);
-  struct Module *m = calloc(1, sizeof *m);
+  struct mlpc_module *m = calloc(1, sizeof *m);
   if (m) {
     m->cuda = cuda;
-    m->numKernels = p->num_kernels;
-    m->numWeights = p->num_weights;
+    m->num_kernels = p->num_kernels;
+    m->num_weights = p->num_weights;
     m->functions = calloc(p->num_kernels + 1, sizeof *m->functions);
     m->weights = calloc(p->num_weights + 1, sizeof *m->weights);
   }
@@ -88,7 +89,7 @@ static int32_t loadModule(const struct mlpc_cuda *cuda,
       destroy(m);
     return mlpc_fail(MLPC_ERR_OUT_OF_MEMORY, "out of host memory");
   }
-  int32_t status = loadImage(cuda, p, &m->module);
+  int32_t status = load_image(cuda, p, &m->module);
   for (uint32_t i = 0; status == MLPC_OK && i < p->num_kernels; ++i)
     status =
         mlpc_cuda_check(cuda,
@@ -122,16 +123,16 @@ int32_t mlpc_gpu_load(mlpc_gpu_program *program, void **module) {
   if ((status = mlpc_cuda_check(cuda, cuda->cuCtxSetCurrent(cuda->context),
                                 "cuCtxSetCurrent")))
     return status;
-  struct Module *m = __atomic_load_n(&program->state, __ATOMIC_ACQUIRE);
+  struct mlpc_module *m = __atomic_load_n(&program->state, __ATOMIC_ACQUIRE);
   if (!m) {
-    pthread_mutex_lock(&loadLock);
+    pthread_mutex_lock(&load_lock);
     m = __atomic_load_n(&program->state, __ATOMIC_RELAXED);
     if (!m) {
-      status = loadModule(cuda, program, &m);
+      status = load_module(cuda, program, &m);
       if (status == MLPC_OK)
         __atomic_store_n(&program->state, m, __ATOMIC_RELEASE);
     }
-    pthread_mutex_unlock(&loadLock);
+    pthread_mutex_unlock(&load_lock);
     if (status != MLPC_OK)
       return status;
   }
@@ -140,13 +141,13 @@ int32_t mlpc_gpu_load(mlpc_gpu_program *program, void **module) {
 }
 
 void *mlpc_gpu_weight(void *module, int32_t index) {
-  struct Module *m = module;
+  struct mlpc_module *m = module;
   return (void *)(uintptr_t)m->weights[index];
 }
 
 int32_t mlpc_gpu_alloc(void *module, uint64_t bytes, void *stream,
                        void **device_ptr) {
-  struct Module *m = module;
+  struct mlpc_module *m = module;
   CUdeviceptr p = 0;
   int32_t status = mlpc_cuda_check(
       m->cuda, m->cuda->cuMemAllocAsync(&p, bytes ? bytes : 1, stream),
@@ -156,7 +157,7 @@ int32_t mlpc_gpu_alloc(void *module, uint64_t bytes, void *stream,
 }
 
 void mlpc_gpu_free(void *module, void *device_ptr, void *stream) {
-  struct Module *m = module;
+  struct mlpc_module *m = module;
   if (m && device_ptr)
     m->cuda->cuMemFreeAsync((CUdeviceptr)(uintptr_t)device_ptr, stream);
 }
@@ -165,8 +166,8 @@ int32_t mlpc_gpu_launch(void *module, int32_t kernel, uint64_t grid_x,
                         uint64_t grid_y, uint64_t grid_z, uint32_t block_x,
                         uint32_t block_y, uint32_t block_z,
                         uint32_t shared_bytes, void *stream, void **params) {
-  struct Module *m = module;
-  if (kernel < 0 || (uint32_t)kernel >= m->numKernels)
+  struct mlpc_module *m = module;
+  if (kernel < 0 || (uint32_t)kernel >= m->num_kernels)
     return mlpc_fail(MLPC_ERR_GPU, "kernel index %d out of range", kernel);
   /* CUDA's limits on a grid: the batch decides grid_x. */
   if (grid_x > 0x7fffffffu || grid_y > 65535 || grid_z > 65535)
@@ -194,7 +195,7 @@ int32_t mlpc_gpu_run_host(mlpc_gpu_program *program,
   int32_t status = mlpc_gpu_load(program, &module);
   if (status != MLPC_OK)
     return status;
-  const struct mlpc_cuda *cuda = ((struct Module *)module)->cuda;
+  const struct mlpc_cuda *cuda = ((struct mlpc_module *)module)->cuda;
   /* The per-thread default stream: concurrent callers do not serialize. */
   CUstream stream = CU_STREAM_PER_THREAD;
   /* The buffers' device addresses: on the stack for the usual few. */

@@ -11,7 +11,7 @@
 #define _GNU_SOURCE
 #include "pool.h"
 
-#include "mlpc/runtime.h"
+#include "mlpc/abi.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -19,24 +19,24 @@
 #include <string.h>
 #include <time.h>
 
-static pthread_once_t poolOnce = PTHREAD_ONCE_INIT;
-static pthread_mutex_t poolTaken = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t pool_taken = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 /* Threads in the pool, the caller included; it only grows. */
-static atomic_int poolSize = 1;
+static atomic_int pool_size = 1;
 
-static struct MlpcJob *currentJob;
-static atomic_int currentThreads;
-/* Bumped for each job (release: currentJob is written first). */
+static struct mlpc_job *current_job;
+static atomic_int current_threads;
+/* Bumped for each job (release: current_job is written first). */
 static atomic_uint_fast64_t generation;
 /* Bumped to wake sleeping workers without a job. */
 static atomic_uint_fast64_t nudges;
-static atomic_int_fast64_t lastNudge; /* ns */
+static atomic_int_fast64_t last_nudge; /* ns */
 /* Workers spinning for a job (awake, not sleeping). */
 static atomic_int spinning;
-static atomic_uint_fast64_t sharedJobs;
+static atomic_uint_fast64_t shared_jobs;
 
 /* Who is inside the current job: the job's generation (high 32 bits), a
  * closed flag and the number of workers that joined it. A worker joins
@@ -50,7 +50,7 @@ static _Atomic uint64_t members;
 #define MEMBERS_COUNT (MEMBERS_CLOSED - 1)
 
 /* Set while this thread runs chunks of a job. */
-static _Thread_local int inJob;
+static _Thread_local int in_job;
 
 int64_t mlpc_pool_now(void) {
   struct timespec ts;
@@ -65,20 +65,20 @@ static void relax(void) {
 }
 
 int mlpc_pool_awake(void) { return atomic_load(&spinning); }
-int mlpc_pool_in_job(void) { return inJob; }
-uint64_t mlpc_pool_shared_jobs(void) { return atomic_load(&sharedJobs); }
+int mlpc_pool_in_job(void) { return in_job; }
+uint64_t mlpc_pool_shared_jobs(void) { return atomic_load(&shared_jobs); }
 
-static void runChunk(struct MlpcJob *job, int64_t c) {
+static void run_chunk(struct mlpc_job *job, int64_t c) {
   /* Chunks of equal size, to a row (or task). */
-  int64_t begin = c * job->batch / job->numChunks;
-  int64_t rows = (c + 1) * job->batch / job->numChunks - begin;
-  if (job->taskFn) {
-    job->taskFn(job->ctx, begin, begin + rows);
+  int64_t begin = c * job->batch / job->num_chunks;
+  int64_t rows = (c + 1) * job->batch / job->num_chunks - begin;
+  if (job->task_fn) {
+    job->task_fn(job->ctx, begin, begin + rows);
     return;
   }
-  void *local[MlpcPoolMaxPtrs];
-  for (int32_t i = 0; i < job->numPtrs; ++i)
-    local[i] = (char *)job->ptrs[i] + begin * job->rowBytes[i];
+  void *local[MLPC_POOL_MAX_PTRS];
+  for (int32_t i = 0; i < job->num_ptrs; ++i)
+    local[i] = (char *)job->ptrs[i] + begin * job->row_bytes[i];
   int32_t s = job->fn(local, rows);
   if (s != MLPC_OK) {
     int expected = MLPC_OK;
@@ -86,7 +86,7 @@ static void runChunk(struct MlpcJob *job, int64_t c) {
   }
 }
 
-static int claim(struct MlpcJob *job, int64_t c) {
+static int claim(struct mlpc_job *job, int64_t c) {
   return !atomic_load_explicit(&job->taken[c], memory_order_relaxed) &&
          !atomic_exchange(&job->taken[c], 1);
 }
@@ -99,18 +99,18 @@ static int claim(struct MlpcJob *job, int64_t c) {
  * thread's share, which that thread would reach last. A thread that the
  * machine slows down (or that wakes late) so hands over the rest of its
  * share instead of making the others wait. */
-static void runChunks(struct MlpcJob *job, int self) {
-  inJob = 1;
+static void run_chunks(struct mlpc_job *job, int self) {
+  in_job = 1;
   /* Shares of equal size, to a chunk, as chunks are of rows. */
-  int64_t begin = self * job->numChunks / job->threads;
-  int64_t end = (self + 1) * job->numChunks / job->threads;
+  int64_t begin = self * job->num_chunks / job->threads;
+  int64_t end = (self + 1) * job->num_chunks / job->threads;
   for (int64_t c = begin; c < end; ++c)
     if (claim(job, c))
-      runChunk(job, c);
-  for (int64_t c = job->numChunks - 1; c >= 0; --c)
+      run_chunk(job, c);
+  for (int64_t c = job->num_chunks - 1; c >= 0; --c)
     if (claim(job, c))
-      runChunk(job, c);
-  inJob = 0;
+      run_chunk(job, c);
+  in_job = 0;
 }
 
 /* Joins the job of generation `g` if it is still open. */
@@ -137,7 +137,7 @@ static void *worker(void *arg) {
          (g = atomic_load_explicit(&generation, memory_order_acquire)) == seen;
          ++i) {
       relax();
-      if ((i & 63) == 63 && mlpc_pool_now() - start > MlpcPoolSpinNanos) {
+      if ((i & 63) == 63 && mlpc_pool_now() - start > MLPC_POOL_SPIN_NANOS) {
         atomic_fetch_sub(&spinning, 1);
         slept = 1;
         pthread_mutex_lock(&lock);
@@ -154,10 +154,10 @@ static void *worker(void *arg) {
     if (g == seen)
       continue; /* nudged: spin again */
     seen = g;
-    if (self >= atomic_load(&currentThreads) || !join(g))
+    if (self >= atomic_load(&current_threads) || !join(g))
       continue;
-    atomic_fetch_add(&currentJob->joined, 1);
-    runChunks(currentJob, self);
+    atomic_fetch_add(&current_job->joined, 1);
+    run_chunks(current_job, self);
     if ((atomic_fetch_sub(&members, 1) & MEMBERS_COUNT) == 1) {
       pthread_mutex_lock(&lock);
       pthread_cond_signal(&done);
@@ -169,13 +169,13 @@ static void *worker(void *arg) {
 
 /* The workers, and the CPUs they may use: those the process had when the
  * pool started. */
-static pthread_t workers[MlpcPoolMaxThreads];
-static int numWorkers;
-static cpu_set_t allowedCpus;
-static int haveAllowedCpus;
+static pthread_t workers[MLPC_POOL_MAX_THREADS];
+static int num_workers;
+static cpu_set_t allowed_cpus;
+static int have_allowed_cpus;
 /* The caller's CPU that the workers are kept off (-1: none). */
-static atomic_int avoidedCpu = -1;
-static pthread_mutex_t affinityLock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int avoided_cpu = -1;
+static pthread_mutex_t affinity_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Keeps the workers off the CPU of the thread that hands out work. The
  * kernel tends to queue a woken thread on the CPU of the thread that woke
@@ -184,116 +184,118 @@ static pthread_mutex_t affinityLock = PTHREAD_MUTEX_INITIALIZER;
  * load balance (milliseconds) while another CPU idles, and a job of
  * microseconds never gets its help. Costs a sched_getcpu() per call, and
  * system calls only when the caller has moved to another CPU. */
-static void keepWorkersOffCaller(void) {
-  if (!haveAllowedCpus)
+static void keep_workers_off_caller(void) {
+  if (!have_allowed_cpus)
     return;
   int cpu = sched_getcpu();
-  if (cpu < 0 || cpu == atomic_load_explicit(&avoidedCpu, memory_order_relaxed))
+  if (cpu < 0 ||
+      cpu == atomic_load_explicit(&avoided_cpu, memory_order_relaxed))
     return;
-  if (pthread_mutex_trylock(&affinityLock) != 0)
+  if (pthread_mutex_trylock(&affinity_lock) != 0)
     return; /* another caller is at it */
-  cpu_set_t set = allowedCpus;
+  cpu_set_t set = allowed_cpus;
   if (cpu < CPU_SETSIZE)
     CPU_CLR(cpu, &set);
   /* Only while there are CPUs enough for the workers besides the
      caller's; else the scheduler balances better unconstrained. */
-  if (CPU_COUNT(&set) < numWorkers)
-    set = allowedCpus;
-  for (int i = 0; i < numWorkers; ++i)
+  if (CPU_COUNT(&set) < num_workers)
+    set = allowed_cpus;
+  for (int i = 0; i < num_workers; ++i)
     pthread_setaffinity_np(workers[i], sizeof set, &set);
-  atomic_store(&avoidedCpu, cpu);
-  pthread_mutex_unlock(&affinityLock);
+  atomic_store(&avoided_cpu, cpu);
+  pthread_mutex_unlock(&affinity_lock);
 }
 
-static pthread_mutex_t growLock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t grow_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The most threads the pool may have: lowered to its size when a thread
  * cannot be started, so that later calls do not try again each time. */
-static atomic_int poolLimit = MlpcPoolMaxThreads;
+static atomic_int pool_limit = MLPC_POOL_MAX_THREADS;
 
 /* Starts workers until the pool has `want` threads, the caller included.
  * A new worker has the next index: jobs of fewer threads, the one running
  * included, leave it out, and later ones give it its share. */
-static void growPool(int want) {
-  int limit = atomic_load(&poolLimit);
+static void grow_pool(int want) {
+  int limit = atomic_load(&pool_limit);
   if (want > limit)
     want = limit;
-  pthread_mutex_lock(&growLock);
-  int size = atomic_load(&poolSize);
+  pthread_mutex_lock(&grow_lock);
+  int size = atomic_load(&pool_size);
   if (size < want) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     /* The kernels keep small scratch buffers (<= 16 KiB) on the stack. */
     pthread_attr_setstacksize(&attr, 1 << 20);
-    /* keepWorkersOffCaller walks the workers under this lock. */
-    pthread_mutex_lock(&affinityLock);
+    /* keep_workers_off_caller walks the workers under this lock. */
+    pthread_mutex_lock(&affinity_lock);
     for (; size < want; ++size) {
       pthread_t t;
       if (pthread_create(&t, &attr, worker, (void *)(intptr_t)size) != 0) {
-        atomic_store(&poolLimit, size); /* fewer threads is still correct */
+        atomic_store(&pool_limit, size); /* fewer threads is still correct */
         break;
       }
-      workers[numWorkers++] = t;
+      workers[num_workers++] = t;
     }
-    pthread_mutex_unlock(&affinityLock);
+    pthread_mutex_unlock(&affinity_lock);
     pthread_attr_destroy(&attr);
     /* The next call sets every worker's CPUs, the new ones' too. */
-    atomic_store(&avoidedCpu, -1);
-    atomic_store(&poolSize, size);
+    atomic_store(&avoided_cpu, -1);
+    atomic_store(&pool_size, size);
   }
-  pthread_mutex_unlock(&growLock);
+  pthread_mutex_unlock(&grow_lock);
 }
 
-static void startPool(void) {
-  haveAllowedCpus = sched_getaffinity(0, sizeof allowedCpus, &allowedCpus) == 0;
-  growPool(mlpc_get_num_threads());
+static void start_pool(void) {
+  have_allowed_cpus =
+      sched_getaffinity(0, sizeof allowed_cpus, &allowed_cpus) == 0;
+  grow_pool(mlpc_get_num_threads());
 }
 
 int mlpc_pool_size(void) {
-  pthread_once(&poolOnce, startPool);
+  pthread_once(&pool_once, start_pool);
   /* mlpc_set_num_threads may have asked for more since. */
   int want = mlpc_get_num_threads();
-  int size = atomic_load_explicit(&poolSize, memory_order_relaxed);
+  int size = atomic_load_explicit(&pool_size, memory_order_relaxed);
   if (want > size &&
-      size < atomic_load_explicit(&poolLimit, memory_order_relaxed))
-    growPool(want);
-  return atomic_load(&poolSize);
+      size < atomic_load_explicit(&pool_limit, memory_order_relaxed))
+    grow_pool(want);
+  return atomic_load(&pool_size);
 }
 
 void mlpc_pool_nudge(void) {
   int64_t now = mlpc_pool_now();
-  if (now - atomic_load_explicit(&lastNudge, memory_order_relaxed) <=
-      MlpcPoolSpinNanos)
+  if (now - atomic_load_explicit(&last_nudge, memory_order_relaxed) <=
+      MLPC_POOL_SPIN_NANOS)
     return;
-  atomic_store_explicit(&lastNudge, now, memory_order_relaxed);
-  keepWorkersOffCaller();
+  atomic_store_explicit(&last_nudge, now, memory_order_relaxed);
+  keep_workers_off_caller();
   pthread_mutex_lock(&lock);
   atomic_fetch_add(&nudges, 1);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
 }
 
-int mlpc_pool_run(struct MlpcJob *job, int threads, int32_t *status) {
-  if (pthread_mutex_trylock(&poolTaken) != 0)
+int mlpc_pool_run(struct mlpc_job *job, int threads, int32_t *status) {
+  if (pthread_mutex_trylock(&pool_taken) != 0)
     return 0;
-  for (int64_t c = 0; c < job->numChunks; ++c)
+  for (int64_t c = 0; c < job->num_chunks; ++c)
     atomic_init(&job->taken[c], 0);
   atomic_init(&job->status, MLPC_OK);
   atomic_init(&job->joined, 0);
   job->threads = threads;
 
-  keepWorkersOffCaller();
+  keep_workers_off_caller();
   /* Only the pool's holder writes these. */
   uint64_t g = atomic_load(&generation) + 1;
-  currentJob = job;
-  atomic_store(&currentThreads, threads);
+  current_job = job;
+  atomic_store(&current_threads, threads);
   atomic_store(&members, (uint64_t)(uint32_t)g << 32);
   pthread_mutex_lock(&lock);
   atomic_store_explicit(&generation, g, memory_order_release);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
 
-  runChunks(job, 0);
+  run_chunks(job, 0);
 
   /* Every chunk is taken. Close the job once the workers inside are done
      (spin first, they are usually about done); later ones stay out. */
@@ -306,7 +308,7 @@ int mlpc_pool_run(struct MlpcJob *job, int threads, int32_t *status) {
       continue;
     }
     relax();
-    if ((i & 63) == 63 && mlpc_pool_now() - start > MlpcPoolSpinNanos) {
+    if ((i & 63) == 63 && mlpc_pool_now() - start > MLPC_POOL_SPIN_NANOS) {
       pthread_mutex_lock(&lock);
       while (atomic_load(&members) & MEMBERS_COUNT)
         pthread_cond_wait(&done, &lock);
@@ -314,72 +316,70 @@ int mlpc_pool_run(struct MlpcJob *job, int threads, int32_t *status) {
     }
   }
   if (atomic_load(&job->joined))
-    atomic_fetch_add(&sharedJobs, 1);
-  pthread_mutex_unlock(&poolTaken);
+    atomic_fetch_add(&shared_jobs, 1);
+  pthread_mutex_unlock(&pool_taken);
   *status = atomic_load(&job->status);
   return 1;
 }
 
 /* A probe job of two chunks: the caller's (chunk 0) waits for the
  * worker's (chunk 1) to start, a bounded time. */
-struct Probe {
+struct mlpc_probe {
   atomic_int started;
 };
-enum { ProbeWaitNanos = 200000, ProbeSamples = 21 };
 
-static void probeTask(void *ctx, int64_t begin, int64_t end) {
-  struct Probe *probe = ctx;
+static void probe_task(void *ctx, int64_t begin, int64_t end) {
+  struct mlpc_probe *probe = ctx;
   (void)end;
   if (begin != 0) {
     atomic_store(&probe->started, 1);
     return;
   }
-  int64_t deadline = mlpc_pool_now() + ProbeWaitNanos;
+  int64_t deadline = mlpc_pool_now() + MLPC_PROBE_WAIT_NANOS;
   while (!atomic_load(&probe->started) && mlpc_pool_now() < deadline)
     relax();
 }
 
-static int compareNanos(const void *a, const void *b) {
+static int compare_nanos(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return (x > y) - (x < y);
 }
 
-static atomic_int_fast64_t roundTripNanos; /* 0: not measured */
+static atomic_int_fast64_t round_trip_nanos; /* 0: not measured */
 /* When it was last measured, or last failed to be (ns). It is measured
- * again every RemeasureNanos, since a VM's virtual CPUs move: on a 2-vCPU
- * Zen 5 VM the round trip took 0.4 us in some hours and 1.5 in others. A
+ * again every MLPC_REMEASURE_NANOS, since a VM's virtual CPUs move and its
+ * round trip can change several times over from hour to hour. A
  * failed measurement (the workers said to be awake did not take part: a
- * machine too busy to say) waits ProbeRetryNanos before the next, so that
- * the probes' waits do not fall on every call. */
-static atomic_int_fast64_t lastProbe;
-enum { ProbeRetryNanos = 100000000 };
-#define RemeasureNanos ((int64_t)10000000000)
+ * machine too busy to say) waits MLPC_PROBE_RETRY_NANOS before the next, so
+ * that the probes' waits do not fall on every call. */
+static atomic_int_fast64_t last_probe;
 /* The calling thread's calls since it last read the clock for that. */
-static _Thread_local unsigned callsSinceClock;
+static _Thread_local unsigned calls_since_clock;
 
 int64_t mlpc_pool_round_trip_nanos(int measure) {
-  int64_t known = atomic_load_explicit(&roundTripNanos, memory_order_relaxed);
+  int64_t known = atomic_load_explicit(&round_trip_nanos, memory_order_relaxed);
   /* Once known, the clock is read every 4096th call, not on each. */
-  if (!measure || inJob || (known > 0 && (++callsSinceClock & 4095) != 0))
+  if (!measure || in_job || (known > 0 && (++calls_since_clock & 4095) != 0))
     return known;
   int64_t start = mlpc_pool_now();
-  int64_t last = atomic_load_explicit(&lastProbe, memory_order_relaxed);
-  if (last && start - last < (known > 0 ? RemeasureNanos : ProbeRetryNanos))
+  int64_t last = atomic_load_explicit(&last_probe, memory_order_relaxed);
+  if (last && start - last <
+                  (known > 0 ? MLPC_REMEASURE_NANOS : MLPC_PROBE_RETRY_NANOS))
     return known;
   if (mlpc_pool_size() < 2 || mlpc_pool_awake() < 1 ||
-      !atomic_compare_exchange_strong(&lastProbe, &last, start))
+      !atomic_compare_exchange_strong(&last_probe, &last, start))
     return known; /* or another caller is measuring */
-  int64_t samples[ProbeSamples];
+  int64_t samples[MLPC_PROBE_SAMPLES];
   int n = 0;
-  for (int i = 0; i < ProbeSamples && n + 4 >= i; ++i) {
-    struct Probe probe;
+  for (int i = 0; i < MLPC_PROBE_SAMPLES && n + 4 >= i; ++i) {
+    struct mlpc_probe probe;
     atomic_init(&probe.started, 0);
-    struct MlpcJob job;
+    struct mlpc_job job;
     memset(&job, 0, sizeof job);
-    job.taskFn = probeTask;
+    job.task_fn = probe_task;
     job.ctx = &probe;
     job.batch = 2;
-    job.numChunks = 2;
+    job.num_chunks = 2;
     int32_t status;
     int64_t t0 = mlpc_pool_now();
     if (!mlpc_pool_run(&job, 2, &status))
@@ -389,10 +389,10 @@ int64_t mlpc_pool_round_trip_nanos(int measure) {
   }
   /* Most probes must have had the worker's help, or the figure would be
      the wait's bound rather than a round trip. */
-  if (n <= ProbeSamples / 2)
+  if (n <= MLPC_PROBE_SAMPLES / 2)
     return known;
-  qsort(samples, (size_t)n, sizeof samples[0], compareNanos);
+  qsort(samples, (size_t)n, sizeof samples[0], compare_nanos);
   int64_t median = samples[n / 2] > 0 ? samples[n / 2] : 1;
-  atomic_store_explicit(&roundTripNanos, median, memory_order_relaxed);
+  atomic_store_explicit(&round_trip_nanos, median, memory_order_relaxed);
   return median;
 }

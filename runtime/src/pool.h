@@ -8,43 +8,32 @@
 #ifndef MLPC_RUNTIME_POOL_H
 #define MLPC_RUNTIME_POOL_H
 
+#include "tuning.h"
+
 #include <stdatomic.h>
 #include <stdint.h>
 
-/* A job has at most eight chunks per thread. */
-enum {
-  MlpcPoolMaxThreads = 256,
-  MlpcPoolMaxChunksPerThread = 8,
-  MlpcPoolMaxChunks = MlpcPoolMaxChunksPerThread * MlpcPoolMaxThreads,
-  MlpcPoolMaxPtrs = 64
-};
+typedef int32_t (*mlpc_range_fn)(void *const *ptrs, int64_t rows);
+typedef void (*mlpc_task_fn)(void *ctx, int64_t begin, int64_t end);
 
-/* After a job, workers (and a caller waiting for them) spin this long for
- * the next event before sleeping: a model called in a loop then pays no
- * futex wake-up (tens of microseconds on some machines) per call. */
-enum { MlpcPoolSpinNanos = 50000 };
-
-typedef int32_t (*MlpcRangeFn)(void *const *ptrs, int64_t rows);
-typedef void (*MlpcTaskFn)(void *ctx, int64_t begin, int64_t end);
-
-/* Chunks [0, numChunks) of either the rows of a batch (fn, on ptrs advanced
- * by begin * rowBytes[i]) or tasks (taskFn(ctx, begin, end)), `batch` in
- * all: chunk c is [c * batch / numChunks, (c + 1) * batch
- * / numChunks), numChunks <= batch. The caller fills the first fields and keeps
- * the job on its stack: it does not return before every worker that joined the
- * job has left. */
-struct MlpcJob {
-  MlpcRangeFn fn;
-  MlpcTaskFn taskFn;
+/* Chunks [0, num_chunks) of either the rows of a batch (fn, on ptrs advanced
+ * by begin * row_bytes[i]) or tasks (task_fn(ctx, begin, end)), `batch` in
+ * all: chunk c is [c * batch / num_chunks, (c + 1) * batch
+ * / num_chunks), num_chunks <= batch. The caller fills the first fields and
+ * keeps the job on its stack: it does not return before every worker that
+ * joined the job has left. */
+struct mlpc_job {
+  mlpc_range_fn fn;
+  mlpc_task_fn task_fn;
   void *ctx;
   void *const *ptrs;
-  const int64_t *rowBytes;
-  int32_t numPtrs;
-  int64_t batch, numChunks;
+  const int64_t *row_bytes;
+  int32_t num_ptrs;
+  int64_t batch, num_chunks;
   /* The pool's: thread t's own chunks are the t-th of `threads` equal
      contiguous shares; the others it may take once its own are done. */
   int threads;
-  atomic_bool taken[MlpcPoolMaxChunks];
+  atomic_bool taken[MLPC_POOL_MAX_CHUNKS];
   atomic_int status;
   atomic_int joined; /* workers that took part */
 };
@@ -73,7 +62,7 @@ void mlpc_pool_nudge(void);
  * for it: returns 1 and sets *status to its first failing status, else
  * MLPC_OK. Returns 0 without running anything when another caller holds
  * the pool. */
-int mlpc_pool_run(struct MlpcJob *job, int threads, int32_t *status);
+int mlpc_pool_run(struct mlpc_job *job, int threads, int32_t *status);
 
 /* The time (ns) from a job's start until an awake worker runs its chunk,
  * plus from the caller's last chunk until the worker has left: what a split

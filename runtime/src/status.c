@@ -31,14 +31,14 @@ const char *mlpc_status_string(int32_t status) {
 const char *mlpc_runtime_version(void) { return MLPC_VERSION_STRING; }
 
 /* Per thread: concurrent callers each see their own failure. */
-static _Thread_local char lastError[1024];
+static _Thread_local char last_error[1024];
 
-const char *mlpc_last_error_message(void) { return lastError; }
+const char *mlpc_last_error_message(void) { return last_error; }
 
 int32_t mlpc_fail(int32_t status, const char *format, ...) {
   va_list args;
   va_start(args, format);
-  vsnprintf(lastError, sizeof lastError, format, args);
+  vsnprintf(last_error, sizeof last_error, format, args);
   va_end(args);
   return status;
 }

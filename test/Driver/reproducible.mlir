@@ -16,13 +16,13 @@
 // The GPU target too (PTX only, no ptxas needed): its host code frees the
 // intermediates on the failure path in program order, not in the order of
 // a pointer-keyed map.
-// RUN: mlpc %s --target=nvptx --ptxas=none -o %t.g1.o --header %t.h
-// RUN: mlpc %s --target=nvptx --ptxas=none -o %t.g2.o --header %t.h
-// RUN: mlpc %s --target=nvptx --ptxas=none -o %t.g3.o --header %t.h
-// RUN: mlpc %s --target=nvptx --ptxas=none -o %t.g4.o --header %t.h
-// RUN: cmp %t.g1.o %t.g2.o
-// RUN: cmp %t.g1.o %t.g3.o
-// RUN: cmp %t.g1.o %t.g4.o
+// RUN: %if mlpc-gpu %{ mlpc %s --target=nvptx --ptxas=none -o %t.g1.o --header %t.h %}
+// RUN: %if mlpc-gpu %{ mlpc %s --target=nvptx --ptxas=none -o %t.g2.o --header %t.h %}
+// RUN: %if mlpc-gpu %{ mlpc %s --target=nvptx --ptxas=none -o %t.g3.o --header %t.h %}
+// RUN: %if mlpc-gpu %{ mlpc %s --target=nvptx --ptxas=none -o %t.g4.o --header %t.h %}
+// RUN: %if mlpc-gpu %{ cmp %t.g1.o %t.g2.o %}
+// RUN: %if mlpc-gpu %{ cmp %t.g1.o %t.g3.o %}
+// RUN: %if mlpc-gpu %{ cmp %t.g1.o %t.g4.o %}
 func.func @model(%x: tensor<?x64xf32>) -> tensor<?x300xf32> {
   %w0 = arith.constant dense<0.01> : tensor<256x64xf32>
   %b0 = arith.constant dense<0.1> : tensor<256xf32>

@@ -20,11 +20,19 @@
 #include "large_baseline.h"
 #include "large_dense.h"
 #include "large_fused.h"
+#include "large_groups.h"
+#include "large_panels.h"
+#include "large_rows.h"
+#include "large_split.h"
 #include "large_tile512.h"
 #include "mnist_avx2.h"
 #include "mnist_baseline.h"
 #include "mnist_dense.h"
 #include "mnist_fused.h"
+#include "mnist_groups.h"
+#include "mnist_panels.h"
+#include "mnist_rows.h"
+#include "mnist_split.h"
 #include "mnist_tile512.h"
 #include "mnist_unfused.h"
 #include "residual.h"
@@ -115,6 +123,14 @@ const MlpCase kCases[] = {
     {"acts_tile512", acts_tile512, activationsModel},
     {"large_tile512", large_tile512, largeModel},
     {"split_tile512", split_tile512, splitModel},
+    {"mnist_rows_outer", mnist_rows, mnistModel},
+    {"mnist_column_groups", mnist_groups, mnistModel},
+    {"mnist_panels_outer", mnist_panels, mnistModel},
+    {"mnist_column_split", mnist_split, mnistModel},
+    {"large_rows_outer", large_rows, largeModel},
+    {"large_column_groups", large_groups, largeModel},
+    {"large_panels_outer", large_panels, largeModel},
+    {"large_column_split", large_split, largeModel},
 };
 
 INSTANTIATE_TEST_SUITE_P(Models, MlpTest,

@@ -55,6 +55,13 @@ int main(int argc, char **argv) {
       write(dir, "split_tile512",
             toMlir(split, "split_tile512", Form::Unfused)) &&
       write(dir, "split_once", toMlir(split, "split_once", Form::Unfused));
+  for (const char *s : {"rows", "groups", "panels", "split"})
+    for (auto [name, model] :
+         {std::pair<std::string, const Mlp *>{"mnist", &mnist},
+          {"large", &large}}) {
+      std::string entry = name + "_" + s;
+      ok = ok && write(dir, entry, toMlir(*model, entry, Form::Unfused));
+    }
   if (!ok)
     std::cerr << "gen-models: cannot write to " << dir << "\n";
   return ok ? 0 : 1;

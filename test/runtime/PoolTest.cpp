@@ -6,7 +6,7 @@
 // sharing the pool; row ranges are whole row blocks but the last.
 //
 //===----------------------------------------------------------------------===//
-#include "mlpc/runtime.h"
+#include "mlpc/abi.h"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Fits the polynomials of the functions mlpc builds in place
-(compiler/lib/Activation.cpp): gelu's Gaussian tail, and the 2^f / e^r that
+(compiler/lib/Utils/Activation.cpp): gelu's Gaussian tail, and the 2^f / e^r that
 gelu and softmax's exp share.
 
   fit_polynomials.py          prints kP and kE as C++ arrays, and their max
                                errors
-  fit_polynomials.py --check compiler/lib/Activation.cpp
+  fit_polynomials.py --check compiler/lib/Utils/Activation.cpp
                                exits 1 unless that file's kP and kE are as
                                accurate as these fits, and as f32 constants
                                within their documented error

@@ -1,5 +1,5 @@
 //===- mlpc-opt.cpp - MlirOptMain with the mlp dialect and passes ---------===//
-#include "mlpc/Registration.h"
+#include "mlpc/CodeGen/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"

@@ -6,12 +6,14 @@
 // compilation has succeeded, so a failed run never leaves a partial file.
 //
 //===----------------------------------------------------------------------===//
-#include "mlpc/CodeGen.h"
-#include "mlpc/GpuPipeline.h"
-#include "mlpc/Header.h"
-#include "mlpc/Passes.h"
-#include "mlpc/Pipeline.h"
-#include "mlpc/Registration.h"
+#include "mlpc/CAbi/Header.h"
+#include "mlpc/CPU/Passes.h"
+#include "mlpc/CodeGen/CodeGen.h"
+#include "mlpc/CodeGen/Registration.h"
+#include "mlpc/Transforms/Passes.h"
+#ifdef MLPC_ENABLE_GPU
+#include "mlpc/GPU/Passes.h"
+#endif
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -98,6 +100,14 @@ static cl::opt<std::string> kernelTile(
              "target's (e.g. 6x32x16, AVX-512's; testing only)"),
     cl::value_desc("RxCxL"), cl::Hidden, cl::cat(category));
 
+// For testing: every dense layer in one loop order, so that each strategy's
+// code is run and checked on small models too.
+static cl::opt<std::string> denseStrategy(
+    "dense-strategy",
+    cl::desc("Every dense layer's loop order: auto, rows-outer, "
+             "column-groups, panels-outer or column-split (testing only)"),
+    cl::init("auto"), cl::Hidden, cl::cat(category));
+
 static const char *overview =
     R"(mlpc: ahead-of-time compiler for MLP forward passes
 
@@ -127,7 +137,7 @@ namespace {
 /// Applies --kernel-tile to `opts`; false (with a message) if it does not
 /// name a tile: 1-16 rows, 4, 8 or 16 lanes, columns a multiple of the
 /// lanes, at most 32 accumulator vectors.
-bool applyKernelTile(mlpc::PipelineOptions &opts) {
+bool applyKernelTile(mlpc::TargetTuning &opts) {
   if (kernelTile.empty())
     return true;
   SmallVector<StringRef> parts;
@@ -298,6 +308,7 @@ int emitOutputs(MLIRContext &context, ModuleOp module,
       entries, gpu);
 }
 
+#ifdef MLPC_ENABLE_GPU
 /// --target=nvptx: kernels to PTX (and a cubin when ptxas can make one),
 /// host code for this machine's CPU.
 int compileForGpu(MLIRContext &context, ModuleOp module) {
@@ -309,8 +320,7 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
     return fail("--gpu-arch=" + gpuArch + " is not supported; use one of " +
                 llvm::join(mlpc::supportedGpuArchs(), ", "));
   PassManager verify(&context);
-  mlpc::addInlineCalls(verify);
-  verify.addPass(mlpc::createVerifyModel());
+  mlpc::addVerifyModel(verify);
   if (failed(verify.run(module)))
     return 1;
   SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(module);
@@ -326,8 +336,8 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
     return writeOutputs(text, entries, /*gpu=*/true);
   }
   PassManager kernels(&context);
-  if (failed(mlpc::buildKernelsToPtxPipeline(kernels, gpuArch)) ||
-      failed(kernels.run(module)))
+  mlpc::buildKernelsToPtxPipeline(kernels, gpuArch);
+  if (failed(kernels.run(module)))
     return 1;
   if (emitKind == Emit::PTX)
     return writeOutputs(mlpc::getPtx(module), entries, /*gpu=*/true);
@@ -351,6 +361,7 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
   mlpc::TargetSpec hostTarget{mtriple, mcpu, mattr, optLevel};
   return emitOutputs(context, module, hostTarget, entries, /*gpu=*/true);
 }
+#endif
 
 int run() {
   if (optLevel > 3) {
@@ -387,8 +398,16 @@ int run() {
   if (!module)
     return 1;
 
-  if (target == Target::NVPTX)
+  if (target == Target::NVPTX) {
+#ifdef MLPC_ENABLE_GPU
     return compileForGpu(context, *module);
+#else
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "this mlpc was built without the GPU target "
+           "(-DMLPC_ENABLE_GPU=OFF); rebuild it with MLPC_ENABLE_GPU=ON\n";
+    return 1;
+#endif
+  }
   if (emitKind == Emit::PTX) {
     llvm::WithColor::error(llvm::errs(), "mlpc")
         << "--emit=ptx needs --target=nvptx\n";
@@ -396,13 +415,16 @@ int run() {
   }
   mlpc::TargetSpec target{mtriple, mcpu, mattr, optLevel};
   auto [cpuName, features] = mlpc::resolveCpu(target);
-  mlpc::PipelineOptions opts = mlpc::tileForFeatures(features);
-  opts.optLevel = optLevel;
-  if (!applyKernelTile(opts))
+  mlpc::TargetTuning tuning = mlpc::tuningForFeatures(features);
+  if (!applyKernelTile(tuning))
     return 1;
+  mlpc::CpuPipelineOptions opts;
+  opts.setTuning(tuning);
+  opts.optLevel = optLevel;
+  opts.denseStrategy = denseStrategy;
 
   PassManager high(&context);
-  mlpc::buildMlpToTensorPipeline(high, opts);
+  mlpc::buildCpuTensorPipeline(high, opts);
   if (failed(high.run(*module)))
     return 1;
   SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(*module);
@@ -414,7 +436,8 @@ int run() {
     return writeOutputs(text, entries, /*gpu=*/false);
   }
   PassManager low(&context);
-  if (failed(mlpc::buildTensorToLLVMPipeline(low)) || failed(low.run(*module)))
+  mlpc::buildCpuToLLVMPipeline(low);
+  if (failed(low.run(*module)))
     return 1;
   return emitOutputs(context, *module, target, entries, /*gpu=*/false);
 }

@@ -1,0 +1,204 @@
+//===- Transforms/Passes.td - target-independent passes ----*- tablegen -*-===//
+#ifndef MLPC_TRANSFORMS_PASSES_TD
+#define MLPC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def VerifyModel : Pass<"mlp-verify-model", "::mlir::ModuleOp"> {
+  let summary = "Check the model contract that the ops' verifiers cannot see";
+  let description = [{
+    Checks what a model needs beyond well-typed ops: at least one public
+    `func.func` entry point; arguments and results that are ranked f32
+    tensors of rank >= 1 whose only dynamic dimension is the leading one
+    (the batch); only mlp ops, `arith.constant` weights and calls (other
+    ops, such as `arith.mulf` or `tensor.extract_slice` on tensors, would
+    fail deep in the pipeline, or give an object that does not link);
+    `dense_resource` weights whose blob is present and has exactly the
+    bytes their type needs; and no `func.call` left. mlpc
+    inlines every call before this pass (a model may write a repeated block
+    as a function), so a call that remains is one to a function without a
+    body, or into a cycle of calls: each is reported at the call.
+  }];
+}
+
+def MarkRowParallel : Pass<"mlp-mark-row-parallel", "::mlir::ModuleOp"> {
+  let summary = "Mark entry points whose batch rows are independent";
+  let description = [{
+    Sets `mlpc.row_parallel_flops` (the work per batch row: the dense
+    layers' FLOPs plus each activation's, add's and softmax's elements
+    weighted by their measured cost in such FLOPs) on each public
+    entry point in which every value is either batched (leading dimension
+    the batch, rows computed independently) or constant, and no op mixes
+    rows (no softmax over the batch axis, no product of two batched values).
+    `mlp-emit-c-abi` lets such entries split large batches over the
+    runtime's threads; the split never changes a row's result.
+  }];
+}
+
+def FuseDense : Pass<"mlp-fuse-dense", "::mlir::func::FuncOp"> {
+  let summary = "Fuse matmul + bias add (+ activation) into mlp.dense";
+  let description = [{
+    Rewrites `mlp.matmul` followed by an `mlp.add` of a [N] bias, and
+    optionally an activation, into one `mlp.dense`. Fuses only where that is
+    legal: each intermediate has exactly one user and the add broadcasts a
+    rank-1 bias over the rows. Fan-out and residual adds are left alone.
+  }];
+  let dependentDialects = ["::mlir::mlp::MlpDialect"];
+}
+
+def StableSoftmax : Pass<"mlp-stable-softmax", "::mlir::func::FuncOp"> {
+  let summary = "Decompose softmax / log_softmax into a stable form";
+  let description = [{
+    Rewrites `mlp.softmax` into exp(x - max) / sum(exp(x - max)) and
+    `mlp.log_softmax` into x - max - log(sum(exp(x - max))), so that large,
+    tiny and -inf logits give the results of an exact reference instead of
+    inf or NaN.
+
+    With `vector-width` > 0, a softmax along a last axis of static length
+    becomes vector loops over each row: the maximum; exp(x - max), stored,
+    and its sum; the scaling (log_softmax: (x - max) - log(sum)). Other
+    axes, and every axis with `vector-width` = 0, become three
+    linalg.generic ops on tensors (max, sum, normalize).
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "f32 lanes of one vector register for the row loops; 0 keeps "
+           "the linalg form">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def LowerToLinalg : Pass<"mlp-lower-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Lower the remaining mlp ops to linalg on tensors";
+  let description = [{
+    Lowers `mlp.matmul`, `mlp.add`, the activations and any `mlp.dense` that
+    `mlp-lower-dense` did not take to `linalg.generic` on tensors, with
+    numpy broadcasting expressed in the indexing maps. Run
+    `mlp-stable-softmax` first: softmax ops are not handled here.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def ApproximateMath : Pass<"mlp-approximate-math"> {
+  let summary = "Replace exp, log, tanh and erf by vectorizable polynomials";
+  let description = [{
+    Rewrites f32 `math.exp`, `math.log`, `math.tanh` and `math.erf`, scalar
+    or vector, with upstream's polynomial approximations (range reduction
+    plus minimax polynomials, exact handling of overflow to +inf, underflow
+    to 0 and NaN), so that activations and softmax vectorize instead of
+    calling libm once per lane. The end-to-end tests bound their error
+    against a float64 reference (see docs/accuracy.md). It runs on any op,
+    so the same approximations serve the CPU functions and the GPU kernels
+    (where they replace libdevice calls).
+
+    With `expand-fma`, for targets without an FMA instruction (baseline
+    x86-64), every `math.fma` (the approximations' and mlpc's own exps')
+    becomes `arith.mulf` + `arith.addf`: LLVM would otherwise keep the
+    fused semantics by calling libm's `fmaf` once per lane, some 30 calls
+    per softmax vector.
+
+    Example: `mlpc-opt -mlp-approximate-math=expand-fma=1` turns
+    `%y = math.fma %a, %b, %c : vector<4xf32>` into
+    `%p = arith.mulf %a, %b : vector<4xf32>` and
+    `%y = arith.addf %p, %c : vector<4xf32>`.
+  }];
+  let options = [
+    Option<"expandFma", "expand-fma", "bool", /*default=*/"false",
+           "Rewrite math.fma as mulf + addf (targets without FMA)">
+  ];
+  let dependentDialects = ["::mlir::math::MathDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def EntryPoints : Pass<"mlp-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Turn public tensor functions into destination-passing kernels";
+  let description = [{
+    Rewrites every public `func.func @NAME` over tensors into a private
+    `@__mlpc_NAME` taking memrefs for its arguments and then its results, so
+    that bufferization writes results straight into the caller's buffers.
+    The original shapes are kept in the `mlpc.entry` attribute for
+    `mlp-emit-c-abi` and the header.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def UnshareEmptyTensors : Pass<"mlp-unshare-empty-tensors"> {
+  let summary = "Give each use of a tensor.empty its own, before bufferization";
+  let description = [{
+    CSE merges the `tensor.empty` destinations of kernels whose outputs have
+    the same shape, such as two branches computed from one input. One-Shot
+    Bufferize should then give the second kernel a buffer of its own while
+    the first one's result is still to be read, but in MLIR 22 it misses the
+    conflict when that result reaches its reader through an
+    `scf.index_switch` (as the dense kernel's leftover rows do): both
+    kernels wrote one buffer, and the model computed wrong results. With a
+    `tensor.empty` per use, each kernel's destination is a fresh value and
+    nothing is left for the analysis to miss.
+
+    Example:
+
+    ```mlir
+    %e = tensor.empty(%n) : tensor<?x4xf32>
+    %a = scf.for ... iter_args(%t = %e) ...
+    %b = scf.for ... iter_args(%t = %e) ...
+    ```
+
+    becomes
+
+    ```mlir
+    %e = tensor.empty(%n) : tensor<?x4xf32>
+    %e1 = tensor.empty(%n) : tensor<?x4xf32>
+    %a = scf.for ... iter_args(%t = %e) ...
+    %b = scf.for ... iter_args(%t = %e1) ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def PlanScratch : Pass<"mlp-plan-scratch", "::mlir::ModuleOp"> {
+  let summary = "Place a kernel's intermediate buffers in one scratch buffer";
+  let description = [{
+    Runs after bufferization on the kernels made by `mlp-entry-points`.
+    Every `memref.alloc` becomes a `memref.view` into a scratch buffer
+    passed as a new last argument, at 64-byte aligned offsets, and a private
+    function `@__mlpc_NAME_scratch_bytes` (same arguments) returns the
+    buffer's size. The C wrapper allocates it once per call, on the stack
+    when it is small, and reports a failed allocation as a status code.
+    Kernels with allocations inside loops are left to buffer deallocation.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def OutlineParallel : Pass<"mlp-outline-parallel", "::mlir::ModuleOp"> {
+  let summary = "Outline scf.forall loops into tasks for the runtime's threads";
+  let description = [{
+    Runs after bufferization. Each one-dimensional `scf.forall` (as
+    `mlp-lower-dense` makes for the column chunks of a large layer) becomes
+    a private function `@NAME_parK(%begin, %end, live-ins...)` running an
+    `scf.for` over tasks [begin, end) with the loop's body, and the loop is
+    replaced by a call to the declaration `@NAME_parK_launch(%n, %flops,
+    live-ins...)`, where `%flops` is the work per iteration that the loop
+    states with `mlp.task_flops` (0 when it states none). Constants are
+    cloned rather than passed. After lowering to LLVM, `mlp-emit-c-abi`
+    gives each launch a body that packs the live-ins into a context and
+    calls the runtime's `mlpc_parallel_for`.
+
+    Example: `scf.forall (%c) in (43) { mlp.task_flops %f ... }` becomes
+    `func.call @__mlpc_wide_par0_launch(%c43, %f, %x, %out, ...)`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+#endif // MLPC_TRANSFORMS_PASSES_TD

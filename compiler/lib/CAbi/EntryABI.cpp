@@ -1,0 +1,168 @@
+//===- EntryABI.cpp - argument checks of generated entry points -----------===//
+#include "mlpc/CAbi/EntryABI.h"
+
+#include "mlpc/Utils/Attributes.h"
+#include "mlpc/runtime.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+#include <limits>
+
+using namespace mlir;
+
+int64_t mlpc::rowBytes(ArrayRef<int64_t> shape) {
+  int64_t bytes = 4;
+  for (int64_t d : shape.drop_front())
+    bytes *= std::max<int64_t>(d, 1);
+  return bytes;
+}
+
+Value mlpc::buildAnyNull(OpBuilder &b, Location loc, ValueRange ptrs) {
+  Type i1 = b.getI1Type();
+  Value null =
+      LLVM::ZeroOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()));
+  Value anyNull = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
+  for (Value p : ptrs)
+    anyNull = LLVM::OrOp::create(
+        b, loc, anyNull,
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, p, null));
+  return anyNull;
+}
+
+Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
+                          ArrayRef<ArrayRef<int64_t>> shapes,
+                          int64_t extraRowBytes) {
+  Type i64 = b.getI64Type();
+  auto cst = [&](int64_t v) -> Value {
+    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+  };
+  auto cmp = [&](LLVM::ICmpPredicate p, int64_t v) -> Value {
+    return LLVM::ICmpOp::create(b, loc, p, batch, cst(v));
+  };
+  Value bad = cmp(LLVM::ICmpPredicate::slt, 1);
+  auto orTooBig = [&](int64_t perRow) {
+    int64_t maxBatch =
+        std::numeric_limits<int64_t>::max() / std::max<int64_t>(perRow, 1);
+    bad = LLVM::OrOp::create(b, loc, bad,
+                             cmp(LLVM::ICmpPredicate::sgt, maxBatch));
+  };
+  bool batched = llvm::any_of(
+      shapes, [](ArrayRef<int64_t> s) { return ShapedType::isDynamic(s[0]); });
+  if (!batched)
+    bad = LLVM::OrOp::create(b, loc, bad,
+                             cmp(LLVM::ICmpPredicate::ne, shapes.front()[0]));
+  for (ArrayRef<int64_t> s : shapes)
+    if (ShapedType::isDynamic(s[0]))
+      orTooBig(rowBytes(s));
+  if (extraRowBytes)
+    orTooBig(extraRowBytes);
+  return bad;
+}
+
+Value mlpc::buildBufferBytes(OpBuilder &b, Location loc, Value batch,
+                             ArrayRef<int64_t> shape) {
+  Type i64 = b.getI64Type();
+  auto cst = [&](int64_t v) -> Value {
+    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+  };
+  Value rows = ShapedType::isDynamic(shape[0]) ? batch : cst(shape[0]);
+  return LLVM::MulOp::create(b, loc, rows, cst(rowBytes(shape)));
+}
+
+Value mlpc::buildAnyOverlap(OpBuilder &b, Location loc, ValueRange ptrs,
+                            Value batch, ArrayRef<ArrayRef<int64_t>> shapes,
+                            unsigned numInputs) {
+  Type i64 = b.getI64Type();
+  SmallVector<Value> starts, ends;
+  for (auto [p, s] : llvm::zip(ptrs, shapes)) {
+    Value start = LLVM::PtrToIntOp::create(b, loc, i64, p);
+    starts.push_back(start);
+    ends.push_back(
+        LLVM::AddOp::create(b, loc, start, buildBufferBytes(b, loc, batch, s)));
+  }
+  // [a, a + m) and [c, c + n) share a byte when a < c + n and c < a + m.
+  Value any =
+      LLVM::ConstantOp::create(b, loc, b.getI1Type(), b.getBoolAttr(false));
+  for (size_t j = numInputs; j < starts.size(); ++j)
+    for (size_t i = 0; i < j; ++i) {
+      Value before = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ult,
+                                          starts[i], ends[j]);
+      Value after = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ult,
+                                         starts[j], ends[i]);
+      any = LLVM::OrOp::create(b, loc, any,
+                               LLVM::AndOp::create(b, loc, before, after));
+    }
+  return any;
+}
+
+Block *mlpc::buildEntryChecks(OpBuilder &b, Location loc, Region &region,
+                              ValueRange ptrs, Value batch,
+                              ArrayRef<ArrayRef<int64_t>> shapes,
+                              unsigned numInputs, int64_t extraRowBytes) {
+  Value anyNull = buildAnyNull(b, loc, ptrs);
+  Value badBatch = buildBadBatch(b, loc, batch, shapes, extraRowBytes);
+  auto block = [&]() {
+    Block *blk = new Block();
+    region.push_back(blk);
+    return blk;
+  };
+  auto ret = [&](Block *blk, int32_t status) {
+    b.setInsertionPointToStart(blk);
+    LLVM::ReturnOp::create(b, loc,
+                           LLVM::ConstantOp::create(b, loc, b.getI32Type(),
+                                                    b.getI32IntegerAttr(status))
+                               .getResult());
+  };
+  Block *nullBlock = block(), *batchBlock = block(), *badBlock = block(),
+        *overlapCheck = block(), *overlapBlock = block(), *ok = block();
+  LLVM::CondBrOp::create(b, loc, anyNull, nullBlock, batchBlock);
+  ret(nullBlock, MLPC_ERR_NULL_POINTER);
+  b.setInsertionPointToStart(batchBlock);
+  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, overlapCheck);
+  ret(badBlock, MLPC_ERR_BAD_BATCH);
+  // Only for a valid batch: the byte sizes then fit in int64_t.
+  b.setInsertionPointToStart(overlapCheck);
+  LLVM::CondBrOp::create(
+      b, loc, buildAnyOverlap(b, loc, ptrs, batch, shapes, numInputs),
+      overlapBlock, ok);
+  ret(overlapBlock, MLPC_ERR_OVERLAP);
+  b.setInsertionPointToStart(ok);
+  return ok;
+}
+
+FailureOr<SmallVector<ArrayRef<int64_t>>>
+mlpc::entryShapes(Operation *kernel, unsigned *numInputs) {
+  auto args = kernel->getAttrOfType<ArrayAttr>(kArgShapesAttr);
+  auto results = kernel->getAttrOfType<ArrayAttr>(kResultShapesAttr);
+  if (!args || !results)
+    return failure();
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (ArrayAttr list : {args, results})
+    for (Attribute a : list)
+      shapes.push_back(cast<DenseI64ArrayAttr>(a).asArrayRef());
+  if (numInputs)
+    *numInputs = args.size();
+  return shapes;
+}
+
+LLVM::LLVMFuncOp mlpc::createEntryFunction(OpBuilder &b, Location loc,
+                                           StringRef name, unsigned numBuffers,
+                                           TypeRange extra) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Type> params(numBuffers, LLVM::LLVMPointerType::get(ctx));
+  params.push_back(b.getI64Type());
+  params.append(extra.begin(), extra.end());
+  auto fn = LLVM::LLVMFuncOp::create(
+      b, loc, name, LLVM::LLVMFunctionType::get(b.getI32Type(), params));
+  b.setInsertionPointToStart(fn.addEntryBlock(b));
+  return fn;
+}
+
+LLVM::LLVMFuncOp mlpc::declareFunction(ModuleOp module, StringRef name,
+                                       Type result, ArrayRef<Type> params) {
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return f;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  return LLVM::LLVMFuncOp::create(b, module.getLoc(), name,
+                                  LLVM::LLVMFunctionType::get(result, params));
+}

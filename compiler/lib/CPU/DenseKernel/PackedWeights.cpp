@@ -1,0 +1,125 @@
+//===- PackedWeights.cpp - a dense layer's weights in panel order ---------===//
+//
+// Packing at compile time, and the vector reads a register tile makes of
+// the packed panels, the leftover columns, or unpacked weights.
+//
+//===----------------------------------------------------------------------===//
+#include "PackedWeights.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+using namespace mlir::mlpc;
+
+namespace {
+
+/// The float values of a constant weight, whether written inline, as hex or
+/// as a dense_resource blob.
+std::optional<SmallVector<float>> constantValues(Value v) {
+  Attribute attr;
+  if (auto cst = v.getDefiningOp<arith::ConstantOp>())
+    attr = cst.getValue();
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(attr))
+    return llvm::to_vector(dense.getValues<float>());
+  if (auto res = dyn_cast_or_null<DenseF32ResourceElementsAttr>(attr))
+    if (std::optional<ArrayRef<float>> data = res.tryGetAsArrayRef())
+      return SmallVector<float>(*data);
+  return std::nullopt;
+}
+
+/// A constant of `shape` holding `data`, as a resource blob named `name`.
+Value resourceConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                       ArrayRef<float> data, StringRef name) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
+  auto attr = DenseF32ResourceElementsAttr::get(type, name, std::move(blob));
+  return arith::ConstantOp::create(b, loc, type, cast<TypedAttr>(attr));
+}
+
+} // namespace
+
+std::function<Value(OpBuilder &, Location, Value)>
+PackedWeights::reader(OpBuilder &b, Location loc, Value j, int64_t off,
+                      int64_t width, Value pad) const {
+  auto vt = VectorType::get({width}, b.getF32Type());
+  auto cst = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  if (kn) {
+    Value col =
+        off ? arith::AddIOp::create(b, loc, j, cst(off)).getResult() : j;
+    return [=, src = kn](OpBuilder &rb, Location l, Value k) -> Value {
+      return vector::TransferReadOp::create(rb, l, vt, src, ValueRange{k, col},
+                                            pad, ArrayRef<bool>{true});
+    };
+  }
+  std::optional<int64_t> js = getConstantIntValue(j);
+  if (js && *js + off >= packedCols) {
+    Value col = cst(*js + off - packedCols);
+    return [=, src = rest](OpBuilder &rb, Location l, Value k) -> Value {
+      return vector::TransferReadOp::create(rb, l, vt, src, ValueRange{k, col},
+                                            pad, ArrayRef<bool>{true});
+    };
+  }
+  Value panel = js ? cst((*js + off) / panelWidth)
+                   : arith::DivUIOp::create(
+                         b, loc, arith::AddIOp::create(b, loc, j, cst(off)),
+                         cst(panelWidth))
+                         .getResult();
+  Value lane = cst(((js ? *js : 0) + off) % panelWidth);
+  return [=, src = panels](OpBuilder &rb, Location l, Value k) -> Value {
+    return vector::TransferReadOp::create(
+        rb, l, vt, src, ValueRange{panel, k, lane}, pad, ArrayRef<bool>{true});
+  };
+}
+
+PackedWeights mlpc::packWeights(OpBuilder &b, Location loc, Value w,
+                                bool transposed, int64_t panelWidth) {
+  auto type = cast<RankedTensorType>(w.getType());
+  int64_t n = type.getDimSize(transposed ? 0 : 1);
+  int64_t k = type.getDimSize(transposed ? 1 : 0);
+  PackedWeights wts;
+  std::optional<SmallVector<float>> values = constantValues(w);
+  if (!values) {
+    wts.kn = w;
+    if (transposed) {
+      Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{k, n},
+                                           type.getElementType());
+      wts.kn =
+          linalg::TransposeOp::create(b, loc, w, init, ArrayRef<int64_t>{1, 0})
+              .getResult()[0];
+    }
+    return wts;
+  }
+  auto at = [&](int64_t kk, int64_t col) {
+    return transposed ? (*values)[col * k + kk] : (*values)[kk * n + col];
+  };
+  int64_t numPanels = n / panelWidth, restCols = n % panelWidth;
+  wts.panelWidth = panelWidth;
+  wts.packedCols = numPanels * panelWidth;
+  if (numPanels) {
+    SmallVector<float> data;
+    data.reserve(numPanels * k * panelWidth);
+    for (int64_t p = 0; p < numPanels; ++p)
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int64_t l = 0; l < panelWidth; ++l)
+          data.push_back(at(kk, p * panelWidth + l));
+    wts.panels = resourceConstant(b, loc, {numPanels, k, panelWidth}, data,
+                                  "mlpc_weight_panels");
+  }
+  if (restCols) {
+    SmallVector<float> data;
+    data.reserve(k * restCols);
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t c = 0; c < restCols; ++c)
+        data.push_back(at(kk, wts.packedCols + c));
+    wts.rest =
+        resourceConstant(b, loc, {k, restCols}, data, "mlpc_weight_rest");
+  }
+  return wts;
+}

@@ -1,0 +1,53 @@
+//===- TargetTuning.cpp - the register tile for a CPU's features ----------===//
+#include "mlpc/CPU/TargetTuning.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <algorithm>
+
+using namespace mlir;
+
+mlpc::TargetTuning mlpc::tuningForFeatures(llvm::StringRef features) {
+  TargetTuning tuning;
+  // As LLVM reads the string: "+name" or "-name" entries, a later one
+  // overriding an earlier one for the same name ("+avx512f,-avx512f" has
+  // no AVX-512), whole names only ("+fma4", AMD's four-operand FMA, is not
+  // FMA3).
+  llvm::StringMap<bool> enabled;
+  llvm::SmallVector<llvm::StringRef> entries;
+  features.split(entries, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (llvm::StringRef e : entries)
+    if (e.size() > 1 && (e[0] == '+' || e[0] == '-'))
+      enabled[e.drop_front()] = e[0] == '+';
+  auto has = [&](llvm::StringRef f) { return enabled.lookup(f); };
+  tuning.hasFma = has("fma");
+  if (has("avx512f")) {
+    // 32 zmm registers: 6 x 2 accumulators, 2 weight vectors, 1 broadcast.
+    tuning.tileRows = 6;
+    tuning.tileCols = 32;
+    tuning.vectorWidth = 16;
+  } else if (has("avx")) {
+    // 16 ymm registers: 6 x 2 accumulators, 2 weight vectors, 1 broadcast.
+    tuning.tileRows = 6;
+    tuning.tileCols = 16;
+    tuning.vectorWidth = 8;
+  } else {
+    // 16 xmm registers (SSE2 or other targets).
+    tuning.tileRows = 4;
+    tuning.tileCols = 8;
+    tuning.vectorWidth = 4;
+  }
+  return tuning;
+}
+
+int64_t mlpc::chooseRowChunk(const TargetTuning &tuning,
+                             int64_t scratchRowBytes, int64_t weightBytes,
+                             int64_t rowBlock) {
+  if (scratchRowBytes <= 0 || weightBytes < 0 ||
+      weightBytes > tuning.l2WeightBytes)
+    return 0;
+  return std::max<int64_t>(1, tuning.rowChunkScratchBytes / scratchRowBytes /
+                                  rowBlock) *
+         rowBlock;
+}

@@ -1,0 +1,357 @@
+//===- GpuKernels.cpp - gpu.func bodies for the NVPTX target --------------===//
+//
+// Kernels are written in the gpu, scf, memref and arith dialects so that
+// upstream's convert-gpu-to-nvvm does the NVVM-specific work. Out-of-range
+// loads are clamped to a valid address and their value replaced by zero
+// (a select, not a branch), so the loops have no divergent control flow and
+// any batch, K or N needs no remainder kernel.
+//
+//===----------------------------------------------------------------------===//
+#include "GpuKernels.h"
+#include "mlpc/Utils/Activation.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::mlpc::gpu_kernels;
+
+Value mlpc::gpu_kernels::IndexConstants::get(OpBuilder &b, Location loc,
+                                             Block *block, int64_t value) {
+  Value &cst = values[value];
+  if (!cst) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(block);
+    cst = arith::ConstantIndexOp::create(b, loc, value);
+  }
+  return cst;
+}
+
+namespace {
+/// Index arithmetic and kernel scaffolding shared by the three builders.
+struct KernelBuilder {
+  OpBuilder &b;
+  Location loc;
+  gpu::GPUFuncOp func;
+  Value batch;
+
+  KernelBuilder(OpBuilder &b, Location loc, StringRef name,
+                ArrayRef<Type> buffers, ArrayRef<int32_t> block,
+                TypeRange workgroup = {})
+      : b(b), loc(loc) {
+    SmallVector<Type> args(buffers);
+    args.push_back(b.getIndexType());
+    func = gpu::GPUFuncOp::create(
+        b, loc, name, b.getFunctionType(args, TypeRange{}), workgroup);
+    func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(block));
+    b.setInsertionPointToStart(&func.getBody().front());
+    batch = func.getArgument(buffers.size());
+  }
+  ~KernelBuilder() {
+    gpu::ReturnOp::create(b, loc);
+    b.setInsertionPointAfter(func);
+  }
+
+  Value arg(unsigned i) { return func.getArgument(i); }
+  IndexConstants constants;
+  Value c(int64_t v) {
+    return constants.get(b, loc, &func.getBody().front(), v);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value div(Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, c(y));
+  }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, c(y));
+  }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+  Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  /// min(x, bound - 1): a valid index for an out-of-range lane to load.
+  Value clamp(Value x, Value bound) {
+    return arith::MinUIOp::create(b, loc, x,
+                                  arith::SubIOp::create(b, loc, bound, c(1)));
+  }
+  Value threadId(gpu::Dimension d) {
+    return gpu::ThreadIdOp::create(b, loc, d);
+  }
+  Value blockId(gpu::Dimension d) { return gpu::BlockIdOp::create(b, loc, d); }
+  Value f32(double v) { return mlpc::floatConstant(b, loc, b.getF32Type(), v); }
+
+  /// Size `d` of `type`: its static size, or the batch.
+  Value dim(MemRefType type, int64_t d) {
+    int64_t s = type.getDimSize(d);
+    return ShapedType::isDynamic(s) ? batch : c(s);
+  }
+  Value numElements(MemRefType type) {
+    Value n = c(1);
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      n = mul(n, dim(type, d));
+    return n;
+  }
+  /// `buffer` as a 1-D memref, for flat indexing (a rank-0 one stays as it
+  /// is: it is loaded without indices).
+  Value flat(Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    if (type.getRank() <= 1)
+      return buffer;
+    ReassociationIndices all;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      all.push_back(d);
+    return memref::CollapseShapeOp::create(b, loc, buffer,
+                                           ArrayRef<ReassociationIndices>{all});
+  }
+  Value load(Value memref, ValueRange idx) {
+    return memref::LoadOp::create(b, loc, memref, idx);
+  }
+  /// Runs `then` only where `cond` holds.
+  void ifThen(Value cond, llvm::function_ref<void()> then) {
+    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    then();
+  }
+};
+} // namespace
+
+gpu::GPUFuncOp mlpc::gpu_kernels::buildDenseKernel(OpBuilder &b, Location loc,
+                                                   StringRef name,
+                                                   const DenseSpec &spec) {
+  constexpr int64_t T = kDenseTile, P = kDenseThreads, D = kDenseDepth;
+  constexpr int64_t R = T / P; // accumulators per thread along each axis
+  MLIRContext *ctx = b.getContext();
+  auto shared = MemRefType::get(
+      {D, T}, b.getF32Type(), MemRefLayoutAttrInterface{},
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup));
+  SmallVector<Type> buffers{spec.x, spec.w};
+  if (spec.bias)
+    buffers.push_back(spec.bias);
+  buffers.push_back(spec.y);
+  KernelBuilder k(b, loc, name, buffers, {int32_t(P), int32_t(P), 1},
+                  {shared, shared});
+  Value x = k.arg(0), w = k.arg(1);
+  Value bias = spec.bias ? k.arg(2) : Value();
+  Value y = k.arg(spec.bias ? 3 : 2);
+  Value xs = k.func.getWorkgroupAttributions()[0];
+  Value ws = k.func.getWorkgroupAttributions()[1];
+
+  Value M = k.dim(spec.y, 0);
+  int64_t kSize = spec.x.getDimSize(1);
+  int64_t nSize = spec.y.getDimSize(1);
+  Value K = k.c(kSize), N = k.c(nSize);
+  Value tx = k.threadId(gpu::Dimension::x), ty = k.threadId(gpu::Dimension::y);
+  Value rowBase = k.mul(k.blockId(gpu::Dimension::x), k.c(T));
+  Value colBase = k.mul(k.blockId(gpu::Dimension::y), k.c(T));
+  Value tid = k.add(k.mul(ty, k.c(P)), tx);
+  Value zero = k.f32(0.0);
+
+  SmallVector<Value> init(R * R, zero);
+  auto kLoop = scf::ForOp::create(
+      b, loc, k.c(0), K, k.c(D), init,
+      [&](OpBuilder &, Location, Value k0, ValueRange acc) {
+        // Stage x[rowBase:+T, k0:+D] and w[k0:+D, colBase:+T] as [D][T]
+        // tiles; each of the P*P threads moves T*D / (P*P) elements of each.
+        // Consecutive threads read consecutive addresses of x's rows and
+        // of w's rows (or, transposed, of w's columns' K run).
+        for (int64_t e = 0; e < T * D / (P * P); ++e) {
+          Value idx = k.add(tid, k.c(e * P * P));
+          Value m = k.div(idx, D), kk = k.rem(idx, D);
+          Value row = k.add(rowBase, m), kx = k.add(k0, kk);
+          Value v = k.load(x, {k.clamp(row, M), k.clamp(kx, K)});
+          v = arith::SelectOp::create(b, loc, k.both(k.lt(row, M), k.lt(kx, K)),
+                                      v, zero);
+          memref::StoreOp::create(b, loc, v, xs, ValueRange{kk, m});
+
+          Value wk, wn;
+          if (spec.transposeW) {
+            wk = k.rem(idx, D);
+            wn = k.div(idx, D);
+          } else {
+            wk = k.div(idx, T);
+            wn = k.rem(idx, T);
+          }
+          Value kw = k.add(k0, wk), col = k.add(colBase, wn);
+          Value ck = k.clamp(kw, K), cn = k.clamp(col, N);
+          Value u = spec.transposeW ? k.load(w, {cn, ck}) : k.load(w, {ck, cn});
+          u = arith::SelectOp::create(b, loc, k.both(k.lt(kw, K), k.lt(col, N)),
+                                      u, zero);
+          memref::StoreOp::create(b, loc, u, ws, ValueRange{wk, wn});
+        }
+        gpu::BarrierOp::create(b, loc);
+        // Rank-1 updates from the staged tiles. Thread (tx, ty) owns rows
+        // ty + P*i and columns tx + P*j: a warp reads one broadcast x value
+        // and P consecutive w values per step, without bank conflicts.
+        auto inner = scf::ForOp::create(
+            b, loc, k.c(0), k.c(D), k.c(1), acc,
+            [&](OpBuilder &, Location, Value kk, ValueRange a) {
+              SmallVector<Value> xv, wv, next;
+              for (int64_t i = 0; i < R; ++i)
+                xv.push_back(k.load(xs, {kk, k.add(ty, k.c(P * i))}));
+              for (int64_t j = 0; j < R; ++j)
+                wv.push_back(k.load(ws, {kk, k.add(tx, k.c(P * j))}));
+              for (int64_t i = 0; i < R; ++i)
+                for (int64_t j = 0; j < R; ++j)
+                  next.push_back(
+                      math::FmaOp::create(b, loc, xv[i], wv[j], a[i * R + j]));
+              scf::YieldOp::create(b, loc, next);
+            });
+        gpu::BarrierOp::create(b, loc);
+        scf::YieldOp::create(b, loc, inner.getResults());
+      });
+
+  // Epilogue on the accumulators: bias, activation, one store per element.
+  for (int64_t i = 0; i < R; ++i) {
+    Value row = k.add(rowBase, k.add(ty, k.c(P * i)));
+    for (int64_t j = 0; j < R; ++j) {
+      Value col = k.add(colBase, k.add(tx, k.c(P * j)));
+      Value acc = kLoop.getResult(i * R + j);
+      k.ifThen(k.both(k.lt(row, M), k.lt(col, N)), [&] {
+        Value v = acc;
+        if (bias)
+          v = arith::AddFOp::create(b, loc, v, k.load(bias, {col}));
+        v = buildActivation(b, loc, spec.activation, spec.alpha, v);
+        memref::StoreOp::create(b, loc, v, y, ValueRange{row, col});
+      });
+    }
+  }
+  return k.func;
+}
+
+gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
+                                                     StringRef name,
+                                                     MemRefType type,
+                                                     int64_t axis, bool isLog) {
+  constexpr int32_t kWarp = 32;
+  KernelBuilder k(b, loc, name, {type, type},
+                  {kWarp, int32_t(kSoftmaxRowsPerBlock), 1});
+  // The shape as [outer, axis, inner]: element (o, a, i) is at
+  // (o * A + a) * I + i, and each (o, i) is one row of the reduction.
+  Value A = k.dim(type, axis), I = k.c(1), rows = k.c(1);
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (d > axis)
+      I = k.mul(I, k.dim(type, d));
+    if (d != axis)
+      rows = k.mul(rows, k.dim(type, d));
+  }
+  Value x = k.flat(k.arg(0)), y = k.flat(k.arg(1));
+  Value lane = k.threadId(gpu::Dimension::x);
+  Value row =
+      k.add(k.mul(k.blockId(gpu::Dimension::x), k.c(kSoftmaxRowsPerBlock)),
+            k.threadId(gpu::Dimension::y));
+  // A warp's lanes share `row`, so the whole warp takes this branch or not
+  // and the shuffles below always run with all 32 lanes.
+  k.ifThen(k.lt(row, rows), [&] {
+    Value o = arith::DivUIOp::create(b, loc, row, I);
+    Value i = arith::RemUIOp::create(b, loc, row, I);
+    Value base = k.add(k.mul(k.mul(o, A), I), i);
+    auto at = [&](Value a) { return k.add(base, k.mul(a, I)); };
+    // Each lane walks a = lane, lane + 32, ...; then a butterfly over lanes.
+    auto reduce = [&](Value init,
+                      llvm::function_ref<Value(Value acc, Value x)> step,
+                      llvm::function_ref<Value(Value, Value)> combine) {
+      auto loop = scf::ForOp::create(
+          b, loc, lane, A, k.c(kWarp), ValueRange{init},
+          [&](OpBuilder &, Location, Value a, ValueRange acc) {
+            Value v = k.load(x, {at(a)});
+            scf::YieldOp::create(b, loc, step(acc[0], v));
+          });
+      Value r = loop.getResult(0);
+      for (int32_t off = kWarp / 2; off > 0; off /= 2) {
+        Value other =
+            gpu::ShuffleOp::create(b, loc, r, off, kWarp, gpu::ShuffleMode::XOR)
+                .getShuffleResult();
+        r = combine(r, other);
+      }
+      return r;
+    };
+    auto maxf = [&](Value p, Value q) -> Value {
+      return arith::MaximumFOp::create(b, loc, p, q);
+    };
+    auto addf = [&](Value p, Value q) -> Value {
+      return arith::AddFOp::create(b, loc, p, q);
+    };
+    Value m =
+        reduce(k.f32(-std::numeric_limits<double>::infinity()), maxf, maxf);
+    Value s = reduce(
+        k.f32(0.0),
+        [&](Value acc, Value v) {
+          // x - max <= 0: the exp the CPU's softmax uses too.
+          Value e = mlpc::buildExpNonPositive(
+              b, loc, arith::SubFOp::create(b, loc, v, m));
+          return addf(acc, e);
+        },
+        addf);
+    Value logS = isLog ? Value(math::LogOp::create(b, loc, s)) : Value();
+    scf::ForOp::create(
+        b, loc, lane, A, k.c(kWarp), ValueRange{},
+        [&](OpBuilder &, Location, Value a, ValueRange) {
+          Value idx = at(a);
+          Value shifted = arith::SubFOp::create(b, loc, k.load(x, {idx}), m);
+          Value r =
+              isLog
+                  ? Value(arith::SubFOp::create(b, loc, shifted, logS))
+                  : Value(arith::DivFOp::create(
+                        b, loc, mlpc::buildExpNonPositive(b, loc, shifted), s));
+          memref::StoreOp::create(b, loc, r, y, ValueRange{idx});
+          scf::YieldOp::create(b, loc);
+        });
+  });
+  return k.func;
+}
+
+gpu::GPUFuncOp mlpc::gpu_kernels::buildElementwiseKernel(
+    OpBuilder &b, Location loc, StringRef name, ArrayRef<MemRefType> inputs,
+    MemRefType output, ScalarBody body) {
+  SmallVector<Type> buffers(inputs.begin(), inputs.end());
+  buffers.push_back(output);
+  KernelBuilder k(b, loc, name, buffers, {int32_t(kElementwiseThreads), 1, 1});
+  Value idx =
+      k.add(k.mul(k.blockId(gpu::Dimension::x), k.c(kElementwiseThreads)),
+            k.threadId(gpu::Dimension::x));
+  Value out = k.flat(k.arg(inputs.size()));
+  SmallVector<Value> flatInputs;
+  for (unsigned i = 0; i < inputs.size(); ++i)
+    flatInputs.push_back(k.flat(k.arg(i)));
+  k.ifThen(k.lt(idx, k.numElements(output)), [&] {
+    // The output's multi-index, innermost first; the leading dimension
+    // (maybe the batch) takes what is left.
+    int64_t rank = output.getRank();
+    SmallVector<Value> pos(rank);
+    Value rest = idx;
+    for (int64_t d = rank - 1; d > 0; --d) {
+      pos[d] = k.rem(rest, output.getDimSize(d));
+      rest = k.div(rest, output.getDimSize(d));
+    }
+    pos[0] = rest;
+    SmallVector<Value> scalars;
+    for (auto [type, buffer] : llvm::zip(inputs, flatInputs)) {
+      if (type.getRank() == 0) {
+        scalars.push_back(k.load(buffer, {}));
+        continue;
+      }
+      if (type.getShape() == output.getShape()) {
+        scalars.push_back(k.load(buffer, {idx}));
+        continue;
+      }
+      // numpy broadcasting: trailing dimensions align; size-1 ones stretch.
+      int64_t lead = rank - type.getRank();
+      Value offset = k.c(0);
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        offset = k.mul(offset, k.dim(type, d));
+        if (type.getDimSize(d) != 1)
+          offset = k.add(offset, pos[d + lead]);
+      }
+      scalars.push_back(k.load(buffer, {offset}));
+    }
+    Value v = body(b, loc, scalars);
+    memref::StoreOp::create(b, loc, v, out, ValueRange{idx});
+  });
+  return k.func;
+}

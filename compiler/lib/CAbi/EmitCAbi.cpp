@@ -58,67 +58,45 @@ private:
   }
   LogicalResult emitKernelCall(Region &region, ValueRange ptrs, Value rows,
                                int64_t chunkRows = 0);
+  SmallVector<Value> descriptors(ValueRange bufs, Value rows);
+  Value smaller(Value a, Value c);
+  /// The blocks around a kernel call with scratch: `run` (arguments: the
+  /// buffer, whether it came from malloc), `release` (frees it) and `done`.
+  struct ScratchBlocks {
+    Block *run, *release, *done;
+  };
+  ScratchBlocks emitScratch(Region &region, Value bytes);
+  Block *emitChunks(Region &region, ValueRange ptrs, Value rows, Value chunk,
+                    ArrayRef<Value> scratchOperands);
+  void emitRelease(const ScratchBlocks &blocks);
 };
 
-/// In `region` at b's insertion point: builds memref descriptors for `ptrs`
-/// with `rows` as the dynamic leading size, provides the scratch buffer,
-/// calls the kernel and returns its status. Ends the current block. With
-/// `chunkRows`, a kernel with scratch runs on chunks of at most that many
-/// rows (each buffer advanced by its row's bytes), all in one scratch
-/// buffer sized for one chunk.
-LogicalResult WrapperBuilder::emitKernelCall(Region &region, ValueRange ptrs,
-                                             Value rows, int64_t chunkRows) {
-  auto descriptors = [&](ValueRange bufs, Value n) {
-    SmallVector<Value> operands;
-    for (auto [p, s] : llvm::zip(bufs, shapes)) {
-      operands.append({p, p, cst64(0)});
-      SmallVector<Value> sizes, strides(s.size());
-      for (int64_t d : s)
-        sizes.push_back(ShapedType::isDynamic(d) ? n : cst64(d));
-      int64_t stride = 1;
-      for (int64_t d = s.size() - 1; d >= 0; --d) {
-        strides[d] = cst64(stride);
-        stride *= ShapedType::isDynamic(s[d]) ? 1 : s[d];
-      }
-      operands.append(sizes);
-      operands.append(strides);
-    }
-    return operands;
-  };
-  if (!kernel->hasAttr(mlpc::kScratchRowBytesAttr)) {
-    SmallVector<Value> operands = descriptors(ptrs, rows);
-    if (operands.size() != kernel.getNumArguments())
-      return kernel.emitError("mlp-emit-c-abi: kernel takes ")
-             << kernel.getNumArguments() << " arguments, expected "
-             << operands.size() << " from its entry shapes";
-    LLVM::CallOp::create(b, loc, kernel, operands);
-    LLVM::ReturnOp::create(b, loc, cst32(MLPC_OK));
-    return success();
+/// The kernel's memref arguments for buffers `bufs` with `rows` as the
+/// dynamic leading size.
+SmallVector<Value> WrapperBuilder::descriptors(ValueRange bufs, Value rows) {
+  SmallVector<Value> operands;
+  for (auto [p, s] : llvm::zip(bufs, shapes)) {
+    SmallVector<Value> sizes;
+    for (int64_t d : s)
+      sizes.push_back(ShapedType::isDynamic(d) ? rows : cst64(d));
+    mlpc::appendMemRefFields(b, loc, p, sizes, operands);
   }
+  return operands;
+}
 
-  // The scratch buffer: stack when small, else malloc (checked), freed
-  // after the kernel returns.
-  std::string sizeName = kernel.getName().str() + "_scratch_bytes";
-  auto sizeFn = module.lookupSymbol<LLVM::LLVMFuncOp>(sizeName);
-  if (!sizeFn)
-    return kernel.emitError("mlp-emit-c-abi: missing ") << sizeName;
-  Value chunk = chunkRows ? cst64(chunkRows) : Value();
-  auto smaller = [&](Value a, Value c) -> Value {
-    return LLVM::SelectOp::create(
-        b, loc, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, a, c), a,
-        c);
-  };
-  SmallVector<Value> operands =
-      descriptors(ptrs, chunk ? smaller(rows, chunk) : rows);
-  if (operands.size() + 5 != kernel.getNumArguments() ||
-      operands.size() != sizeFn.getNumArguments())
-    return kernel.emitError("mlp-emit-c-abi: kernel and scratch size "
-                            "function do not take the entry's buffers");
+Value WrapperBuilder::smaller(Value a, Value c) {
+  return LLVM::SelectOp::create(
+      b, loc, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, a, c), a,
+      c);
+}
+
+/// In `region` at b's insertion point: the call's scratch buffer of `bytes`,
+/// on the stack when small, else from malloc (a null result returns
+/// MLPC_ERR_OUT_OF_MEMORY). Ends the current block; b is left at the start
+/// of `run`.
+WrapperBuilder::ScratchBlocks WrapperBuilder::emitScratch(Region &region,
+                                                          Value bytes) {
   LLVM::LLVMFuncOp mallocFn = declare("malloc", ptrTy, {i64});
-  LLVM::LLVMFuncOp freeFn =
-      declare("free", LLVM::LLVMVoidType::get(ctx), {ptrTy});
-
-  Value bytes = LLVM::CallOp::create(b, loc, sizeFn, operands).getResult();
   Value small = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ule, bytes,
                                      cst64(kStackScratchBytes));
   Block *stack = addBlock(region), *heap = addBlock(region),
@@ -129,64 +107,114 @@ LogicalResult WrapperBuilder::emitKernelCall(Region &region, ValueRange ptrs,
   b.setInsertionPointToStart(stack);
   Value onStack = LLVM::AllocaOp::create(b, loc, ptrTy, b.getI8Type(), bytes,
                                          /*alignment=*/64);
-  Value no = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
-  LLVM::BrOp::create(b, loc, ValueRange{onStack, no}, run);
+  LLVM::BrOp::create(b, loc, ValueRange{onStack, mlpc::llvmBool(b, loc, false)},
+                     run);
 
   b.setInsertionPointToStart(heap);
   Value onHeap = LLVM::CallOp::create(b, loc, mallocFn, bytes).getResult();
   Value isNull = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, onHeap,
                                       LLVM::ZeroOp::create(b, loc, ptrTy));
-  Value yes = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(true));
+  Value yes = mlpc::llvmBool(b, loc, true);
   LLVM::CondBrOp::create(b, loc, isNull, oom, ValueRange{}, run,
                          ValueRange{onHeap, yes});
 
   b.setInsertionPointToStart(oom);
   LLVM::ReturnOp::create(b, loc, cst32(MLPC_ERR_OUT_OF_MEMORY));
-
   b.setInsertionPointToStart(run);
-  Value scratch = run->getArgument(0);
+  return {run, release, done};
+}
+
+/// The kernel on chunks of at most `chunk` rows of `rows`, each buffer
+/// advanced by its row's bytes, all in the one scratch buffer:
+///
+///   for (start = 0; start < rows; start += chunk)
+///     kernel(buffers + start rows, min(chunk, rows - start), scratch)
+///
+/// Ends the current block; returns the block after the loop.
+Block *WrapperBuilder::emitChunks(Region &region, ValueRange ptrs, Value rows,
+                                  Value chunk,
+                                  ArrayRef<Value> scratchOperands) {
+  Block *head = addBlock(region, {i64}), *body = addBlock(region);
+  Block *finish = addBlock(region);
+  LLVM::BrOp::create(b, loc, ValueRange{cst64(0)}, head);
+  b.setInsertionPointToStart(head);
+  Value start = head->getArgument(0);
+  LLVM::CondBrOp::create(
+      b, loc,
+      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, start, rows), body,
+      finish);
+  b.setInsertionPointToStart(body);
+  SmallVector<Value> moved;
+  for (auto [p, s] : llvm::zip(ptrs, shapes)) {
+    Value offset = LLVM::MulOp::create(b, loc, start, cst64(mlpc::rowBytes(s)));
+    moved.push_back(LLVM::GEPOp::create(b, loc, ptrTy, b.getI8Type(), p,
+                                        ValueRange{offset}));
+  }
+  Value left = LLVM::SubOp::create(b, loc, rows, start);
+  SmallVector<Value> chunkOperands = descriptors(moved, smaller(left, chunk));
+  chunkOperands.append(scratchOperands.begin(), scratchOperands.end());
+  LLVM::CallOp::create(b, loc, kernel, chunkOperands);
+  LLVM::BrOp::create(
+      b, loc, ValueRange{LLVM::AddOp::create(b, loc, start, chunk)}, head);
+  b.setInsertionPointToStart(finish);
+  return finish;
+}
+
+/// After the kernel, at b's insertion point: frees the scratch buffer if it
+/// came from malloc, and returns MLPC_OK.
+void WrapperBuilder::emitRelease(const ScratchBlocks &blocks) {
+  Block *run = blocks.run;
+  LLVM::CondBrOp::create(b, loc, run->getArgument(1), blocks.release,
+                         blocks.done);
+  b.setInsertionPointToStart(blocks.release);
+  LLVM::LLVMFuncOp freeFn =
+      declare("free", LLVM::LLVMVoidType::get(ctx), {ptrTy});
+  LLVM::CallOp::create(b, loc, freeFn, run->getArgument(0));
+  LLVM::BrOp::create(b, loc, blocks.done);
+  b.setInsertionPointToStart(blocks.done);
+  LLVM::ReturnOp::create(b, loc, cst32(MLPC_OK));
+}
+
+/// In `region` at b's insertion point: builds memref descriptors for `ptrs`
+/// with `rows` as the dynamic leading size, provides the scratch buffer,
+/// calls the kernel and returns its status. Ends the current block. With
+/// `chunkRows`, a kernel with scratch runs on chunks of at most that many
+/// rows, all in one scratch buffer sized for one chunk.
+LogicalResult WrapperBuilder::emitKernelCall(Region &region, ValueRange ptrs,
+                                             Value rows, int64_t chunkRows) {
+  if (!kernel->hasAttr(mlpc::kScratchRowBytesAttr)) {
+    SmallVector<Value> operands = descriptors(ptrs, rows);
+    if (operands.size() != kernel.getNumArguments())
+      return kernel.emitError("mlp-emit-c-abi: kernel takes ")
+             << kernel.getNumArguments() << " arguments, expected "
+             << operands.size() << " from its entry shapes";
+    LLVM::CallOp::create(b, loc, kernel, operands);
+    LLVM::ReturnOp::create(b, loc, cst32(MLPC_OK));
+    return success();
+  }
+  std::string sizeName = kernel.getName().str() + "_scratch_bytes";
+  auto sizeFn = module.lookupSymbol<LLVM::LLVMFuncOp>(sizeName);
+  if (!sizeFn)
+    return kernel.emitError("mlp-emit-c-abi: missing ") << sizeName;
+  Value chunk = chunkRows ? cst64(chunkRows) : Value();
+  SmallVector<Value> operands =
+      descriptors(ptrs, chunk ? smaller(rows, chunk) : rows);
+  if (operands.size() + 5 != kernel.getNumArguments() ||
+      operands.size() != sizeFn.getNumArguments())
+    return kernel.emitError("mlp-emit-c-abi: kernel and scratch size "
+                            "function do not take the entry's buffers");
+  Value bytes = LLVM::CallOp::create(b, loc, sizeFn, operands).getResult();
+  ScratchBlocks blocks = emitScratch(region, bytes);
+  Value scratch = blocks.run->getArgument(0);
   SmallVector<Value> scratchOperands{scratch, scratch, cst64(0), bytes,
                                      cst64(1)};
-  Block *finish = run;
   if (!chunk) {
     operands.append(scratchOperands);
     LLVM::CallOp::create(b, loc, kernel, operands);
   } else {
-    // for (start = 0; start < rows; start += chunk):
-    //   kernel(buffers + start rows, min(chunk, rows - start), scratch)
-    Block *head = addBlock(region, {i64}), *body = addBlock(region);
-    finish = addBlock(region);
-    LLVM::BrOp::create(b, loc, ValueRange{cst64(0)}, head);
-    b.setInsertionPointToStart(head);
-    Value start = head->getArgument(0);
-    LLVM::CondBrOp::create(
-        b, loc,
-        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, start, rows),
-        body, finish);
-    b.setInsertionPointToStart(body);
-    SmallVector<Value> moved;
-    for (auto [p, s] : llvm::zip(ptrs, shapes)) {
-      Value offset =
-          LLVM::MulOp::create(b, loc, start, cst64(mlpc::rowBytes(s)));
-      moved.push_back(LLVM::GEPOp::create(b, loc, ptrTy, b.getI8Type(), p,
-                                          ValueRange{offset}));
-    }
-    Value left = LLVM::SubOp::create(b, loc, rows, start);
-    SmallVector<Value> chunkOperands = descriptors(moved, smaller(left, chunk));
-    chunkOperands.append(scratchOperands);
-    LLVM::CallOp::create(b, loc, kernel, chunkOperands);
-    LLVM::BrOp::create(
-        b, loc, ValueRange{LLVM::AddOp::create(b, loc, start, chunk)}, head);
-    b.setInsertionPointToStart(finish);
+    emitChunks(region, ptrs, rows, chunk, scratchOperands);
   }
-  LLVM::CondBrOp::create(b, loc, run->getArgument(1), release, done);
-
-  b.setInsertionPointToStart(release);
-  LLVM::CallOp::create(b, loc, freeFn, scratch);
-  LLVM::BrOp::create(b, loc, done);
-
-  b.setInsertionPointToStart(done);
-  LLVM::ReturnOp::create(b, loc, cst32(MLPC_OK));
+  emitRelease(blocks);
   return success();
 }
 
@@ -321,8 +349,7 @@ void defineParallelLaunch(ModuleOp module, LLVM::LLVMFuncOp launch,
 
   entry = launch.addEntryBlock(b);
   b.setInsertionPointToStart(entry);
-  Value count = LLVM::ConstantOp::create(
-      b, loc, i64, b.getI64IntegerAttr(std::max<size_t>(fieldTypes.size(), 1)));
+  Value count = mlpc::llvmI64(b, loc, std::max<size_t>(fieldTypes.size(), 1));
   Value context = LLVM::AllocaOp::create(b, loc, ptrTy, i64, count, 8);
   // The launch's arguments: iterations, FLOPs per iteration, live-ins.
   for (auto [i, arg] : llvm::enumerate(entry->getArguments().drop_front(2)))

@@ -5,10 +5,47 @@
 #include "mlpc/runtime.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Matchers.h"
 
 #include <limits>
 
 using namespace mlir;
+
+Value mlpc::llvmI64(OpBuilder &b, Location loc, int64_t v) {
+  return LLVM::ConstantOp::create(b, loc, b.getI64Type(),
+                                  b.getI64IntegerAttr(v));
+}
+
+Value mlpc::llvmI32(OpBuilder &b, Location loc, int32_t v) {
+  return LLVM::ConstantOp::create(b, loc, b.getI32Type(),
+                                  b.getI32IntegerAttr(v));
+}
+
+Value mlpc::llvmBool(OpBuilder &b, Location loc, bool v) {
+  return LLVM::ConstantOp::create(b, loc, b.getI1Type(), b.getBoolAttr(v));
+}
+
+void mlpc::appendMemRefFields(OpBuilder &b, Location loc, Value ptr,
+                              ArrayRef<Value> sizes,
+                              SmallVectorImpl<Value> &fields) {
+  fields.append({ptr, ptr, llvmI64(b, loc, 0)});
+  fields.append(sizes.begin(), sizes.end());
+  // Strides from the innermost dimension out; a constant size folds.
+  SmallVector<Value> strides(sizes.size());
+  int64_t known = 1;
+  Value stride;
+  for (int64_t d = sizes.size() - 1; d >= 0; --d) {
+    strides[d] = stride ? stride : llvmI64(b, loc, known);
+    if (d == 0)
+      break;
+    APInt size;
+    if (!stride && matchPattern(sizes[d], m_ConstantInt(&size)))
+      known *= size.getSExtValue();
+    else
+      stride = LLVM::MulOp::create(b, loc, strides[d], sizes[d]);
+  }
+  fields.append(strides);
+}
 
 int64_t mlpc::rowBytes(ArrayRef<int64_t> shape) {
   int64_t bytes = 4;
@@ -18,10 +55,9 @@ int64_t mlpc::rowBytes(ArrayRef<int64_t> shape) {
 }
 
 Value mlpc::buildAnyNull(OpBuilder &b, Location loc, ValueRange ptrs) {
-  Type i1 = b.getI1Type();
   Value null =
       LLVM::ZeroOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()));
-  Value anyNull = LLVM::ConstantOp::create(b, loc, i1, b.getBoolAttr(false));
+  Value anyNull = llvmBool(b, loc, false);
   for (Value p : ptrs)
     anyNull = LLVM::OrOp::create(
         b, loc, anyNull,
@@ -32,12 +68,8 @@ Value mlpc::buildAnyNull(OpBuilder &b, Location loc, ValueRange ptrs) {
 Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
                           ArrayRef<ArrayRef<int64_t>> shapes,
                           int64_t extraRowBytes) {
-  Type i64 = b.getI64Type();
-  auto cst = [&](int64_t v) -> Value {
-    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
-  };
   auto cmp = [&](LLVM::ICmpPredicate p, int64_t v) -> Value {
-    return LLVM::ICmpOp::create(b, loc, p, batch, cst(v));
+    return LLVM::ICmpOp::create(b, loc, p, batch, llvmI64(b, loc, v));
   };
   Value bad = cmp(LLVM::ICmpPredicate::slt, 1);
   auto orTooBig = [&](int64_t perRow) {
@@ -61,12 +93,9 @@ Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
 
 Value mlpc::buildBufferBytes(OpBuilder &b, Location loc, Value batch,
                              ArrayRef<int64_t> shape) {
-  Type i64 = b.getI64Type();
-  auto cst = [&](int64_t v) -> Value {
-    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
-  };
-  Value rows = ShapedType::isDynamic(shape[0]) ? batch : cst(shape[0]);
-  return LLVM::MulOp::create(b, loc, rows, cst(rowBytes(shape)));
+  Value rows =
+      ShapedType::isDynamic(shape[0]) ? batch : llvmI64(b, loc, shape[0]);
+  return LLVM::MulOp::create(b, loc, rows, llvmI64(b, loc, rowBytes(shape)));
 }
 
 Value mlpc::buildAnyOverlap(OpBuilder &b, Location loc, ValueRange ptrs,
@@ -81,8 +110,7 @@ Value mlpc::buildAnyOverlap(OpBuilder &b, Location loc, ValueRange ptrs,
         LLVM::AddOp::create(b, loc, start, buildBufferBytes(b, loc, batch, s)));
   }
   // [a, a + m) and [c, c + n) share a byte when a < c + n and c < a + m.
-  Value any =
-      LLVM::ConstantOp::create(b, loc, b.getI1Type(), b.getBoolAttr(false));
+  Value any = llvmBool(b, loc, false);
   for (size_t j = numInputs; j < starts.size(); ++j)
     for (size_t i = 0; i < j; ++i) {
       Value before = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ult,
@@ -108,10 +136,7 @@ Block *mlpc::buildEntryChecks(OpBuilder &b, Location loc, Region &region,
   };
   auto ret = [&](Block *blk, int32_t status) {
     b.setInsertionPointToStart(blk);
-    LLVM::ReturnOp::create(b, loc,
-                           LLVM::ConstantOp::create(b, loc, b.getI32Type(),
-                                                    b.getI32IntegerAttr(status))
-                               .getResult());
+    LLVM::ReturnOp::create(b, loc, llvmI32(b, loc, status));
   };
   Block *nullBlock = block(), *batchBlock = block(), *badBlock = block(),
         *overlapCheck = block(), *overlapBlock = block(), *ok = block();

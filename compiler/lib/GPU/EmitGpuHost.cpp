@@ -15,13 +15,14 @@
 //
 //===----------------------------------------------------------------------===//
 #include "mlpc/CAbi/EntryABI.h"
-#include "mlpc/Utils/Attributes.h"
 #include "mlpc/GPU/Passes.h"
+#include "mlpc/Utils/Attributes.h"
 #include "mlpc/abi.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::mlpc {
 #define GEN_PASS_DEF_EMITGPUHOST
@@ -70,9 +71,6 @@ private:
     auto fn = mlpc::declareFunction(module, name, result, types);
     auto op = LLVM::CallOp::create(b, loc, fn, args);
     return op.getNumResults() ? op.getResult() : Value();
-  }
-  Value voidCall(StringRef name, ValueRange args) {
-    return call(name, LLVM::LLVMVoidType::get(ctx), args);
   }
   LLVM::GlobalOp bytesGlobal(StringRef name, StringRef data);
   LLVM::GlobalOp pointerArrayGlobal(StringRef name,
@@ -233,57 +231,111 @@ LogicalResult GpuHostEmitter::emitProgram(gpu::BinaryOp binary) {
   return success();
 }
 
-FailureOr<LLVM::LLVMFuncOp>
-GpuHostEmitter::emitHostFunction(func::FuncOp host) {
-  b.setInsertionPoint(host);
-  auto fn = LLVM::LLVMFuncOp::create(
-      b, host.getLoc(), (host.getSymName() + "_gpu").str(),
-      LLVM::LLVMFunctionType::get(i32, {ptrTy, i64, ptrTy}),
-      LLVM::Linkage::Internal);
-  Region &body = fn.getBody();
-  Block *entry = fn.addEntryBlock(b);
-  Value bufs = entry->getArgument(0), batch = entry->getArgument(1),
-        stream = entry->getArgument(2);
+namespace {
+/// The lowering of one host function made by mlp-lower-to-gpu into
+/// `int32_t NAME_gpu(void *const *bufs, int64_t batch, void *stream)`: one
+/// method per op of the host function, each mapping the op's results to
+/// LLVM values (pointers, i64 sizes) as it goes; every runtime call's status
+/// is checked, and a failure frees the intermediates still live.
+class HostFunctionLowering : mlpc::LLVMEmitter {
+public:
+  HostFunctionLowering(ModuleOp module, LLVM::GlobalOp program,
+                       const llvm::StringMap<int32_t> &kernelIndex,
+                       const llvm::StringMap<int32_t> &weightIndex)
+      : LLVMEmitter(module.getContext(), module.getLoc()), module(module),
+        program(program), kernelIndex(kernelIndex), weightIndex(weightIndex) {}
+
+  LLVM::LLVMFuncOp lower(func::FuncOp host);
+
+private:
+  ModuleOp module;
+  LLVM::GlobalOp program;
+  const llvm::StringMap<int32_t> &kernelIndex, &weightIndex;
+  Block *entry = nullptr, *fail = nullptr;
+  Value stream, mod, modSlot, null;
+  /// Host values: the pointer of each memref and i64 of each index...
+  DenseMap<Value, Value> scalar;
+  /// ...and each memref's sizes.
+  DenseMap<Value, SmallVector<Value>> sizes;
+  /// Each intermediate's stack slot, in program order: the failure path
+  /// frees them in this order, and a DenseMap's order (pointer hashes)
+  /// would vary from run to run, and with it the object.
+  llvm::MapVector<Value, Value> allocSlot;
+
+  Value call(StringRef name, Type result, ValueRange args) {
+    SmallVector<Type> types(args.getTypes());
+    auto fn = mlpc::declareFunction(module, name, result, types);
+    auto op = LLVM::CallOp::create(b, loc, fn, args);
+    return op.getNumResults() ? op.getResult() : Value();
+  }
+  /// Branches to the failure path unless `status` is MLPC_OK.
+  void check(Value status);
+  SmallVector<Value> staticOrMapped(MemRefType type, ValueRange dynamic);
+  void emitPrologue(func::FuncOp host, LLVM::LLVMFuncOp fn);
+
+  void lowerOp(arith::ConstantOp op) {
+    scalar[op] = cst64(cast<IntegerAttr>(op.getValue()).getInt());
+  }
+  void lowerOp(arith::MulIOp op) {
+    scalar[op] = LLVM::MulOp::create(b, loc, scalar.lookup(op.getLhs()),
+                                     scalar.lookup(op.getRhs()));
+  }
+  void lowerOp(arith::AddIOp op) {
+    scalar[op] = LLVM::AddOp::create(b, loc, scalar.lookup(op.getLhs()),
+                                     scalar.lookup(op.getRhs()));
+  }
+  void lowerOp(arith::CeilDivUIOp op);
+  void lowerOp(memref::GetGlobalOp op);
+  void lowerOp(memref::AllocOp op);
+  void lowerOp(memref::DeallocOp op);
+  void lowerOp(gpu::LaunchFuncOp op);
+  void lowerOp(func::ReturnOp) {
+    LLVM::ReturnOp::create(b, loc, cst32(MLPC_OK));
+  }
+};
+} // namespace
+
+void HostFunctionLowering::check(Value status) {
+  Block *next = addBlock(*fail->getParent());
+  Value bad = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, status,
+                                   cst32(MLPC_OK));
+  LLVM::CondBrOp::create(b, loc, bad, fail, ValueRange{status}, next,
+                         ValueRange{});
+  b.setInsertionPointToStart(next);
+}
+
+SmallVector<Value> HostFunctionLowering::staticOrMapped(MemRefType type,
+                                                        ValueRange dynamic) {
+  SmallVector<Value> s;
+  unsigned next = 0;
+  for (int64_t d : type.getShape())
+    s.push_back(ShapedType::isDynamic(d) ? scalar.lookup(dynamic[next++])
+                                         : cst64(d));
+  return s;
+}
+
+/// The slots (module, intermediates), the module's load, and the host
+/// function's arguments: buffer pointers from `bufs`, and the batch.
+void HostFunctionLowering::emitPrologue(func::FuncOp host,
+                                        LLVM::LLVMFuncOp fn) {
+  Value bufs = entry->getArgument(0), batch = entry->getArgument(1);
   b.setInsertionPointToStart(entry);
   Value one = cst64(1);
   // The module and one slot per intermediate, null until set: the failure
   // path frees whatever is live (mlpc_gpu_free ignores null).
-  Value null = LLVM::ZeroOp::create(b, loc, ptrTy);
-  Value modSlot = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, one, 8);
+  null = LLVM::ZeroOp::create(b, loc, ptrTy);
+  modSlot = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, one, 8);
   LLVM::StoreOp::create(b, loc, null, modSlot);
-  // In program order: the failure path frees them in this order, and a
-  // DenseMap's order (pointer hashes) would vary from run to run, and with
-  // it the object.
-  llvm::MapVector<Value, Value> allocSlot;
   host.walk([&](memref::AllocOp alloc) {
     Value slot = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, one, 8);
     LLVM::StoreOp::create(b, loc, null, slot);
     allocSlot[alloc.getResult()] = slot;
   });
-  Block *fail = addBlock(body, {i32});
-  auto check = [&](Value status) {
-    Block *next = addBlock(body);
-    Value bad = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, status,
-                                     cst32(MLPC_OK));
-    LLVM::CondBrOp::create(b, loc, bad, fail, ValueRange{status}, next,
-                           ValueRange{});
-    b.setInsertionPointToStart(next);
-  };
+  fail = addBlock(fn.getBody(), {i32});
   check(call("mlpc_gpu_load", i32,
              {LLVM::AddressOfOp::create(b, loc, program), modSlot}));
-  Value mod = LLVM::LoadOp::create(b, loc, ptrTy, modSlot);
+  mod = LLVM::LoadOp::create(b, loc, ptrTy, modSlot);
 
-  // Host values: pointers and sizes of each memref, i64 for each index.
-  DenseMap<Value, Value> scalar;
-  DenseMap<Value, SmallVector<Value>> sizes;
-  auto staticOrMapped = [&](MemRefType type, ValueRange dynamic) {
-    SmallVector<Value> s;
-    unsigned next = 0;
-    for (int64_t d : type.getShape())
-      s.push_back(ShapedType::isDynamic(d) ? scalar.lookup(dynamic[next++])
-                                           : cst64(d));
-    return s;
-  };
   Block &hostEntry = host.getBody().front();
   scalar[hostEntry.getArguments().back()] = batch;
   for (BlockArgument arg : hostEntry.getArguments().drop_back()) {
@@ -296,103 +348,107 @@ GpuHostEmitter::emitHostFunction(func::FuncOp host) {
                            hostEntry.getArguments().back());
     sizes[arg] = staticOrMapped(type, dyn);
   }
+}
 
-  for (Operation &op : hostEntry) {
-    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      scalar[c] = cst64(cast<IntegerAttr>(c.getValue()).getInt());
-    } else if (auto m = dyn_cast<arith::MulIOp>(op)) {
-      scalar[m] = LLVM::MulOp::create(b, loc, scalar.lookup(m.getLhs()),
-                                      scalar.lookup(m.getRhs()));
-    } else if (auto a = dyn_cast<arith::AddIOp>(op)) {
-      scalar[a] = LLVM::AddOp::create(b, loc, scalar.lookup(a.getLhs()),
-                                      scalar.lookup(a.getRhs()));
-    } else if (auto d = dyn_cast<arith::CeilDivUIOp>(op)) {
-      Value den = scalar.lookup(d.getRhs());
-      Value num =
-          LLVM::AddOp::create(b, loc, scalar.lookup(d.getLhs()),
-                              LLVM::SubOp::create(b, loc, den, cst64(1)));
-      scalar[d] = LLVM::UDivOp::create(b, loc, num, den);
-    } else if (auto g = dyn_cast<memref::GetGlobalOp>(op)) {
-      scalar[g] = call("mlpc_gpu_weight", ptrTy,
-                       {mod, cst32(weightIndex.lookup(g.getName()))});
-      sizes[g] = staticOrMapped(g.getType(), {});
-    } else if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-      SmallVector<Value> s =
-          staticOrMapped(alloc.getType(), alloc.getDynamicSizes());
-      Value bytes = cst64(4);
-      for (Value v : s)
-        bytes = LLVM::MulOp::create(b, loc, bytes, v);
-      Value slot = allocSlot.lookup(alloc.getResult());
-      check(call("mlpc_gpu_alloc", i32, {mod, bytes, stream, slot}));
-      scalar[alloc] = LLVM::LoadOp::create(b, loc, ptrTy, slot);
-      sizes[alloc] = s;
-    } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
-      Value slot = allocSlot.lookup(dealloc.getMemref());
-      voidCall("mlpc_gpu_free",
-               {mod, LLVM::LoadOp::create(b, loc, ptrTy, slot), stream});
-      LLVM::StoreOp::create(b, loc, null, slot);
-    } else if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op)) {
-      // Kernel parameters as convert-gpu-to-nvvm lays them out: a memref is
-      // (allocated, aligned, offset, sizes..., strides...), an index an i64.
-      SmallVector<Value> fields;
-      for (Value operand : launch.getKernelOperands()) {
-        auto type = dyn_cast<MemRefType>(operand.getType());
-        if (!type) {
-          fields.push_back(scalar.lookup(operand));
-          continue;
-        }
-        Value p = scalar.lookup(operand);
-        ArrayRef<Value> s = sizes[operand];
-        fields.append({p, p, cst64(0)});
-        fields.append(s.begin(), s.end());
-        SmallVector<Value> strides(s.size());
-        Value stride = cst64(1);
-        for (int64_t d = s.size() - 1; d >= 0; --d) {
-          strides[d] = stride;
-          stride = LLVM::MulOp::create(b, loc, stride, s[d]);
-        }
-        fields.append(strides);
-      }
-      Value storage, params;
-      {
-        // In the entry block: one fixed stack slot per launch.
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(entry);
-        Value n = cst64(fields.size());
-        storage = LLVM::AllocaOp::create(b, loc, ptrTy, i64, n, 8);
-        params = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, n, 8);
-      }
-      for (auto [i, f] : llvm::enumerate(fields)) {
-        SmallVector<LLVM::GEPArg, 1> at{int32_t(i)};
-        Value slot = LLVM::GEPOp::create(b, loc, ptrTy, i64, storage, at);
-        LLVM::StoreOp::create(b, loc, f, slot);
-        LLVM::StoreOp::create(
-            b, loc, slot,
-            LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, params, at));
-      }
-      auto dim32 = [&](Value v) -> Value {
-        return LLVM::TruncOp::create(b, loc, i32, scalar.lookup(v));
-      };
-      gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
-      gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
-      check(call("mlpc_gpu_launch", i32,
-                 {mod,
-                  cst32(kernelIndex.lookup(launch.getKernelName().getValue())),
-                  scalar.lookup(grid.x), scalar.lookup(grid.y),
-                  scalar.lookup(grid.z), dim32(block.x), dim32(block.y),
-                  dim32(block.z), cst32(0), stream, params}));
-    } else if (isa<func::ReturnOp>(op)) {
-      LLVM::ReturnOp::create(b, loc, cst32(MLPC_OK));
-    }
+void HostFunctionLowering::lowerOp(arith::CeilDivUIOp op) {
+  Value den = scalar.lookup(op.getRhs());
+  Value num = LLVM::AddOp::create(b, loc, scalar.lookup(op.getLhs()),
+                                  LLVM::SubOp::create(b, loc, den, cst64(1)));
+  scalar[op] = LLVM::UDivOp::create(b, loc, num, den);
+}
+
+void HostFunctionLowering::lowerOp(memref::GetGlobalOp op) {
+  scalar[op] = call("mlpc_gpu_weight", ptrTy,
+                    {mod, cst32(weightIndex.lookup(op.getName()))});
+  sizes[op] = staticOrMapped(op.getType(), {});
+}
+
+void HostFunctionLowering::lowerOp(memref::AllocOp op) {
+  SmallVector<Value> s = staticOrMapped(op.getType(), op.getDynamicSizes());
+  Value bytes = cst64(4);
+  for (Value v : s)
+    bytes = LLVM::MulOp::create(b, loc, bytes, v);
+  Value slot = allocSlot.lookup(op.getResult());
+  check(call("mlpc_gpu_alloc", i32, {mod, bytes, stream, slot}));
+  scalar[op] = LLVM::LoadOp::create(b, loc, ptrTy, slot);
+  sizes[op] = s;
+}
+
+void HostFunctionLowering::lowerOp(memref::DeallocOp op) {
+  Value slot = allocSlot.lookup(op.getMemref());
+  call("mlpc_gpu_free", LLVM::LLVMVoidType::get(ctx),
+       {mod, LLVM::LoadOp::create(b, loc, ptrTy, slot), stream});
+  LLVM::StoreOp::create(b, loc, null, slot);
+}
+
+void HostFunctionLowering::lowerOp(gpu::LaunchFuncOp op) {
+  // Kernel parameters as convert-gpu-to-nvvm lays them out: a memref is
+  // (allocated, aligned, offset, sizes..., strides...), an index an i64.
+  SmallVector<Value> fields;
+  for (Value operand : op.getKernelOperands()) {
+    if (isa<MemRefType>(operand.getType()))
+      mlpc::appendMemRefFields(b, loc, scalar.lookup(operand), sizes[operand],
+                               fields);
+    else
+      fields.push_back(scalar.lookup(operand));
   }
+  Value storage, params;
+  {
+    // In the entry block: one fixed stack slot per launch.
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    Value n = cst64(fields.size());
+    storage = LLVM::AllocaOp::create(b, loc, ptrTy, i64, n, 8);
+    params = LLVM::AllocaOp::create(b, loc, ptrTy, ptrTy, n, 8);
+  }
+  for (auto [i, f] : llvm::enumerate(fields)) {
+    SmallVector<LLVM::GEPArg, 1> at{int32_t(i)};
+    Value slot = LLVM::GEPOp::create(b, loc, ptrTy, i64, storage, at);
+    LLVM::StoreOp::create(b, loc, f, slot);
+    LLVM::StoreOp::create(
+        b, loc, slot, LLVM::GEPOp::create(b, loc, ptrTy, ptrTy, params, at));
+  }
+  auto dim32 = [&](Value v) -> Value {
+    return LLVM::TruncOp::create(b, loc, i32, scalar.lookup(v));
+  };
+  gpu::KernelDim3 grid = op.getGridSizeOperandValues();
+  gpu::KernelDim3 block = op.getBlockSizeOperandValues();
+  check(call("mlpc_gpu_launch", i32,
+             {mod, cst32(kernelIndex.lookup(op.getKernelName().getValue())),
+              scalar.lookup(grid.x), scalar.lookup(grid.y),
+              scalar.lookup(grid.z), dim32(block.x), dim32(block.y),
+              dim32(block.z), cst32(0), stream, params}));
+}
+
+LLVM::LLVMFuncOp HostFunctionLowering::lower(func::FuncOp host) {
+  b.setInsertionPoint(host);
+  auto fn = LLVM::LLVMFuncOp::create(
+      b, host.getLoc(), (host.getSymName() + "_gpu").str(),
+      LLVM::LLVMFunctionType::get(i32, {ptrTy, i64, ptrTy}),
+      LLVM::Linkage::Internal);
+  entry = fn.addEntryBlock(b);
+  stream = entry->getArgument(2);
+  emitPrologue(host, fn);
+  for (Operation &op : host.getBody().front())
+    llvm::TypeSwitch<Operation *>(&op)
+        .Case<arith::ConstantOp, arith::MulIOp, arith::AddIOp,
+              arith::CeilDivUIOp, memref::GetGlobalOp, memref::AllocOp,
+              memref::DeallocOp, gpu::LaunchFuncOp, func::ReturnOp>(
+            [&](auto concrete) { lowerOp(concrete); });
 
   b.setInsertionPointToStart(fail);
   for (auto &[alloc, slot] : allocSlot)
-    voidCall("mlpc_gpu_free",
-             {LLVM::LoadOp::create(b, loc, ptrTy, modSlot),
-              LLVM::LoadOp::create(b, loc, ptrTy, slot), stream});
+    call("mlpc_gpu_free", LLVM::LLVMVoidType::get(ctx),
+         {LLVM::LoadOp::create(b, loc, ptrTy, modSlot),
+          LLVM::LoadOp::create(b, loc, ptrTy, slot), stream});
   LLVM::ReturnOp::create(b, loc, fail->getArgument(0));
   return fn;
+}
+
+FailureOr<LLVM::LLVMFuncOp>
+GpuHostEmitter::emitHostFunction(func::FuncOp host) {
+  return HostFunctionLowering(module, program, kernelIndex, weightIndex)
+      .lower(host);
 }
 
 LogicalResult GpuHostEmitter::emitEntries(func::FuncOp host,

@@ -15,6 +15,20 @@
 
 namespace mlir::mlpc {
 
+/// LLVM dialect constants: an i64, an i32, an i1.
+Value llvmI64(OpBuilder &b, Location loc, int64_t v);
+Value llvmI32(OpBuilder &b, Location loc, int32_t v);
+Value llvmBool(OpBuilder &b, Location loc, bool v);
+
+/// Appends the fields of a contiguous row-major memref at `ptr` with
+/// `sizes` (i64 values), in the order in which func-to-llvm expands a
+/// memref argument and convert-gpu-to-nvvm a kernel parameter: allocated,
+/// aligned, offset, sizes..., strides.... Upstream's MemRefDescriptor packs
+/// the same fields into a struct that these calls would unpack again, which
+/// costs instructions at -O0.
+void appendMemRefFields(OpBuilder &b, Location loc, Value ptr,
+                        ArrayRef<Value> sizes, SmallVectorImpl<Value> &fields);
+
 /// Bytes of one batch row of a buffer of f32 `shape` (dimensions after the
 /// leading one).
 int64_t rowBytes(ArrayRef<int64_t> shape);
@@ -79,12 +93,8 @@ struct LLVMEmitter {
   Location loc;
   Type ptrTy, i64, i32;
 
-  Value cst64(int64_t v) {
-    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
-  }
-  Value cst32(int32_t v) {
-    return LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
-  }
+  Value cst64(int64_t v) { return llvmI64(b, loc, v); }
+  Value cst32(int32_t v) { return llvmI32(b, loc, v); }
   /// `values` (all of type `elem`) stored in an array on the stack.
   Value stackArray(Type elem, ValueRange values) {
     Value array =

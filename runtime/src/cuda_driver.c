@@ -72,11 +72,9 @@ static int32_t initialize(void) {
     int32_t status = mlpc_cuda_check(&driver, r, "cuInit");
     return is_no_gpu(r) ? MLPC_ERR_NO_GPU : status;
   }
-  int ordinal = 0;
-  const char *dev = getenv("MLPC_CUDA_DEVICE");
-  if (dev && *dev)
-    ordinal = atoi(dev);
-  r = driver.cuDeviceGet(&driver.device, ordinal);
+  int64_t ordinal = 0;
+  mlpc_env_int64("MLPC_CUDA_DEVICE", 0, INT32_MAX, &ordinal);
+  r = driver.cuDeviceGet(&driver.device, (int)ordinal);
   if (r != CUDA_SUCCESS) {
     int32_t status = mlpc_cuda_check(&driver, r, "cuDeviceGet");
     return is_no_gpu(r) ? MLPC_ERR_NO_GPU : status;

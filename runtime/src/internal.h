@@ -10,4 +10,10 @@
 int32_t mlpc_fail(int32_t status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Reads environment variable `name` as a decimal integer in [min, max]
+ * into *value and returns 1; returns 0 and leaves *value alone when it is
+ * unset, empty, or anything else (trailing characters, out of range), so
+ * that a variable that does not parse gives the default. */
+int mlpc_env_int64(const char *name, int64_t min, int64_t max, int64_t *value);
+
 #endif /* MLPC_RUNTIME_INTERNAL_H */

@@ -8,6 +8,7 @@
  *
  *===----------------------------------------------------------------------===*/
 #define _GNU_SOURCE
+#include "internal.h"
 #include "mlpc/abi.h"
 #include "pool.h"
 
@@ -23,8 +24,8 @@ static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 static int default_count = 1;
 
 static void compute_default(void) {
-  const char *env = getenv("MLPC_NUM_THREADS");
-  int n = env && *env ? atoi(env) : 0;
+  int64_t n = 0;
+  mlpc_env_int64("MLPC_NUM_THREADS", 1, INT32_MAX, &n);
   if (n < 1) {
     /* The CPUs this process may run on (taskset, containers), else all. */
     cpu_set_t set;
@@ -35,7 +36,7 @@ static void compute_default(void) {
                  : (int)(cpus < MLPC_POOL_MAX_THREADS ? cpus
                                                       : MLPC_POOL_MAX_THREADS);
   }
-  default_count = n < MLPC_POOL_MAX_THREADS ? n : MLPC_POOL_MAX_THREADS;
+  default_count = (int)(n < MLPC_POOL_MAX_THREADS ? n : MLPC_POOL_MAX_THREADS);
 }
 
 /* MLPC_NUM_THREADS or the CPU count, read once. */
@@ -73,9 +74,9 @@ static atomic_int_fast64_t set_split_cost = -1;
 static pthread_once_t split_cost_once = PTHREAD_ONCE_INIT;
 
 static void read_split_cost_variable(void) {
-  const char *env = getenv("MLPC_SPLIT_COST_NS");
-  if (env && *env)
-    atomic_store(&set_split_cost, atoll(env) < 0 ? -1 : atoll(env));
+  int64_t nanos;
+  if (mlpc_env_int64("MLPC_SPLIT_COST_NS", INT64_MIN, INT64_MAX, &nanos))
+    atomic_store(&set_split_cost, nanos < 0 ? -1 : nanos);
 }
 
 void mlpc_set_split_cost_nanos(int64_t nanos) {

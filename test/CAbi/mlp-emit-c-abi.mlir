@@ -11,23 +11,30 @@
 // CHECK: llvm.icmp "eq" %[[OUT]], %[[NULL]]
 // CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : i64)
 // CHECK: llvm.icmp "slt" %[[BATCH]], %[[ONE]]
-// Batch limit: INT64_MAX / (4 bytes * 3 floats per row).
-// CHECK: llvm.mlir.constant(768614336404564650 : i64)
+// Batch limit: 2^56 bytes (the largest address space) / (4 bytes * 3
+// floats per row).
+// CHECK: llvm.mlir.constant(6004799503160661 : i64)
 // CHECK: llvm.cond_br %{{.*}}, ^[[NULLBB:.*]], ^[[BATCHBB:.*]]
 // CHECK: ^[[NULLBB]]:
 // CHECK-NEXT: %[[C1:.*]] = llvm.mlir.constant(1 : i32)
 // CHECK-NEXT: llvm.return %[[C1]]
 // CHECK: ^[[BATCHBB]]:
-// CHECK-NEXT: llvm.cond_br %{{.*}}, ^[[BADBB:.*]], ^[[OVERLAPBB:.*]]
+// CHECK-NEXT: llvm.cond_br %{{.*}}, ^[[BADBB:.*]], ^[[WRAPBB:.*]]
 // CHECK: ^[[BADBB]]:
 // CHECK-NEXT: %[[C2:.*]] = llvm.mlir.constant(2 : i32)
 // CHECK-NEXT: llvm.return %[[C2]]
-// The output's bytes [OUT, OUT + batch * row) against the input's.
-// CHECK: ^[[OVERLAPBB]]:
+// Each buffer's bytes [start, start + batch * row), which must not wrap
+// around the address space (MLPC_ERR_BAD_BATCH too).
+// CHECK: ^[[WRAPBB]]:
 // CHECK: %[[INSTART:.*]] = llvm.ptrtoint %[[IN]] : !llvm.ptr to i64
 // CHECK: %[[INEND:.*]] = llvm.add %[[INSTART]]
 // CHECK: %[[OUTSTART:.*]] = llvm.ptrtoint %[[OUT]] : !llvm.ptr to i64
 // CHECK: %[[OUTEND:.*]] = llvm.add %[[OUTSTART]]
+// CHECK: llvm.icmp "ult" %[[INEND]], %[[INSTART]]
+// CHECK: llvm.icmp "ult" %[[OUTEND]], %[[OUTSTART]]
+// CHECK: llvm.cond_br %{{.*}}, ^[[BADBB]], ^[[OVERLAPBB:.*]]
+// The output's bytes against the input's.
+// CHECK: ^[[OVERLAPBB]]:
 // CHECK: llvm.icmp "ult" %[[INSTART]], %[[OUTEND]]
 // CHECK: llvm.icmp "ult" %[[OUTSTART]], %[[INEND]]
 // CHECK: llvm.cond_br %{{.*}}, ^[[OVERLAPPED:.*]], ^[[CALLBB:.*]]

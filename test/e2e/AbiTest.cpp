@@ -40,6 +40,51 @@ TEST(Abi, StatusCodes) {
   EXPECT_STREQ(mlpc_status_string(12345), "unknown mlpc status code");
 }
 
+/// The largest batch at which a buffer of `rowFloats` floats per row still
+/// fits in 2^56 bytes, the largest virtual address space.
+int64_t largestBatch(int64_t rowFloats) {
+  return (int64_t(1) << 56) / (rowFloats * 4);
+}
+
+/// Beyond the largest batch, or for a buffer that would end past the
+/// address space, an entry refuses the call before any other check: the
+/// byte sizes it would compute no longer fit the address space.
+void checkBatchBound(int32_t (*entry)(const float *, float *, int64_t),
+                     int64_t inFloats, int64_t outFloats, const char *name) {
+  SCOPED_TRACE(name);
+  auto [in, out] = unreachableBuffers();
+  int64_t largest = largestBatch(std::max(inFloats, outFloats));
+  EXPECT_EQ(entry(in, out, largest + 1), MLPC_ERR_BAD_BATCH);
+  for (int shift = 33; shift < 63; ++shift)
+    if ((int64_t(1) << shift) > largest)
+      EXPECT_EQ(entry(in, out, int64_t(1) << shift), MLPC_ERR_BAD_BATCH)
+          << "batch 2^" << shift;
+  // At the bound the batch itself is valid, and the overlap check, whose
+  // byte sizes then cannot wrap, sees the output on the input (a scratch
+  // buffer larger per row than the buffers may refuse it first).
+  std::vector<float> x(std::max(inFloats, outFloats));
+  int32_t atBound = entry(x.data(), x.data(), largest);
+  EXPECT_TRUE(atBound == MLPC_ERR_OVERLAP || atBound == MLPC_ERR_BAD_BATCH)
+      << mlpc_status_string(atBound);
+  // A buffer that would end past the top of the address space: its last
+  // four bytes hold less than any buffer.
+  const float *top = reinterpret_cast<const float *>(UINTPTR_MAX - 3);
+  EXPECT_EQ(entry(top, x.data(), 1), MLPC_ERR_BAD_BATCH);
+  EXPECT_EQ(entry(x.data(), const_cast<float *>(top), 1), MLPC_ERR_BAD_BATCH);
+}
+
+TEST(Abi, BatchesWhoseBuffersCannotExistAreRefused) {
+  checkBatchBound(mnist_fused, 784, 10, "mnist_fused");
+  checkBatchBound(large_fused, 600, 37, "large_fused");
+  checkBatchBound(large_dense, 600, 37, "large_dense");
+  checkBatchBound(softmax_rows, 10, 10, "softmax_rows");
+  // mnist's intermediates take less per row than its input: the batch at
+  // the bound passes and the overlap is what is refused.
+  std::vector<float> x(784);
+  EXPECT_EQ(mnist_fused(x.data(), x.data(), largestBatch(784)),
+            MLPC_ERR_OVERLAP);
+}
+
 TEST(Abi, HeaderShapeMacros) {
   static_assert(mnist_fused_IN0_DIM1 == 784, "input width");
   static_assert(mnist_fused_OUT0_DIM1 == 10, "output width");

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -249,6 +251,38 @@ TEST(Pool, TheVariableSetsTheSplitCost) {
         std::exit(mlpc_get_split_cost_nanos() == 12345 ? 0 : 1);
       },
       testing::ExitedWithCode(0), "");
+}
+
+/// Variables that are not whole numbers are ignored: the cost is measured
+/// (0 until then), and the thread count is the CPUs'.
+TEST(Pool, VariablesThatDoNotParseAreIgnored) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (const char *bad : {"1e999x", "12345 ", "99999999999999999999", "x"})
+    EXPECT_EXIT(
+        {
+          setenv("MLPC_SPLIT_COST_NS", bad, 1);
+          std::exit(mlpc_get_split_cost_nanos() == 0 ? 0 : 1);
+        },
+        testing::ExitedWithCode(0), "")
+        << bad;
+  EXPECT_EXIT(
+      {
+        setenv("MLPC_NUM_THREADS", "3", 1);
+        std::exit(mlpc_get_num_threads() == 3 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
+  // Without asking the runtime, which reads the variable only once.
+  cpu_set_t set;
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  int32_t cpus = std::min(CPU_COUNT(&set), 256);
+  for (const char *bad : {"3x", "0", "-2", "4294967296"})
+    EXPECT_EXIT(
+        {
+          setenv("MLPC_NUM_THREADS", bad, 1);
+          std::exit(mlpc_get_num_threads() == cpus ? 0 : 1);
+        },
+        testing::ExitedWithCode(0), "")
+        << bad;
 }
 
 /// The pool grows when a call asks for more threads than it has: after a

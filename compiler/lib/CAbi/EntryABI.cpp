@@ -65,6 +65,20 @@ Value mlpc::buildAnyNull(OpBuilder &b, Location loc, ValueRange ptrs) {
   return anyNull;
 }
 
+int64_t mlpc::largestBatch(ArrayRef<ArrayRef<int64_t>> shapes,
+                           int64_t extraRowBytes) {
+  int64_t largest = std::numeric_limits<int64_t>::max();
+  auto bound = [&](int64_t perRow) {
+    largest = std::min(largest, kMaxBufferBytes / std::max<int64_t>(perRow, 1));
+  };
+  for (ArrayRef<int64_t> s : shapes)
+    if (ShapedType::isDynamic(s[0]))
+      bound(rowBytes(s));
+  if (extraRowBytes)
+    bound(extraRowBytes);
+  return largest;
+}
+
 Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
                           ArrayRef<ArrayRef<int64_t>> shapes,
                           int64_t extraRowBytes) {
@@ -72,23 +86,14 @@ Value mlpc::buildBadBatch(OpBuilder &b, Location loc, Value batch,
     return LLVM::ICmpOp::create(b, loc, p, batch, llvmI64(b, loc, v));
   };
   Value bad = cmp(LLVM::ICmpPredicate::slt, 1);
-  auto orTooBig = [&](int64_t perRow) {
-    int64_t maxBatch =
-        std::numeric_limits<int64_t>::max() / std::max<int64_t>(perRow, 1);
-    bad = LLVM::OrOp::create(b, loc, bad,
-                             cmp(LLVM::ICmpPredicate::sgt, maxBatch));
-  };
   bool batched = llvm::any_of(
       shapes, [](ArrayRef<int64_t> s) { return ShapedType::isDynamic(s[0]); });
   if (!batched)
-    bad = LLVM::OrOp::create(b, loc, bad,
-                             cmp(LLVM::ICmpPredicate::ne, shapes.front()[0]));
-  for (ArrayRef<int64_t> s : shapes)
-    if (ShapedType::isDynamic(s[0]))
-      orTooBig(rowBytes(s));
-  if (extraRowBytes)
-    orTooBig(extraRowBytes);
-  return bad;
+    return LLVM::OrOp::create(b, loc, bad,
+                              cmp(LLVM::ICmpPredicate::ne, shapes.front()[0]));
+  return LLVM::OrOp::create(
+      b, loc, bad,
+      cmp(LLVM::ICmpPredicate::sgt, largestBatch(shapes, extraRowBytes)));
 }
 
 Value mlpc::buildBufferBytes(OpBuilder &b, Location loc, Value batch,
@@ -98,17 +103,32 @@ Value mlpc::buildBufferBytes(OpBuilder &b, Location loc, Value batch,
   return LLVM::MulOp::create(b, loc, rows, llvmI64(b, loc, rowBytes(shape)));
 }
 
-Value mlpc::buildAnyOverlap(OpBuilder &b, Location loc, ValueRange ptrs,
-                            Value batch, ArrayRef<ArrayRef<int64_t>> shapes,
-                            unsigned numInputs) {
-  Type i64 = b.getI64Type();
-  SmallVector<Value> starts, ends;
+mlpc::BufferExtents mlpc::buildExtents(OpBuilder &b, Location loc,
+                                       ValueRange ptrs, Value batch,
+                                       ArrayRef<ArrayRef<int64_t>> shapes) {
+  BufferExtents e;
   for (auto [p, s] : llvm::zip(ptrs, shapes)) {
-    Value start = LLVM::PtrToIntOp::create(b, loc, i64, p);
-    starts.push_back(start);
-    ends.push_back(
+    Value start = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), p);
+    e.starts.push_back(start);
+    e.ends.push_back(
         LLVM::AddOp::create(b, loc, start, buildBufferBytes(b, loc, batch, s)));
   }
+  return e;
+}
+
+Value mlpc::buildAnyWrap(OpBuilder &b, Location loc,
+                         const BufferExtents &extents) {
+  Value any = llvmBool(b, loc, false);
+  for (auto [start, end] : llvm::zip(extents.starts, extents.ends))
+    any = LLVM::OrOp::create(
+        b, loc, any,
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ult, end, start));
+  return any;
+}
+
+Value mlpc::buildAnyOverlap(OpBuilder &b, Location loc,
+                            const BufferExtents &extents, unsigned numInputs) {
+  ArrayRef<Value> starts = extents.starts, ends = extents.ends;
   // [a, a + m) and [c, c + n) share a byte when a < c + n and c < a + m.
   Value any = llvmBool(b, loc, false);
   for (size_t j = numInputs; j < starts.size(); ++j)
@@ -139,17 +159,22 @@ Block *mlpc::buildEntryChecks(OpBuilder &b, Location loc, Region &region,
     LLVM::ReturnOp::create(b, loc, llvmI32(b, loc, status));
   };
   Block *nullBlock = block(), *batchBlock = block(), *badBlock = block(),
-        *overlapCheck = block(), *overlapBlock = block(), *ok = block();
+        *wrapCheck = block(), *overlapCheck = block(), *overlapBlock = block(),
+        *ok = block();
   LLVM::CondBrOp::create(b, loc, anyNull, nullBlock, batchBlock);
   ret(nullBlock, MLPC_ERR_NULL_POINTER);
   b.setInsertionPointToStart(batchBlock);
-  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, overlapCheck);
+  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, wrapCheck);
   ret(badBlock, MLPC_ERR_BAD_BATCH);
-  // Only for a valid batch: the byte sizes then fit in int64_t.
+  // Only for a valid batch: the byte sizes then fit in int64_t. A buffer
+  // that ends past the address space cannot exist either.
+  b.setInsertionPointToStart(wrapCheck);
+  BufferExtents extents = buildExtents(b, loc, ptrs, batch, shapes);
+  LLVM::CondBrOp::create(b, loc, buildAnyWrap(b, loc, extents), badBlock,
+                         overlapCheck);
   b.setInsertionPointToStart(overlapCheck);
-  LLVM::CondBrOp::create(
-      b, loc, buildAnyOverlap(b, loc, ptrs, batch, shapes, numInputs),
-      overlapBlock, ok);
+  LLVM::CondBrOp::create(b, loc, buildAnyOverlap(b, loc, extents, numInputs),
+                         overlapBlock, ok);
   ret(overlapBlock, MLPC_ERR_OVERLAP);
   b.setInsertionPointToStart(ok);
   return ok;

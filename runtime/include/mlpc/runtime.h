@@ -26,8 +26,11 @@ enum mlpc_status {
   MLPC_OK = 0,
   /* An input or output pointer was NULL. */
   MLPC_ERR_NULL_POINTER = 1,
-  /* batch < 1, batch too large for the address space, or (for an entry
-     with a static leading dimension) batch differs from it. */
+  /* batch < 1; (for an entry with a static leading dimension) batch
+     differs from it; or a buffer cannot exist at this batch: it would take
+     more than 2^56 bytes (the largest virtual address space, x86-64 with
+     5-level paging and AArch64), or it would end past the end of the
+     address space. Checked before the overlap of buffers. */
   MLPC_ERR_BAD_BATCH = 2,
   /* A temporary buffer could not be allocated. */
   MLPC_ERR_OUT_OF_MEMORY = 3,
@@ -53,7 +56,8 @@ const char *mlpc_runtime_version(void);
 
 /* Threads. Entry points whose batch rows are independent split large
  * batches over a pool of threads started on first use. The default is the
- * MLPC_NUM_THREADS environment variable, else the number of online CPUs.
+ * MLPC_NUM_THREADS environment variable (a whole decimal number; anything
+ * else is ignored), else the number of CPUs the process may run on.
  * Results are bitwise identical whatever the number of threads. It can
  * be changed at any time: a call that asks for more threads than the pool
  * has starts the missing ones. n < 1 restores the default. */

@@ -36,10 +36,21 @@ int64_t rowBytes(ArrayRef<int64_t> shape);
 /// An i1 that is true when any of `ptrs` (LLVM pointers) is null.
 Value buildAnyNull(OpBuilder &b, Location loc, ValueRange ptrs);
 
+/// The largest byte size a buffer can have: 2^56, the largest virtual
+/// address space of x86-64 (5-level paging) and AArch64. A batch that
+/// makes any buffer larger cannot be valid, and checking it first keeps
+/// the byte sizes that the later checks compute from overflowing.
+constexpr int64_t kMaxBufferBytes = int64_t(1) << 56;
+
+/// The largest valid batch for buffers of `shapes` whose leading dimension
+/// is dynamic, and `extraRowBytes` of scratch per row (0: none): no buffer
+/// over kMaxBufferBytes. INT64_MAX when no shape is batched.
+int64_t largestBatch(ArrayRef<ArrayRef<int64_t>> shapes,
+                     int64_t extraRowBytes = 0);
+
 /// An i1 that is true when `batch` (i64) is not a valid batch for buffers of
 /// `shapes`: below 1; different from the static leading size when no shape
-/// has a dynamic one; or so large that a buffer's byte size (or
-/// `extraRowBytes` per row, when nonzero) overflows int64_t.
+/// has a dynamic one; or above largestBatch.
 Value buildBadBatch(OpBuilder &b, Location loc, Value batch,
                     ArrayRef<ArrayRef<int64_t>> shapes,
                     int64_t extraRowBytes = 0);
@@ -49,15 +60,27 @@ Value buildBadBatch(OpBuilder &b, Location loc, Value batch,
 Value buildBufferBytes(OpBuilder &b, Location loc, Value batch,
                        ArrayRef<int64_t> shape);
 
+/// Where each buffer starts and ends, as i64 addresses, at `batch` rows (a
+/// valid batch: the byte sizes do not overflow).
+struct BufferExtents {
+  SmallVector<Value> starts, ends;
+};
+BufferExtents buildExtents(OpBuilder &b, Location loc, ValueRange ptrs,
+                           Value batch, ArrayRef<ArrayRef<int64_t>> shapes);
+
+/// An i1 that is true when a buffer ends past the end of the address space
+/// (its end address wraps around).
+Value buildAnyWrap(OpBuilder &b, Location loc, const BufferExtents &extents);
+
 /// An i1 that is true when one of the buffers from `numInputs` on (the
-/// outputs) shares a byte with another buffer, each `shapes[i]` at `batch`
-/// rows (a valid batch: the byte sizes do not overflow).
-Value buildAnyOverlap(OpBuilder &b, Location loc, ValueRange ptrs, Value batch,
-                      ArrayRef<ArrayRef<int64_t>> shapes, unsigned numInputs);
+/// outputs) shares a byte with another buffer.
+Value buildAnyOverlap(OpBuilder &b, Location loc, const BufferExtents &extents,
+                      unsigned numInputs);
 
 /// The checks at b's insertion point, in `region` of an entry point
 /// returning i32 whose first `numInputs` buffers are inputs: new blocks
-/// return MLPC_ERR_NULL_POINTER, MLPC_ERR_BAD_BATCH or MLPC_ERR_OVERLAP,
+/// return MLPC_ERR_NULL_POINTER, MLPC_ERR_BAD_BATCH (for a batch too large,
+/// or a buffer that wraps the address space) or MLPC_ERR_OVERLAP,
 /// and b is left at the start of the block where a valid call goes on,
 /// which is returned.
 Block *buildEntryChecks(OpBuilder &b, Location loc, Region &region,

@@ -7,7 +7,7 @@ from lit.llvm import llvm_config
 config.name = "MLPC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".c"]
-config.excludes = ["Inputs", "lit.local.cfg", "e2e", "unit", "export_roundtrip.py", "CMakeLists.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "lit.local.cfg", "e2e", "unit", "fuzz", "export_roundtrip.py", "CMakeLists.txt", "lit.cfg.py",
                    "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mlpc_obj_root, "test")

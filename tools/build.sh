@@ -2,7 +2,10 @@
 # Configures and builds mlpc in ./build (or $MLPC_BUILD_DIR) with clang 22,
 # lld, Ninja and ccache. MLPC_MLIR_LINK=static links MLIR's static libraries
 # instead of the shared libMLIR; MLPC_ENABLE_GPU=OFF leaves out the NVPTX
-# backend. Both are read when the build directory is first configured.
+# backend; MLPC_SANITIZE=address,undefined or thread instruments every
+# target; MLPC_EXTERNAL_MLPC=path/to/mlpc builds only the runtime and its
+# tests, compiling the test models with that mlpc. All are read when the
+# build directory is first configured.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${MLPC_BUILD_DIR:-$root/build}"
@@ -20,6 +23,8 @@ if [ ! -f "$build/build.ninja" ]; then
     -DLLVM_DIR=$llvm/lib/cmake/llvm \
     -DMLIR_LINK_MLIR_DYLIB="$([ "${MLPC_MLIR_LINK:-shared}" = static ] && echo OFF || echo ON)" \
     -DMLPC_ENABLE_GPU="${MLPC_ENABLE_GPU:-ON}" \
+    -DMLPC_SANITIZE="${MLPC_SANITIZE:-}" \
+    -DMLPC_EXTERNAL_MLPC="${MLPC_EXTERNAL_MLPC:-}" \
     -DLLVM_EXTERNAL_LIT=$llvm/bin/lit \
     -DCMAKE_INSTALL_PREFIX="${MLPC_PREFIX:-$root/install}"
 fi

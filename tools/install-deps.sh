@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what mlpc needs on Debian 12 (bookworm): LLVM/MLIR 22, clang and
-# lld 22, Ninja, ccache, GoogleTest, a C compiler for apps (`cc`),
-# pkg-config (the test of the installed package uses it), and
-# Python with scikit-learn for the examples. Idempotent: does nothing when
+# lld 22 with their sanitizer and libFuzzer runtimes, Ninja, ccache,
+# GoogleTest, a C compiler for apps (`cc`), pkg-config (the test of the
+# installed package uses it), and Python with scikit-learn for the
+# examples. Idempotent: does nothing when
 # everything is already installed.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache git
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
+  libclang-rt-22-dev
   libgtest-dev
   python3 python3-numpy python3-sklearn
   pkgconf

@@ -24,7 +24,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The driver's types, as the runtime's table declares them
+ * (runtime/src/cuda_driver.h): calls through pointers of other types are
+ * undefined, and -fsanitize=function reports them. */
 typedef int CUresult;
+typedef int CUdevice;
+typedef unsigned long long CUdeviceptr;
+typedef struct CUctx_st *CUcontext;
+typedef struct CUmod_st *CUmodule;
+typedef struct CUfunc_st *CUfunction;
+typedef struct CUstream_st *CUstream;
 
 enum { MaxKernels = 256, MaxParams = 128, MaxAllocs = 4096 };
 
@@ -180,13 +189,13 @@ CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
   return 0;
 }
 
-CUresult cuDevicePrimaryCtxRetain(void **context, int device) {
+CUresult cuDevicePrimaryCtxRetain(CUcontext *context, CUdevice device) {
   (void)device;
-  *context = (void *)0xc0;
+  *context = (CUcontext)0xc0;
   return 0;
 }
 
-CUresult cuCtxSetCurrent(void *context) { return context ? 0 : 201; }
+CUresult cuCtxSetCurrent(CUcontext context) { return context ? 0 : 201; }
 
 /* Kernel signatures from PTX ".visible .entry NAME(\n .param .u64 .ptr ..". */
 static void parsePtx(struct Module *m, const char *ptx) {
@@ -208,7 +217,7 @@ static void parsePtx(struct Module *m, const char *ptx) {
   }
 }
 
-CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned n,
+CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned n,
                             int *options, void **values) {
   pthread_mutex_lock(&lock);
   CUresult r = injected("cuModuleLoadDataEx");
@@ -228,23 +237,24 @@ CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned n,
   m->fromCubin = cubin;
   if (!cubin)
     parsePtx(m, image);
-  *module = m;
+  *module = (CUmodule)m;
   pthread_mutex_unlock(&lock);
   return 0;
 }
 
-CUresult cuModuleUnload(void *module) {
-  free(module);
+CUresult cuModuleUnload(CUmodule module) {
+  free((struct Module *)module);
   return 0;
 }
 
-CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
-  struct Module *m = module;
+CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
+                             const char *name) {
+  struct Module *m = (struct Module *)module;
   pthread_mutex_lock(&lock);
   logLine("get %s", name);
   for (int i = 0; i < m->numKernels; ++i)
     if (strcmp(m->kernels[i].name, name) == 0) {
-      *function = &m->kernels[i];
+      *function = (CUfunction)&m->kernels[i];
       pthread_mutex_unlock(&lock);
       return 0;
     }
@@ -254,14 +264,14 @@ CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
     struct Kernel *k = &m->kernels[m->numKernels++];
     snprintf(k->name, sizeof k->name, "%s", name);
     k->numParams = -1;
-    *function = k;
+    *function = (CUfunction)k;
     r = 0;
   }
   pthread_mutex_unlock(&lock);
   return r;
 }
 
-CUresult cuMemAlloc_v2(unsigned long long *p, size_t n) {
+CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) {
   pthread_mutex_lock(&lock);
   CUresult r = injected("cuMemAlloc");
   if (!r) {
@@ -272,7 +282,7 @@ CUresult cuMemAlloc_v2(unsigned long long *p, size_t n) {
   return r;
 }
 
-CUresult cuMemFree_v2(unsigned long long p) {
+CUresult cuMemFree_v2(CUdeviceptr p) {
   pthread_mutex_lock(&lock);
   logLine("free %#llx", p);
   CUresult r = release(p);
@@ -281,7 +291,7 @@ CUresult cuMemFree_v2(unsigned long long p) {
 }
 
 static CUresult copy(const char *what, void *dst, const void *src, size_t n,
-                     uintptr_t device, void *stream) {
+                     uintptr_t device, CUstream stream) {
   pthread_mutex_lock(&lock);
   struct Alloc *a = findAlloc(device);
   CUresult r = 0;
@@ -290,42 +300,43 @@ static CUresult copy(const char *what, void *dst, const void *src, size_t n,
     r = 700;
   } else {
     memcpy(dst, src, n);
-    logLine("%s %#lx %zu stream=%p", what, (unsigned long)device, n, stream);
+    logLine("%s %#lx %zu stream=%p", what, (unsigned long)device, n,
+            (void *)stream);
   }
   pthread_mutex_unlock(&lock);
   return r;
 }
 
-CUresult cuMemcpyHtoD_v2(unsigned long long dst, const void *src, size_t n) {
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t n) {
   return copy("htod", (void *)(uintptr_t)dst, src, n, dst, NULL);
 }
 
-CUresult cuMemAllocAsync(unsigned long long *p, size_t n, void *stream) {
+CUresult cuMemAllocAsync(CUdeviceptr *p, size_t n, CUstream stream) {
   pthread_mutex_lock(&lock);
   CUresult r = injected("cuMemAllocAsync");
   if (!r) {
     *p = (uintptr_t)track(n);
-    logLine("allocasync %#llx %zu stream=%p", *p, n, stream);
+    logLine("allocasync %#llx %zu stream=%p", *p, n, (void *)stream);
   }
   pthread_mutex_unlock(&lock);
   return r;
 }
 
-CUresult cuMemFreeAsync(unsigned long long p, void *stream) {
+CUresult cuMemFreeAsync(CUdeviceptr p, CUstream stream) {
   pthread_mutex_lock(&lock);
-  logLine("freeasync %#llx stream=%p", p, stream);
+  logLine("freeasync %#llx stream=%p", p, (void *)stream);
   CUresult r = release(p);
   pthread_mutex_unlock(&lock);
   return r;
 }
 
-CUresult cuMemcpyHtoDAsync_v2(unsigned long long dst, const void *src, size_t n,
-                              void *stream) {
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n,
+                              CUstream stream) {
   return copy("htodasync", (void *)(uintptr_t)dst, src, n, dst, stream);
 }
 
-CUresult cuMemcpyDtoHAsync_v2(void *dst, unsigned long long src, size_t n,
-                              void *stream) {
+CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n,
+                              CUstream stream) {
   return copy("dtohasync", dst, (const void *)(uintptr_t)src, n, src, stream);
 }
 
@@ -344,11 +355,12 @@ static int descriptorInBounds(const uint64_t *v, int rank) {
   return v[1] + (last + 1) * 4 <= (uintptr_t)a->p + a->n;
 }
 
-CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
-                        unsigned bx, unsigned by, unsigned bz, unsigned smem,
-                        void *stream, void **params, void **extra) {
+CUresult cuLaunchKernel(CUfunction function, unsigned gx, unsigned gy,
+                        unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                        unsigned smem, CUstream stream, void **params,
+                        void **extra) {
   (void)extra;
-  struct Kernel *k = function;
+  struct Kernel *k = (struct Kernel *)function;
   pthread_mutex_lock(&lock);
   CUresult r = injected("cuLaunchKernel");
   char values[4096] = "";
@@ -361,7 +373,7 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   }
   logLine("launch %s grid=%u,%u,%u block=%u,%u,%u smem=%u stream=%p "
           "params=%s",
-          k->name, gx, gy, gz, bx, by, bz, smem, stream, values);
+          k->name, gx, gy, gz, bx, by, bz, smem, (void *)stream, values);
   /* Descriptors: a pointer pair, then integers up to the next pair; the
    * kernel's last parameter is the batch. */
   for (int i = 0; !r && i < k->numParams;) {
@@ -398,9 +410,9 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   return r;
 }
 
-CUresult cuStreamSynchronize(void *stream) {
+CUresult cuStreamSynchronize(CUstream stream) {
   pthread_mutex_lock(&lock);
-  logLine("sync %p", stream);
+  logLine("sync %p", (void *)stream);
   CUresult r = injected("cuStreamSynchronize");
   pthread_mutex_unlock(&lock);
   return r;

@@ -17,7 +17,19 @@ llvm_config.use_default_substitutions()
 
 config.substitutions.append(("%mlpc_include", config.mlpc_runtime_include))
 config.substitutions.append(("%mlpc_libdir", config.mlpc_runtime_lib_dir))
-config.substitutions.append(("%cc", config.c_compiler))
+# Apps link the runtime, which a sanitizer build instruments: %cc is then a
+# one-word wrapper that adds the sanitizers (tests pass %cc as one argument).
+cc = config.c_compiler
+if config.mlpc_sanitize:
+    os.makedirs(config.test_exec_root, exist_ok=True)
+    cc = os.path.join(config.test_exec_root, "cc-sanitized")
+    with open(cc, "w") as f:
+        f.write('#!/bin/sh\nexec "%s" -fsanitize=%s "$@"\n'
+                % (config.c_compiler, config.mlpc_sanitize))
+    os.chmod(cc, 0o755)
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=1"
+    config.available_features.add("sanitizer")
+config.substitutions.append(("%cc", cc))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 
 tool_dirs = [config.mlpc_tools_dir, config.llvm_tools_dir]

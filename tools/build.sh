@@ -24,6 +24,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -DMLIR_LINK_MLIR_DYLIB="$([ "${MLPC_MLIR_LINK:-shared}" = static ] && echo OFF || echo ON)" \
     -DMLPC_ENABLE_GPU="${MLPC_ENABLE_GPU:-ON}" \
     -DMLPC_SANITIZE="${MLPC_SANITIZE:-}" \
+    -DMLPC_COVERAGE="${MLPC_COVERAGE:-OFF}" \
     -DMLPC_EXTERNAL_MLPC="${MLPC_EXTERNAL_MLPC:-}" \
     -DLLVM_EXTERNAL_LIT=$llvm/bin/lit \
     -DCMAKE_INSTALL_PREFIX="${MLPC_PREFIX:-$root/install}"

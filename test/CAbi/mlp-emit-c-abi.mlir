@@ -203,3 +203,15 @@ module {
   // expected-error @+1 {{mlp-emit-c-abi: parallel launch without its body, or whose arguments (count, flops, fields) do not match the body's (begin, end, fields); run mlp-outline-parallel to make both}}
   llvm.func @k_par0_launch(i64, !llvm.ptr, i64) attributes {mlpc.parallel_body = @k_par0}
 }
+
+// -----
+
+// A kernel named as an entry but without the shapes that mlp-entry-points
+// records cannot get a wrapper.
+
+module {
+  // expected-error @+1 {{mlp-emit-c-abi: kernel lacks its entry attributes; run mlp-entry-points first}}
+  llvm.func @__mlpc_k(%p: !llvm.ptr) attributes {mlpc.entry_name = "k"} {
+    llvm.return
+  }
+}

@@ -6,6 +6,8 @@
 // RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8 strategy=panels-outer" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s --check-prefix=BY-PANELS
 // RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8 strategy=column-split" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s --check-prefix=BY-SPLIT
 // RUN: not mlpc-opt %s -mlp-lower-dense="strategy=rows" -split-input-file 2>&1 | FileCheck %s --check-prefix=BY-BAD
+// RUN: not mlpc-opt %s -mlp-lower-dense="tile-rows=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD-TILE
+// BAD-TILE: error: mlp-lower-dense: tile-rows, tile-cols and vector-width must be at least 1
 
 // The dense layer becomes a loop over 2x8 register tiles. Inside a tile, the
 // K loop only accumulates (fma into vector iter_args); bias and activation

@@ -161,3 +161,18 @@ func.func @__forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 func.func @_forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   return %x : tensor<?x3xf32>
 }
+
+// -----
+
+// The entry point's name becomes a C function's.
+// expected-error @+1 {{entry point @my-model is not a valid C identifier; rename it using letters, digits and '_' only}}
+func.func @"my-model"(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{entry point @unranked: argument #0 has type 'tensor<*xf32>'; entry points take and return ranked tensors such as tensor<?x784xf32>}}
+func.func @unranked(%x: tensor<*xf32>) -> tensor<*xf32> {
+  return %x : tensor<*xf32>
+}

@@ -17,8 +17,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <limits>
+#include <set>
+#include <string>
 #include <thread>
 
 using namespace mlpc_test;
@@ -38,6 +41,15 @@ TEST(Abi, StatusCodes) {
   EXPECT_NE(std::string(mlpc_status_string(MLPC_ERR_BAD_BATCH)).find("batch"),
             std::string::npos);
   EXPECT_STREQ(mlpc_status_string(12345), "unknown mlpc status code");
+  // Every status has its own string.
+  std::set<std::string> seen;
+  for (int32_t s = MLPC_OK; s <= MLPC_ERR_OVERLAP; ++s) {
+    std::string text = mlpc_status_string(s);
+    EXPECT_NE(text, "unknown mlpc status code") << s;
+    EXPECT_TRUE(seen.insert(text).second) << s;
+  }
+  EXPECT_TRUE(std::isdigit(mlpc_runtime_version()[0]))
+      << mlpc_runtime_version();
 }
 
 /// The largest batch at which a buffer of `rowFloats` floats per row still

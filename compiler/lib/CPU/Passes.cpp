@@ -23,15 +23,6 @@
 
 using namespace mlir;
 
-mlpc::TargetTuning mlpc::CpuPipelineOptions::tuning() const {
-  TargetTuning t;
-  t.tileRows = tileRows;
-  t.tileCols = tileCols;
-  t.vectorWidth = vectorWidth;
-  t.hasFma = fma;
-  return t;
-}
-
 void mlpc::CpuPipelineOptions::setTuning(const TargetTuning &t) {
   tileRows = t.tileRows;
   tileCols = t.tileCols;

@@ -51,9 +51,6 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("0 skips fusion and cleanup (for debugging)"),
       llvm::cl::init(3)};
 
-  /// The tuning these options describe (the cache thresholds at their
-  /// defaults).
-  TargetTuning tuning() const;
   /// Takes the tile and FMA of `t`.
   void setTuning(const TargetTuning &t);
 };

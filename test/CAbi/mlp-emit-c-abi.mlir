@@ -19,28 +19,30 @@
 // CHECK-NEXT: %[[C1:.*]] = llvm.mlir.constant(1 : i32)
 // CHECK-NEXT: llvm.return %[[C1]]
 // CHECK: ^[[BATCHBB]]:
-// CHECK-NEXT: llvm.cond_br %{{.*}}, ^[[BADBB:.*]], ^[[WRAPBB:.*]]
+// CHECK-NEXT: llvm.cond_br %{{.*}}, ^[[BADBB:.*]], ^[[EXTENTBB:.*]]
 // CHECK: ^[[BADBB]]:
 // CHECK-NEXT: %[[C2:.*]] = llvm.mlir.constant(2 : i32)
 // CHECK-NEXT: llvm.return %[[C2]]
-// Each buffer's bytes [start, start + batch * row), which must not wrap
-// around the address space (MLPC_ERR_BAD_BATCH too).
-// CHECK: ^[[WRAPBB]]:
+// Each buffer's bytes [start, start + batch * row) must not wrap around the
+// address space (MLPC_ERR_BAD_BATCH), and the output's must not overlap the
+// input's (MLPC_ERR_OVERLAP): one branch for both, told apart after it.
+// CHECK: ^[[EXTENTBB]]:
 // CHECK: %[[INSTART:.*]] = llvm.ptrtoint %[[IN]] : !llvm.ptr to i64
 // CHECK: %[[INEND:.*]] = llvm.add %[[INSTART]]
 // CHECK: %[[OUTSTART:.*]] = llvm.ptrtoint %[[OUT]] : !llvm.ptr to i64
 // CHECK: %[[OUTEND:.*]] = llvm.add %[[OUTSTART]]
 // CHECK: llvm.icmp "ult" %[[INEND]], %[[INSTART]]
 // CHECK: llvm.icmp "ult" %[[OUTEND]], %[[OUTSTART]]
-// CHECK: llvm.cond_br %{{.*}}, ^[[BADBB]], ^[[OVERLAPBB:.*]]
-// The output's bytes against the input's.
-// CHECK: ^[[OVERLAPBB]]:
+// CHECK-NEXT: %[[WRAPS:.*]] = llvm.or
 // CHECK: llvm.icmp "ult" %[[INSTART]], %[[OUTEND]]
 // CHECK: llvm.icmp "ult" %[[OUTSTART]], %[[INEND]]
-// CHECK: llvm.cond_br %{{.*}}, ^[[OVERLAPPED:.*]], ^[[CALLBB:.*]]
-// CHECK: ^[[OVERLAPPED]]:
-// CHECK-NEXT: %[[C6:.*]] = llvm.mlir.constant(6 : i32)
-// CHECK-NEXT: llvm.return %[[C6]]
+// CHECK-NEXT: llvm.and
+// CHECK-NEXT: %[[OVERLAPS:.*]] = llvm.or
+// CHECK: %[[REFUSED:.*]] = llvm.or %[[WRAPS]], %[[OVERLAPS]]
+// CHECK: llvm.cond_br %[[REFUSED]], ^[[REFUSEDBB:.*]], ^[[CALLBB:.*]]
+// CHECK: ^[[REFUSEDBB]]:
+// CHECK: %[[STATUS:.*]] = llvm.select %[[WRAPS]], %{{.*}}, %{{.*}} : i1, i32
+// CHECK-NEXT: llvm.return %[[STATUS]]
 // CHECK: ^[[CALLBB]]:
 // CHECK: llvm.call @__mlpc_model(%[[IN]], %[[IN]], %{{.*}}, %[[BATCH]], %{{.*}}, %{{.*}}, %{{.*}}, %[[OUT]], %[[OUT]], %{{.*}}, %[[BATCH]],
 // CHECK: llvm.return

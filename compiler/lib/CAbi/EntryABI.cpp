@@ -159,23 +159,27 @@ Block *mlpc::buildEntryChecks(OpBuilder &b, Location loc, Region &region,
     LLVM::ReturnOp::create(b, loc, llvmI32(b, loc, status));
   };
   Block *nullBlock = block(), *batchBlock = block(), *badBlock = block(),
-        *wrapCheck = block(), *overlapCheck = block(), *overlapBlock = block(),
-        *ok = block();
+        *extentCheck = block(), *refused = block(), *ok = block();
   LLVM::CondBrOp::create(b, loc, anyNull, nullBlock, batchBlock);
   ret(nullBlock, MLPC_ERR_NULL_POINTER);
   b.setInsertionPointToStart(batchBlock);
-  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, wrapCheck);
+  LLVM::CondBrOp::create(b, loc, badBatch, badBlock, extentCheck);
   ret(badBlock, MLPC_ERR_BAD_BATCH);
   // Only for a valid batch: the byte sizes then fit in int64_t. A buffer
-  // that ends past the address space cannot exist either.
-  b.setInsertionPointToStart(wrapCheck);
+  // that ends past the address space cannot exist either; both it and an
+  // overlap are tested with one branch, which the rare refusal then tells
+  // apart, so that a valid call pays for one.
+  b.setInsertionPointToStart(extentCheck);
   BufferExtents extents = buildExtents(b, loc, ptrs, batch, shapes);
-  LLVM::CondBrOp::create(b, loc, buildAnyWrap(b, loc, extents), badBlock,
-                         overlapCheck);
-  b.setInsertionPointToStart(overlapCheck);
-  LLVM::CondBrOp::create(b, loc, buildAnyOverlap(b, loc, extents, numInputs),
-                         overlapBlock, ok);
-  ret(overlapBlock, MLPC_ERR_OVERLAP);
+  Value wraps = buildAnyWrap(b, loc, extents);
+  Value overlaps = buildAnyOverlap(b, loc, extents, numInputs);
+  LLVM::CondBrOp::create(b, loc, LLVM::OrOp::create(b, loc, wraps, overlaps),
+                         refused, ok);
+  b.setInsertionPointToStart(refused);
+  LLVM::ReturnOp::create(
+      b, loc,
+      LLVM::SelectOp::create(b, loc, wraps, llvmI32(b, loc, MLPC_ERR_BAD_BATCH),
+                             llvmI32(b, loc, MLPC_ERR_OVERLAP)));
   b.setInsertionPointToStart(ok);
   return ok;
 }

@@ -19,10 +19,10 @@ extern "C" {
 #endif
 
 /* Work is split over threads only when each thread gets at least this
- * many floating-point operations (2 M, some 20 us of work): waking a
- * sleeping thread costs several microseconds. */
+ * many floating-point operations (2 M, tens of microseconds of work):
+ * waking a sleeping thread costs microseconds. */
 #define MLPC_MIN_FLOPS_PER_THREAD (1 << 21)
-/* ... or, while the pool's threads are awake (they spin for 50 us after a
+/* ... or, while the pool's threads are awake (they spin for a while after a
  * call before they sleep, so a model called in a loop keeps them awake),
  * this many (64 K, under a microsecond of work), or as many as take the
  * split cost below, whichever is more. Generated code calls serially below
@@ -51,10 +51,10 @@ int32_t mlpc_parallel_rows(int32_t (*range_fn)(void *const *ptrs, int64_t rows),
  * results do not depend on the number of threads. flops_per_task (<= 0:
  * unknown, taken as large) is each task's work at this call's batch; with
  * fn's speed learned from its serial runs, it gives the call's time. Below
- * some 26 us per thread (MLPC_MIN_FLOPS_PER_THREAD while the speed is not
- * known yet), the split is made only while the pool's threads are awake
- * from recent calls, since waking one costs more than the work, and only
- * when each thread's share takes longer than the split cost. */
+ * tens of microseconds per thread (MLPC_MIN_FLOPS_PER_THREAD while the
+ * speed is not known yet), the split is made only while the pool's threads
+ * are awake from recent calls, since waking one costs more than the work,
+ * and only when each thread's share takes longer than the split cost. */
 void mlpc_parallel_for(void (*fn)(void *ctx, int64_t begin, int64_t end),
                        void *ctx, int64_t n, int64_t flops_per_task);
 

@@ -24,7 +24,8 @@
 #define MLPC_POOL_SPIN_NANOS 50000
 
 /* The least work (FLOPs) of a chunk beyond each thread's first: claiming a
- * chunk must cost far less than running it (about 10 us on one core). */
+ * chunk must cost far less than running it (a million FLOPs is
+ * microseconds of work on one core). */
 #define MLPC_MIN_CHUNK_FLOPS (1 << 20)
 
 /* The dense kernel's speed on one core (FLOPs per ns), to turn time into

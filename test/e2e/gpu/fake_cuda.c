@@ -24,16 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The driver's types, as the runtime's table declares them
- * (runtime/src/cuda_driver.h): calls through pointers of other types are
- * undefined, and -fsanitize=function reports them. */
-typedef int CUresult;
-typedef int CUdevice;
-typedef unsigned long long CUdeviceptr;
-typedef struct CUctx_st *CUcontext;
-typedef struct CUmod_st *CUmodule;
-typedef struct CUfunc_st *CUfunction;
-typedef struct CUstream_st *CUstream;
+/* The driver's types from the runtime's own table: calls through pointers
+ * of other types are undefined, and -fsanitize=function reports them. */
+#include "cuda_driver.h"
 
 enum { MaxKernels = 256, MaxParams = 128, MaxAllocs = 4096 };
 

@@ -2,8 +2,9 @@
 # Installs what mlpc needs on Debian 12 (bookworm): LLVM/MLIR 22, clang and
 # lld 22 with their sanitizer and libFuzzer runtimes, Ninja, ccache,
 # GoogleTest, a C compiler for apps (`cc`), pkg-config (the test of the
-# installed package uses it), and Python with scikit-learn for the
-# examples. Idempotent: does nothing when
+# installed package uses it), ONNX's C++ library, its conformance test
+# data and its Python package (the ONNX frontend and its tests), and Python
+# with scikit-learn for the examples. Idempotent: does nothing when
 # everything is already installed.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ packages=(
   libclang-rt-22-dev
   libgtest-dev
   python3 python3-numpy python3-sklearn
+  libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx
   pkgconf
 )
 

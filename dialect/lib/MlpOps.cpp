@@ -21,13 +21,16 @@ using namespace mlir::mlp;
 bool mlir::mlp::isKnownActivation(StringRef name) {
   return llvm::StringSwitch<bool>(name)
       .Cases({"none", "relu", "sigmoid", "tanh", "gelu", "gelu_tanh",
-              "leaky_relu"},
+              "leaky_relu", "elu", "selu", "softplus", "silu", "hard_swish",
+              "hard_sigmoid", "clip", "erf", "exp", "log", "neg", "sqrt"},
              true)
       .Default(false);
 }
 
 std::optional<ActivationSpec> mlir::mlp::getActivationSpec(Operation *op) {
-  return llvm::TypeSwitch<Operation *, std::optional<ActivationSpec>>(op)
+  auto f = [](APFloat v) { return v.convertToFloat(); };
+  using Spec = std::optional<ActivationSpec>;
+  return llvm::TypeSwitch<Operation *, Spec>(op)
       .Case([](ReluOp) { return ActivationSpec{"relu"}; })
       .Case([](SigmoidOp) { return ActivationSpec{"sigmoid"}; })
       .Case([](TanhOp) { return ActivationSpec{"tanh"}; })
@@ -35,10 +38,33 @@ std::optional<ActivationSpec> mlir::mlp::getActivationSpec(Operation *op) {
         return ActivationSpec{g.getApproximate() == "tanh" ? "gelu_tanh"
                                                            : "gelu"};
       })
-      .Case([](LeakyReluOp l) {
-        return ActivationSpec{"leaky_relu", l.getAlpha().convertToFloat()};
+      .Case([&](LeakyReluOp l) {
+        return ActivationSpec{"leaky_relu", f(l.getAlpha())};
       })
+      .Case([&](EluOp e) { return ActivationSpec{"elu", f(e.getAlpha())}; })
+      .Case([&](SeluOp s) {
+        return ActivationSpec{"selu", f(s.getAlpha()), f(s.getGamma())};
+      })
+      .Case([&](HardSigmoidOp h) {
+        return ActivationSpec{"hard_sigmoid", f(h.getAlpha()), f(h.getBeta())};
+      })
+      .Case([&](ClipOp c) {
+        return ActivationSpec{"clip", f(c.getMin()), f(c.getMax())};
+      })
+      .Case([](SoftplusOp) { return ActivationSpec{"softplus"}; })
+      .Case([](SiluOp) { return ActivationSpec{"silu"}; })
+      .Case([](HardSwishOp) { return ActivationSpec{"hard_swish"}; })
+      .Case([](ErfOp) { return ActivationSpec{"erf"}; })
+      .Case([](ExpOp) { return ActivationSpec{"exp"}; })
+      .Case([](LogOp) { return ActivationSpec{"log"}; })
+      .Case([](NegOp) { return ActivationSpec{"neg"}; })
+      .Case([](SqrtOp) { return ActivationSpec{"sqrt"}; })
       .Default([](Operation *) { return std::nullopt; });
+}
+
+ActivationSpec mlir::mlp::getActivationSpec(DenseOp op) {
+  return {op.getActivation(), op.getAlpha().convertToFloat(),
+          op.getBeta().convertToFloat()};
 }
 
 namespace {
@@ -146,11 +172,12 @@ LogicalResult MatmulOp::verify() {
 // AddOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult AddOp::verify() {
-  auto at = checkTensor(*this, getA(), "lhs");
+/// numpy broadcasting of `a` and `b`, checked against the declared result.
+static LogicalResult verifyBroadcast(Operation *op) {
+  auto at = checkTensor(op, op->getOperand(0), "lhs");
   if (failed(at))
     return failure();
-  auto bt = checkTensor(*this, getB(), "rhs");
+  auto bt = checkTensor(op, op->getOperand(1), "rhs");
   if (failed(bt))
     return failure();
   ArrayRef<int64_t> as = at->getShape(), bs = bt->getShape();
@@ -169,15 +196,22 @@ LogicalResult AddOp::verify() {
     else if (ShapedType::isDynamic(db) || da == db)
       out[i] = da;
     else
-      return emitOpError() << "shapes " << shapeStr(as) << " and "
-                           << shapeStr(bs) << " do not broadcast: dimension "
-                           << i << " of the result would be both " << da
-                           << " and " << db
-                           << "; make them equal or 1 (a bias must "
-                           << "have the length of the last dimension)";
+      return op->emitOpError()
+             << "shapes " << shapeStr(as) << " and " << shapeStr(bs)
+             << " do not broadcast: dimension " << i
+             << " of the result would be both " << da << " and " << db
+             << "; make them equal or 1 (a bias must "
+             << "have the length of the last dimension)";
   }
-  return checkResult(*this, out);
+  return checkResult(op, out);
 }
+
+LogicalResult AddOp::verify() { return verifyBroadcast(*this); }
+LogicalResult SubOp::verify() { return verifyBroadcast(*this); }
+LogicalResult MulOp::verify() { return verifyBroadcast(*this); }
+LogicalResult DivOp::verify() { return verifyBroadcast(*this); }
+LogicalResult PowOp::verify() { return verifyBroadcast(*this); }
+LogicalResult PReluOp::verify() { return verifyBroadcast(*this); }
 
 //===----------------------------------------------------------------------===//
 // Activations
@@ -194,6 +228,25 @@ LogicalResult ReluOp::verify() { return verifyUnary(*this); }
 LogicalResult SigmoidOp::verify() { return verifyUnary(*this); }
 LogicalResult TanhOp::verify() { return verifyUnary(*this); }
 LogicalResult LeakyReluOp::verify() { return verifyUnary(*this); }
+LogicalResult EluOp::verify() { return verifyUnary(*this); }
+LogicalResult SeluOp::verify() { return verifyUnary(*this); }
+LogicalResult SoftplusOp::verify() { return verifyUnary(*this); }
+LogicalResult SiluOp::verify() { return verifyUnary(*this); }
+LogicalResult HardSwishOp::verify() { return verifyUnary(*this); }
+LogicalResult HardSigmoidOp::verify() { return verifyUnary(*this); }
+LogicalResult ErfOp::verify() { return verifyUnary(*this); }
+LogicalResult ExpOp::verify() { return verifyUnary(*this); }
+LogicalResult LogOp::verify() { return verifyUnary(*this); }
+LogicalResult NegOp::verify() { return verifyUnary(*this); }
+LogicalResult SqrtOp::verify() { return verifyUnary(*this); }
+
+LogicalResult ClipOp::verify() {
+  if (getMin().convertToFloat() > getMax().convertToFloat())
+    return emitOpError() << "min " << getMin().convertToFloat()
+                         << " is above max " << getMax().convertToFloat()
+                         << "; swap them";
+  return verifyUnary(*this);
+}
 
 LogicalResult GeluOp::verify() {
   if (getApproximate() != "none" && getApproximate() != "tanh")
@@ -230,14 +283,232 @@ LogicalResult LogSoftmaxOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Normalization and reduction
+//===----------------------------------------------------------------------===//
+
+/// Whether `p` (a parameter such as a scale) broadcasts against `shape`
+/// without changing it.
+static bool broadcastsInto(ArrayRef<int64_t> p, ArrayRef<int64_t> shape) {
+  if (p.size() > shape.size())
+    return false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    int64_t d = shape[shape.size() - p.size() + i];
+    if (p[i] != 1 && !(dimsAgree(p[i], d) && !ShapedType::isDynamic(p[i])))
+      return false;
+  }
+  return true;
+}
+
+/// `axis` in [-rank, rank) made non-negative, or an error.
+static FailureOr<int64_t> normalizeAxis(Operation *op, int64_t axis,
+                                        int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return op->emitOpError()
+           << "axis " << axis << " is out of range for an operand of rank "
+           << rank << "; use an axis in [" << -rank << ", " << rank - 1
+           << "] (-1 is the last)";
+  return axis < 0 ? axis + rank : axis;
+}
+
+LogicalResult LayerNormOp::verify() {
+  auto xt = checkTensor(*this, getX(), "operand");
+  if (failed(xt))
+    return failure();
+  if (xt->getRank() == 0)
+    return emitOpError("needs an operand of rank 1 or more; it is a scalar");
+  FailureOr<int64_t> axis =
+      normalizeAxis(*this, static_cast<int64_t>(getAxis()), xt->getRank());
+  if (failed(axis))
+    return failure();
+  ArrayRef<int64_t> normalized = xt->getShape().drop_front(*axis);
+  for (auto [v, what] : {std::pair{getScale(), "scale"}, {getBias(), "bias"}}) {
+    auto pt = checkTensor(*this, v, what);
+    if (failed(pt))
+      return failure();
+    if (!broadcastsInto(pt->getShape(), normalized))
+      return emitOpError() << what << " has shape " << shapeStr(pt->getShape())
+                           << " but the normalized dimensions are "
+                           << shapeStr(normalized)
+                           << "; give it that shape (or one that broadcasts "
+                              "to it)";
+  }
+  if (getEpsilon().convertToFloat() < 0)
+    return emitOpError("epsilon is negative; use a small positive value "
+                       "such as 1e-5");
+  return checkResult(*this, xt->getShape());
+}
+
+LogicalResult BatchNormOp::verify() {
+  auto xt = checkTensor(*this, getX(), "operand");
+  if (failed(xt))
+    return failure();
+  if (xt->getRank() < 2)
+    return emitOpError() << "needs an operand of rank 2 or more (dimension 1 "
+                            "is the channel) but it has shape "
+                         << shapeStr(xt->getShape())
+                         << "; reshape it to [N, C, ...]";
+  int64_t channels = xt->getDimSize(1);
+  for (auto [v, what] : {std::pair{getScale(), "scale"},
+                         {getBias(), "bias"},
+                         {getMean(), "mean"},
+                         {getVar(), "var"}}) {
+    auto pt = checkTensor(*this, v, what, 1);
+    if (failed(pt))
+      return failure();
+    if (pt->isDynamicDim(0) || !dimsAgree(pt->getDimSize(0), channels))
+      return emitOpError() << what << " has shape " << shapeStr(pt->getShape())
+                           << " but the operand has " << channels
+                           << " channels (dimension 1); give it one value "
+                              "per channel";
+  }
+  return checkResult(*this, xt->getShape());
+}
+
+LogicalResult ReduceMeanOp::verify() {
+  auto xt = checkTensor(*this, getX(), "operand");
+  if (failed(xt))
+    return failure();
+  int64_t rank = xt->getRank();
+  SmallVector<bool> reduced(rank, getAxes().empty());
+  for (int64_t a : getAxes()) {
+    FailureOr<int64_t> axis = normalizeAxis(*this, a, rank);
+    if (failed(axis))
+      return failure();
+    if (reduced[*axis])
+      return emitOpError() << "axis " << a
+                           << " is listed twice; list each "
+                              "dimension once";
+    reduced[*axis] = true;
+  }
+  SmallVector<int64_t> out;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!reduced[d])
+      out.push_back(xt->getDimSize(d));
+    else if (getKeepDims())
+      out.push_back(1);
+  return checkResult(*this, out);
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+/// The product of `shape`'s static sizes and the count of dynamic ones.
+static std::pair<int64_t, int> staticProduct(ArrayRef<int64_t> shape) {
+  int64_t product = 1;
+  int dynamic = 0;
+  for (int64_t d : shape)
+    if (ShapedType::isDynamic(d))
+      ++dynamic;
+    else
+      product *= d;
+  return {product, dynamic};
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto xt = checkTensor(*this, getX(), "operand");
+  if (failed(xt))
+    return failure();
+  auto rt = checkTensor(*this, getResult(), "result");
+  if (failed(rt))
+    return failure();
+  auto [in, inDyn] = staticProduct(xt->getShape());
+  auto [out, outDyn] = staticProduct(rt->getShape());
+  if (inDyn > 1 || outDyn > 1 || inDyn != outDyn)
+    return emitOpError() << "cannot reshape " << shapeStr(xt->getShape())
+                         << " to " << shapeStr(rt->getShape())
+                         << ": operand and result need the same number of "
+                            "dynamic dimensions, at most one; make the "
+                            "others static";
+  if (inDyn == 0 && in != out)
+    return emitOpError() << "cannot reshape " << shapeStr(xt->getShape())
+                         << " (" << in << " elements) to "
+                         << shapeStr(rt->getShape()) << " (" << out
+                         << " elements); the element counts must be equal";
+  if (inDyn == 1 && (in == 0 || out == 0))
+    return emitOpError() << "cannot reshape " << shapeStr(xt->getShape())
+                         << " to " << shapeStr(rt->getShape())
+                         << ": a tensor with a dynamic dimension and a "
+                            "static 0 has no elements to reshape; remove "
+                            "the 0";
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  auto xt = checkTensor(*this, getX(), "operand");
+  if (failed(xt))
+    return failure();
+  ArrayRef<int64_t> perm = getPermutation();
+  int64_t rank = xt->getRank();
+  SmallVector<bool> seen(rank, false);
+  bool valid = int64_t(perm.size()) == rank;
+  for (int64_t p : perm) {
+    valid &= p >= 0 && p < rank && !seen[std::clamp<int64_t>(p, 0, rank - 1)];
+    if (p >= 0 && p < rank)
+      seen[p] = true;
+  }
+  if (!valid)
+    return emitOpError() << "permutation " << shapeStr(perm)
+                         << " is not a permutation of the operand's " << rank
+                         << " dimensions; list each of 0.." << rank - 1
+                         << " once";
+  SmallVector<int64_t> out;
+  for (int64_t p : perm)
+    out.push_back(xt->getDimSize(p));
+  return checkResult(*this, out);
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one operand");
+  auto first = checkTensor(*this, getInputs()[0], "operand #0");
+  if (failed(first))
+    return failure();
+  int64_t rank = first->getRank();
+  FailureOr<int64_t> axis =
+      normalizeAxis(*this, static_cast<int64_t>(getAxis()), rank);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> out(first->getShape());
+  for (auto [i, v] : llvm::enumerate(getInputs().drop_front())) {
+    std::string what = "operand #" + std::to_string(i + 1);
+    auto t = checkTensor(*this, v, what, rank);
+    if (failed(t))
+      return failure();
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t size = t->getDimSize(d);
+      if (d == *axis) {
+        if (ShapedType::isDynamic(size) || ShapedType::isDynamic(out[d]))
+          return emitOpError() << "joins along dimension " << d
+                               << ", which is dynamic; concatenate along a "
+                                  "static dimension";
+        out[d] += size;
+      } else if (!dimsAgree(out[d], size)) {
+        return emitOpError()
+               << what << " has shape " << shapeStr(t->getShape())
+               << " but operand #0 " << shapeStr(first->getShape())
+               << ": all dimensions but the axis " << *axis << " must agree";
+      }
+    }
+  }
+  if (getInputs().size() == 1 && first->isDynamicDim(*axis))
+    return emitOpError("joins along a dynamic dimension; concatenate along a "
+                       "static dimension");
+  return checkResult(*this, out);
+}
+
+//===----------------------------------------------------------------------===//
 // DenseOp
 //===----------------------------------------------------------------------===//
 
 LogicalResult DenseOp::verify() {
   if (!isKnownActivation(getActivation()))
-    return emitOpError() << "unknown activation \"" << getActivation()
-                         << "\"; use one of \"none\", \"relu\", \"sigmoid\", "
-                            "\"tanh\", \"gelu\", \"gelu_tanh\", \"leaky_relu\"";
+    return emitOpError()
+           << "unknown activation \"" << getActivation()
+           << "\"; use one of \"none\", \"relu\", \"sigmoid\", \"tanh\", "
+              "\"gelu\", \"gelu_tanh\", \"leaky_relu\", \"elu\", \"selu\", "
+              "\"softplus\", \"silu\", \"hard_swish\", \"hard_sigmoid\", "
+              "\"clip\", \"erf\", \"exp\", \"log\", \"neg\", \"sqrt\"";
   auto shape = checkContraction(*this, getX(), getW(), getTransposeW(), "input",
                                 "weight", "transpose_w");
   if (failed(shape))

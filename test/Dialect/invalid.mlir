@@ -65,7 +65,7 @@ func.func @negative_axis_out_of_range(%x: tensor<?x10xf32>) -> tensor<?x10xf32> 
 // -----
 
 func.func @unknown_activation(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>) -> tensor<?x3xf32> {
-  // expected-error @+1 {{unknown activation "swish"; use one of "none", "relu", "sigmoid", "tanh", "gelu", "gelu_tanh", "leaky_relu"}}
+  // expected-error @+1 {{unknown activation "swish"; use one of "none", "relu", "sigmoid", "tanh", "gelu", "gelu_tanh", "leaky_relu", "elu", "selu", "softplus", "silu", "hard_swish", "hard_sigmoid", "clip", "erf", "exp", "log", "neg", "sqrt"}}
   %d = mlp.dense %x, %w, %b {activation = "swish"} : tensor<?x4xf32>, tensor<4x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
   return %d : tensor<?x3xf32>
 }
@@ -135,4 +135,116 @@ func.func @task_flops_from_inside(%rows: index) {
     mlp.task_flops %flops
   }
   return
+}
+
+// -----
+
+func.func @sub_no_broadcast(%a: tensor<?x4xf32>, %b: tensor<3xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'mlp.sub' op shapes [?, 4] and [3] do not broadcast: dimension 1 of the result would be both 4 and 3; make them equal or 1 (a bias must have the length of the last dimension)}}
+  %0 = mlp.sub %a, %b : tensor<?x4xf32>, tensor<3xf32> -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @clip_inverted(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'mlp.clip' op min 6.000000e+00 is above max 0.000000e+00; swap them}}
+  %0 = mlp.clip %a {min = 6.0 : f32, max = 0.0 : f32} : tensor<4xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<?x8xf32>, %s: tensor<4xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'mlp.layer_norm' op scale has shape [4] but the normalized dimensions are [8]; give it that shape (or one that broadcasts to it)}}
+  %0 = mlp.layer_norm %x, %s, %s : tensor<?x8xf32>, tensor<4xf32>, tensor<4xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @layer_norm_axis(%x: tensor<?x8xf32>, %s: tensor<8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'mlp.layer_norm' op axis 2 is out of range for an operand of rank 2; use an axis in [-2, 1] (-1 is the last)}}
+  %0 = mlp.layer_norm %x, %s, %s {axis = 2} : tensor<?x8xf32>, tensor<8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_channels(%x: tensor<?x8xf32>, %s: tensor<4xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'mlp.batch_norm' op scale has shape [4] but the operand has 8 channels (dimension 1); give it one value per channel}}
+  %0 = mlp.batch_norm %x, %s, %s, %s, %s : tensor<?x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_rank(%x: tensor<8xf32>, %s: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'mlp.batch_norm' op needs an operand of rank 2 or more (dimension 1 is the channel) but it has shape [8]; reshape it to [N, C, ...]}}
+  %0 = mlp.batch_norm %x, %s, %s, %s, %s : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32> -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @reduce_mean_twice(%x: tensor<?x8xf32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{'mlp.reduce_mean' op axis -1 is listed twice; list each dimension once}}
+  %0 = mlp.reduce_mean %x {axes = array<i64: 1, -1>} : tensor<?x8xf32> -> tensor<?x1xf32>
+  return %0 : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @reduce_mean_result(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'mlp.reduce_mean' op declared result type 'tensor<?x8xf32>' does not match the type its operands imply, 'tensor<?x1xf32>'; change the result type to that}}
+  %0 = mlp.reduce_mean %x {axes = array<i64: 1>} : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<3x4xf32>) -> tensor<5x2xf32> {
+  // expected-error @+1 {{'mlp.reshape' op cannot reshape [3, 4] (12 elements) to [5, 2] (10 elements); the element counts must be equal}}
+  %0 = mlp.reshape %x : tensor<3x4xf32> -> tensor<5x2xf32>
+  return %0 : tensor<5x2xf32>
+}
+
+// -----
+
+func.func @reshape_lost_batch(%x: tensor<?x4xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'mlp.reshape' op cannot reshape [?, 4] to [2, 2]: operand and result need the same number of dynamic dimensions, at most one; make the others static}}
+  %0 = mlp.reshape %x : tensor<?x4xf32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @transpose_perm(%x: tensor<3x4xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'mlp.transpose' op permutation [1, 1] is not a permutation of the operand's 2 dimensions; list each of 0..1 once}}
+  %0 = mlp.transpose %x {permutation = array<i64: 1, 1>} : tensor<3x4xf32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @concat_mismatch(%a: tensor<?x4xf32>, %b: tensor<?x3x2xf32>) -> tensor<?x7xf32> {
+  // expected-error @+1 {{'mlp.concat' op operand #1 must have rank 2 but has shape [?, 3, 2]}}
+  %0 = mlp.concat %a, %b {axis = 1} : tensor<?x4xf32>, tensor<?x3x2xf32> -> tensor<?x7xf32>
+  return %0 : tensor<?x7xf32>
+}
+
+// -----
+
+func.func @concat_batch(%a: tensor<?x4xf32>, %b: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'mlp.concat' op joins along dimension 0, which is dynamic; concatenate along a static dimension}}
+  %0 = mlp.concat %a, %b {axis = 0} : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @concat_other_dims(%a: tensor<2x4xf32>, %b: tensor<3x3xf32>) -> tensor<2x7xf32> {
+  // expected-error @+1 {{'mlp.concat' op operand #1 has shape [3, 3] but operand #0 [2, 4]: all dimensions but the axis 1 must agree}}
+  %0 = mlp.concat %a, %b {axis = 1} : tensor<2x4xf32>, tensor<3x3xf32> -> tensor<2x7xf32>
+  return %0 : tensor<2x7xf32>
 }

@@ -54,3 +54,55 @@ func.func @task_flops(%flops: index) {
   }
   return
 }
+
+// The ops the ONNX frontend translates to, in their custom form.
+// CHECK-LABEL: func.func @imported_ops
+func.func @imported_ops(%x: tensor<?x12xf32>, %c: tensor<12xf32>) -> (tensor<?x12xf32>, tensor<?x1xf32>, tensor<?x4x3xf32>, tensor<12x?xf32>, tensor<?x24xf32>) {
+  // CHECK: mlp.sub %{{.*}}, %{{.*}} : tensor<?x12xf32>, tensor<12xf32> -> tensor<?x12xf32>
+  %0 = mlp.sub %x, %c : tensor<?x12xf32>, tensor<12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.mul
+  %1 = mlp.mul %0, %c : tensor<?x12xf32>, tensor<12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.div
+  %2 = mlp.div %1, %c : tensor<?x12xf32>, tensor<12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.pow
+  %3 = mlp.pow %2, %c : tensor<?x12xf32>, tensor<12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.prelu
+  %4 = mlp.prelu %3, %c : tensor<?x12xf32>, tensor<12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.elu %{{.*}} {alpha = 5.000000e-01 : f32}
+  %5 = mlp.elu %4 {alpha = 0.5 : f32} : tensor<?x12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.selu %{{.*}} : tensor<?x12xf32>
+  %6 = mlp.selu %5 : tensor<?x12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.softplus
+  %7 = mlp.softplus %6 : tensor<?x12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.silu
+  %8 = mlp.silu %7 : tensor<?x12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.hard_swish
+  %9 = mlp.hard_swish %8 : tensor<?x12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.hard_sigmoid %{{.*}} {alpha = 0.166666672 : f32}
+  %10 = mlp.hard_sigmoid %9 {alpha = 0.166666672 : f32} : tensor<?x12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.clip %{{.*}} {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32}
+  %11 = mlp.clip %10 {min = 0.0 : f32, max = 6.0 : f32} : tensor<?x12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.erf
+  // CHECK: mlp.exp
+  // CHECK: mlp.log
+  // CHECK: mlp.neg
+  // CHECK: mlp.sqrt
+  %12 = mlp.erf %11 : tensor<?x12xf32> -> tensor<?x12xf32>
+  %13 = mlp.exp %12 : tensor<?x12xf32> -> tensor<?x12xf32>
+  %14 = mlp.log %13 : tensor<?x12xf32> -> tensor<?x12xf32>
+  %15 = mlp.neg %14 : tensor<?x12xf32> -> tensor<?x12xf32>
+  %16 = mlp.sqrt %15 : tensor<?x12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.layer_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-03 : f32}
+  %17 = mlp.layer_norm %16, %c, %c {epsilon = 1.0e-3 : f32} : tensor<?x12xf32>, tensor<12xf32>, tensor<12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.batch_norm
+  %18 = mlp.batch_norm %17, %c, %c, %c, %c : tensor<?x12xf32>, tensor<12xf32>, tensor<12xf32>, tensor<12xf32>, tensor<12xf32> -> tensor<?x12xf32>
+  // CHECK: mlp.reduce_mean %{{.*}} {axes = array<i64: 1>} : tensor<?x12xf32> -> tensor<?x1xf32>
+  %19 = mlp.reduce_mean %18 {axes = array<i64: 1>} : tensor<?x12xf32> -> tensor<?x1xf32>
+  // CHECK: mlp.reshape %{{.*}} : tensor<?x12xf32> -> tensor<?x4x3xf32>
+  %20 = mlp.reshape %18 : tensor<?x12xf32> -> tensor<?x4x3xf32>
+  // CHECK: mlp.transpose %{{.*}} {permutation = array<i64: 1, 0>}
+  %21 = mlp.transpose %18 {permutation = array<i64: 1, 0>} : tensor<?x12xf32> -> tensor<12x?xf32>
+  // CHECK: mlp.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : tensor<?x12xf32>, tensor<?x12xf32> -> tensor<?x24xf32>
+  %22 = mlp.concat %18, %x {axis = 1} : tensor<?x12xf32>, tensor<?x12xf32> -> tensor<?x24xf32>
+  return %18, %19, %20, %21, %22 : tensor<?x12xf32>, tensor<?x1xf32>, tensor<?x4x3xf32>, tensor<12x?xf32>, tensor<?x24xf32>
+}

@@ -94,3 +94,115 @@ func.func @dense_generic(%x: tensor<2x?xf32>, %w: tensor<?x3xf32>, %b: tensor<3x
   %y = mlp.dense %x, %w, %b {activation = "tanh"} : tensor<2x?xf32>, tensor<?x3xf32>, tensor<3xf32> -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// -----
+
+// A reshape that folds the batch into rows is two views of one buffer: the
+// flat tensor, then the new shape, its dynamic size computed from the flat
+// one's.
+// CHECK-LABEL: func.func @reshape_batch_into_rows
+// CHECK-SAME: (%[[X:.*]]: tensor<?x12xf32>)
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1]] : tensor<?x12xf32> into tensor<?xf32>
+// CHECK: %[[N:.*]] = tensor.dim %[[FLAT]]
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[ROWS:.*]] = arith.divui %[[N]], %[[C4]]
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[FLAT]] {{\[\[}}0, 1]] output_shape [%[[ROWS]], 4]
+// CHECK: return %[[R]]
+func.func @reshape_batch_into_rows(%x: tensor<?x12xf32>) -> tensor<?x4xf32> {
+  %0 = mlp.reshape %x : tensor<?x12xf32> -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// layer_norm: the row sums, the mean, the centered squares' sums, the
+// variance, then one pass normalizing, scaling and shifting each element.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[S:.*]]: tensor<8xf32>, %[[B:.*]]: tensor<8xf32>)
+// CHECK: %[[N:.*]] = arith.constant 8.000000e+00 : f32
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[X]] :
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] :
+// CHECK: arith.divf %{{.*}}, %[[N]]
+// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[MEAN]] :
+// CHECK: %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[SQ]] :
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]], #[[COL]], #[[COL]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[MEAN]], %[[VAR]], %[[S]], %[[B]] :
+// CHECK: ^bb0(%[[XE:.*]]: f32, %[[ME:.*]]: f32, %[[VE:.*]]: f32, %[[SE:.*]]: f32, %[[BE:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[D:.*]] = arith.subf %[[XE]], %[[ME]]
+// CHECK: %[[VEPS:.*]] = arith.addf %[[VE]], %{{.*}}
+// CHECK: %[[SD:.*]] = math.sqrt %[[VEPS]]
+// CHECK: %[[INV:.*]] = arith.divf %{{.*}}, %[[SD]]
+// CHECK: %[[NORM:.*]] = arith.mulf %[[D]], %[[INV]]
+// CHECK: %[[SC:.*]] = arith.mulf %[[NORM]], %[[SE]]
+// CHECK: %[[OUT:.*]] = arith.addf %[[SC]], %[[BE]]
+// CHECK: linalg.yield %[[OUT]]
+// CHECK: return %[[Y]]
+func.func @layer_norm(%x: tensor<?x8xf32>, %s: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<?x8xf32> {
+  %0 = mlp.layer_norm %x, %s, %b : tensor<?x8xf32>, tensor<8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// concat: one loop over the result, each element read from every operand
+// at a clamped column and the right one selected.
+// CHECK-LABEL: func.func @concat
+// CHECK-SAME: (%[[A:.*]]: tensor<?x2xf32>, %[[B:.*]]: tensor<?x3xf32>)
+// CHECK: linalg.generic {{.*}} outs(
+// CHECK: %[[I:.*]] = linalg.index 0
+// CHECK: %[[J:.*]] = linalg.index 1
+// CHECK: %[[VA:.*]] = tensor.extract %[[A]][%[[I]], %{{.*}}]
+// CHECK: %[[VB:.*]] = tensor.extract %[[B]][%[[I]], %{{.*}}]
+// CHECK: %[[INB:.*]] = arith.cmpi sge, %[[J]], %{{.*}}
+// CHECK: %[[V:.*]] = arith.select %[[INB]], %[[VB]], %[[VA]]
+// CHECK: linalg.yield %[[V]]
+func.func @concat(%a: tensor<?x2xf32>, %b: tensor<?x3xf32>) -> tensor<?x5xf32> {
+  %0 = mlp.concat %a, %b {axis = 1} : tensor<?x2xf32>, tensor<?x3xf32> -> tensor<?x5xf32>
+  return %0 : tensor<?x5xf32>
+}
+
+// -----
+
+// transpose reads the operand through the inverse permutation.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2) -> (d2, d0, d1)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @transpose
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[OUT]]]
+func.func @transpose(%x: tensor<2x3x4xf32>) -> tensor<3x4x2xf32> {
+  %0 = mlp.transpose %x {permutation = array<i64: 1, 2, 0>} : tensor<2x3x4xf32> -> tensor<3x4x2xf32>
+  return %0 : tensor<3x4x2xf32>
+}
+
+// -----
+
+// reduce_mean over the batch, keeping the dimension: the count is the
+// batch, converted to f32 at run time.
+// CHECK-LABEL: func.func @reduce_mean_batch
+// CHECK-SAME: (%[[X:.*]]: tensor<?x3xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]]
+// CHECK: %[[N64:.*]] = arith.index_castui %[[N]] : index to i64
+// CHECK: %[[NF:.*]] = arith.uitofp %[[N64]] : i64 to f32
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x3xf32>)
+// CHECK: arith.divf %{{.*}}, %{{.*}}
+func.func @reduce_mean_batch(%x: tensor<?x3xf32>) -> tensor<1x3xf32> {
+  %0 = mlp.reduce_mean %x {axes = array<i64: 0>} : tensor<?x3xf32> -> tensor<1x3xf32>
+  return %0 : tensor<1x3xf32>
+}
+
+// -----
+
+// The other binary ops share add's broadcasting; prelu selects the scaled
+// value for negative inputs.
+// CHECK-LABEL: func.func @prelu
+// CHECK: ^bb0(%[[XE:.*]]: f32, %[[SE:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[NEG:.*]] = arith.cmpf olt, %[[XE]], %{{.*}}
+// CHECK: %[[P:.*]] = arith.mulf %[[XE]], %[[SE]]
+// CHECK: %[[R:.*]] = arith.select %[[NEG]], %[[P]], %[[XE]]
+// CHECK: linalg.yield %[[R]]
+func.func @prelu(%x: tensor<?x3xf32>, %s: tensor<3xf32>) -> tensor<?x3xf32> {
+  %0 = mlp.prelu %x, %s : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}

@@ -176,3 +176,33 @@ func.func @"my-model"(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 func.func @unranked(%x: tensor<*xf32>) -> tensor<*xf32> {
   return %x : tensor<*xf32>
 }
+
+// -----
+
+// A reshape may fold the batch into rows, but a result must come back to
+// the batch's rows: the C entry sizes each result buffer by the batch.
+func.func @rows_not_restored(%x: tensor<?x12xf32>) -> tensor<?x4xf32> {
+  %0 = mlp.reshape %x : tensor<?x12xf32> -> tensor<?x4xf32>
+  // expected-error @+1 {{result #0 has 3 times the batch rows, but the C entry point sizes each result by the batch; reshape it back to the batch's rows}}
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// Two dynamic operands of different row counts would read past one of them.
+func.func @rows_mixed(%x: tensor<?x12xf32>, %y: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %0 = mlp.reshape %x : tensor<?x12xf32> -> tensor<?x4xf32>
+  // expected-error @+1 {{combines operands whose dynamic dimensions are 3 and 1 times the batch; reshape them to the same rows first}}
+  %1 = mlp.add %0, %y : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+  return %1 : tensor<?x4xf32>
+}
+
+// -----
+
+// Folded and restored: fine.
+func.func @rows_restored(%x: tensor<?x12xf32>) -> tensor<?x12xf32> {
+  %0 = mlp.reshape %x : tensor<?x12xf32> -> tensor<?x4xf32>
+  %1 = mlp.softmax %0 : tensor<?x4xf32> -> tensor<?x4xf32>
+  %2 = mlp.reshape %1 : tensor<?x4xf32> -> tensor<?x12xf32>
+  return %2 : tensor<?x12xf32>
+}

@@ -10,6 +10,7 @@
 #include "mlpc/CPU/Passes.h"
 #include "mlpc/CodeGen/CodeGen.h"
 #include "mlpc/CodeGen/Registration.h"
+#include "mlpc/Frontend/ONNX.h"
 #include "mlpc/Transforms/Passes.h"
 #ifdef MLPC_ENABLE_GPU
 #include "mlpc/GPU/Passes.h"
@@ -36,7 +37,7 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("mlpc options");
 
 static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<model.mlir | ->"),
+                                      cl::desc("<model.mlir | model.onnx | ->"),
                                       cl::init("-"), cl::cat(category));
 static cl::opt<std::string>
     outputFile("o",
@@ -44,10 +45,29 @@ static cl::opt<std::string>
                         "input's name with the output kind's suffix)"),
                cl::value_desc("file"), cl::cat(category));
 
-enum class Emit { MLIR, LLVM, Asm, Obj, PTX };
+enum class InputFormat { Auto, MLIR, ONNX };
+static cl::opt<InputFormat> inputFormat(
+    "input-format",
+    cl::desc("The input's format (default: onnx for a .onnx file, else "
+             "mlir)"),
+    cl::init(InputFormat::Auto),
+    cl::values(clEnumValN(InputFormat::MLIR, "mlir",
+                          "an MLIR module of the mlp dialect"),
+               clEnumValN(InputFormat::ONNX, "onnx", "an ONNX model")),
+    cl::cat(category));
+static cl::opt<std::string>
+    entryName("name",
+              cl::desc("The C entry point of an ONNX model (default: the "
+                       "file's stem as a C identifier)"),
+              cl::value_desc("NAME"), cl::cat(category));
+
+enum class Emit { MLP, MLIR, LLVM, Asm, Obj, PTX };
 static cl::opt<Emit> emitKind(
     "emit", cl::desc("What to write (default: obj)"), cl::init(Emit::Obj),
     cl::values(
+        clEnumValN(Emit::MLP, "mlp",
+                   "the model in the mlp dialect, before any pass (what an "
+                   "ONNX model was imported as; mlpc compiles it again)"),
         clEnumValN(Emit::MLIR, "mlir",
                    "MLIR after mlpc's passes (linalg/vector on tensors)"),
         clEnumValN(Emit::LLVM, "llvm",
@@ -111,8 +131,9 @@ static cl::opt<std::string> denseStrategy(
 static const char *overview =
     R"(mlpc: ahead-of-time compiler for MLP forward passes
 
-Compiles a model written in the mlp MLIR dialect into an object file that
-exports one C function per public entry point @NAME:
+Compiles a model written in the mlp MLIR dialect, or an ONNX model, into an
+object file that exports one C function per public entry point @NAME (an
+ONNX model has one, named after the file or --name):
 
   int32_t NAME(const float *in0, ..., float *out0, ..., int64_t batch);
 
@@ -122,6 +143,8 @@ Example:
   mlpc model.mlir -o model.o --header model.h
   cc app.c model.o -I<prefix>/include -L<prefix>/lib -lmlpc_runtime -lm -o app
 
+  mlpc model.onnx -o model.o --header model.h
+  mlpc model.onnx --emit=mlp -o model.mlir  # what mlpc made of the ONNX model
   mlpc model.mlir --emit=mlir      # inspect the IR after fusion and lowering
   mlpc model.mlir --emit=asm -o -  # the generated machine code
 
@@ -181,7 +204,8 @@ bool writeOutput(StringRef path, StringRef data) {
 }
 
 std::string defaultOutput(StringRef input) {
-  StringRef suffix = emitKind == Emit::MLIR   ? ".out.mlir"
+  StringRef suffix = emitKind == Emit::MLP    ? ".mlp.mlir"
+                     : emitKind == Emit::MLIR ? ".out.mlir"
                      : emitKind == Emit::LLVM ? ".ll"
                      : emitKind == Emit::Asm  ? ".s"
                      : emitKind == Emit::PTX  ? ".ptx"
@@ -363,6 +387,36 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
 }
 #endif
 
+std::string inputPath() {
+  return inputFile == "-" ? "<stdin>" : inputFile.getValue();
+}
+
+/// Diagnostics about an ONNX model name the file and the node (the NameLoc
+/// the importer gave each op): "model.onnx: 'fc1': error: ...". An ONNX
+/// file has no lines to point at.
+LogicalResult reportAtOnnxNode(Diagnostic &d) {
+  auto &os = llvm::errs();
+  os << inputPath() << ": ";
+  Location loc = d.getLocation();
+  if (auto named = dyn_cast<NameLoc>(loc))
+    os << "'" << named.getName().getValue() << "': ";
+  switch (d.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    llvm::WithColor::error(os, "");
+    break;
+  case DiagnosticSeverity::Warning:
+    llvm::WithColor::warning(os, "");
+    break;
+  default:
+    llvm::WithColor::note(os, "");
+    break;
+  }
+  os << d.str() << "\n";
+  for (const Diagnostic &note : d.getNotes())
+    llvm::WithColor::note(os << inputPath() << ": ", "") << note.str() << "\n";
+  return success();
+}
+
 int run() {
   if (optLevel > 3) {
     llvm::WithColor::error(llvm::errs(), "mlpc")
@@ -385,7 +439,14 @@ int run() {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  if (empty) {
+  bool onnx =
+      inputFormat == InputFormat::ONNX ||
+      (inputFormat == InputFormat::Auto &&
+       llvm::sys::path::extension(inputFile).equals_insensitive(".onnx"));
+  std::optional<ScopedDiagnosticHandler> onnxDiagnostics;
+  if (onnx)
+    onnxDiagnostics.emplace(&context, reportAtOnnxNode);
+  if (empty && !onnx) {
     std::string name = inputFile == "-" ? "<stdin>" : inputFile.getValue();
     emitError(FileLineColLoc::get(&context, name, 1, 1))
         << "the input is empty; expected an MLIR module with at least one "
@@ -393,10 +454,30 @@ int run() {
     return 1;
   }
 
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  OwningOpRef<ModuleOp> module;
+  if (onnx) {
+    std::string name = entryName;
+    if (name.empty())
+      name = inputFile == "-" ? "model" : mlpc::entryNameFromPath(inputFile);
+    module = mlpc::importOnnx(&context,
+                              sourceMgr.getMemoryBuffer(1)->getMemBufferRef(),
+                              inputPath(), name);
+  } else if (!entryName.empty()) {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "--name names an ONNX model's entry point; an MLIR model names "
+           "its own (@NAME)\n";
+    return 1;
+  } else {
+    module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  }
   if (!module)
     return 1;
+  if (emitKind == Emit::MLP) {
+    std::string text;
+    llvm::raw_string_ostream textStream(text);
+    module->print(textStream);
+    return writeOutputs(text, {}, /*gpu=*/false);
+  }
 
   if (target == Target::NVPTX) {
 #ifdef MLPC_ENABLE_GPU

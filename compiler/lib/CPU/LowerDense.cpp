@@ -85,12 +85,10 @@ struct LowerDenseWithResidual : OpRewritePattern<AddOp> {
           DenseKernel::fusableResidual(dense);
       if (!residual || residual->add != add)
         continue;
-      Epilogue ep{residual->value, "none", 0.0f, Head::None};
+      Epilogue ep{residual->value, ActivationSpec{}, Head::None};
       Operation *root = add;
       if (Operation *act = residual->activation) {
-        ActivationSpec spec = *getActivationSpec(act);
-        ep.activation = spec.name;
-        ep.alpha = spec.alpha;
+        ep.activation = *getActivationSpec(act);
         root = act;
       }
       // Here, not at the dense layer: the residual may be defined between.

@@ -6,8 +6,8 @@
 // selects directly.
 //
 //===----------------------------------------------------------------------===//
-#include "mlpc/Utils/Activation.h"
 #include "mlpc/GPU/Passes.h"
+#include "mlpc/Utils/Activation.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"

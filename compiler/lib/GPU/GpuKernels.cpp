@@ -216,7 +216,7 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildDenseKernel(OpBuilder &b, Location loc,
         Value v = acc;
         if (bias)
           v = arith::AddFOp::create(b, loc, v, k.load(bias, {col}));
-        v = buildActivation(b, loc, spec.activation, spec.alpha, v);
+        v = buildActivation(b, loc, spec.activation, v);
         memref::StoreOp::create(b, loc, v, y, ValueRange{row, col});
       });
     }

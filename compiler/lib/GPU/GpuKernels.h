@@ -9,6 +9,8 @@
 #ifndef MLPC_GPUKERNELS_H
 #define MLPC_GPUKERNELS_H
 
+#include "mlp/MlpOps.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 
@@ -36,8 +38,7 @@ constexpr int64_t kDenseDepth = 16;
 struct DenseSpec {
   MemRefType x, w, bias, y; ///< bias is null for a plain matmul
   bool transposeW = false;  ///< w is [N, K] (nn.Linear) instead of [K, N]
-  StringRef activation = "none";
-  float alpha = 0.01f;
+  mlp::ActivationSpec activation;
 };
 gpu::GPUFuncOp buildDenseKernel(OpBuilder &b, Location loc, StringRef name,
                                 const DenseSpec &spec);

@@ -6,11 +6,11 @@
 // would give neither shared-memory staging nor warp reductions.
 //
 //===----------------------------------------------------------------------===//
+#include "GpuKernels.h"
 #include "mlp/MlpOps.h"
+#include "mlpc/GPU/Passes.h"
 #include "mlpc/Utils/Activation.h"
 #include "mlpc/Utils/Attributes.h"
-#include "GpuKernels.h"
-#include "mlpc/GPU/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
 
@@ -144,8 +144,7 @@ void EntryLowering::lowerDense(Operation *op) {
   if (auto dense = dyn_cast<DenseOp>(op)) {
     inputs = {dense.getX(), dense.getW(), dense.getB()};
     spec.transposeW = dense.getTransposeW();
-    spec.activation = dense.getActivation();
-    spec.alpha = dense.getAlpha().convertToFloat();
+    spec.activation = getActivationSpec(dense);
     spec.bias = toMemRef(dense.getB().getType());
   } else {
     auto mm = cast<MatmulOp>(op);
@@ -238,8 +237,7 @@ void EntryLowering::lowerElementwise(Operation *root, Value dest) {
                                       emit(add.getB()));
           } else {
             auto spec = *getActivationSpec(def);
-            r = mlpc::buildActivation(eb, el, spec.name, spec.alpha,
-                                      emit(def->getOperand(0)));
+            r = mlpc::buildActivation(eb, el, spec, emit(def->getOperand(0)));
           }
           return scalar[v] = r;
         };

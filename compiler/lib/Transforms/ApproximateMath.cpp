@@ -47,7 +47,9 @@ struct ApproximateMathPass
              name == math::LogOp::getOperationName() ||
              name == math::TanhOp::getOperationName() ||
              name == math::ErfOp::getOperationName() ||
-             name == math::ErfcOp::getOperationName();
+             name == math::ErfcOp::getOperationName() ||
+             name == math::ExpM1Op::getOperationName() ||
+             name == math::Log1pOp::getOperationName();
     });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

@@ -46,6 +46,7 @@ struct FuseBiasAdd : OpRewritePattern<AddOp> {
       rewriter.replaceOpWithNewOp<DenseOp>(
           add, add.getType(), mm.getA(), mm.getB(), bias,
           rewriter.getStringAttr("none"), rewriter.getF32FloatAttr(0.01f),
+          rewriter.getF32FloatAttr(0.0f),
           rewriter.getBoolAttr(mm.getTransposeB()));
       rewriter.eraseOp(mm);
       return success();
@@ -70,7 +71,8 @@ struct FuseActivation : RewritePattern {
     rewriter.replaceOpWithNewOp<DenseOp>(
         act, act->getResultTypes(), dense.getX(), dense.getW(), dense.getB(),
         rewriter.getStringAttr(spec->name),
-        rewriter.getF32FloatAttr(spec->alpha), dense.getTransposeWAttr());
+        rewriter.getF32FloatAttr(spec->alpha),
+        rewriter.getF32FloatAttr(spec->beta), dense.getTransposeWAttr());
     rewriter.eraseOp(dense);
     return success();
   }

@@ -5,10 +5,11 @@
 // into one loop nest.
 //
 //===----------------------------------------------------------------------===//
+#include "LowerShapeOps.h"
 #include "mlp/MlpOps.h"
+#include "mlpc/Transforms/Passes.h"
 #include "mlpc/Utils/Activation.h"
 #include "mlpc/Utils/LinalgBuilders.h"
-#include "mlpc/Transforms/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -85,34 +86,56 @@ struct LowerDenseGeneric : OpRewritePattern<DenseOp> {
     MLIRContext *ctx = b.getContext();
     AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap col = AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, ctx);
-    StringRef act = op.getActivation();
-    float alpha = op.getAlpha().convertToFloat();
+    ActivationSpec act = getActivationSpec(op);
     Value result = mlpc::buildGeneric(
         b, loc, ValueRange{prod, op.getB()},
         mlpc::emptyLike(b, loc, type, prod, {0, 1}), {id, col, id},
         {IteratorType::parallel, IteratorType::parallel},
         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
           Value z = arith::AddFOp::create(nb, l, a[0], a[1]);
-          return mlpc::buildActivation(nb, l, act, alpha, z);
+          return mlpc::buildActivation(nb, l, act, z);
         });
     b.replaceOp(op, result);
     return success();
   }
 };
 
+/// The scalar body of an elementwise binary op.
+Value binaryBody(Operation *op, OpBuilder &b, Location l, Value x, Value y) {
+  if (isa<AddOp>(op))
+    return arith::AddFOp::create(b, l, x, y);
+  if (isa<SubOp>(op))
+    return arith::SubFOp::create(b, l, x, y);
+  if (isa<MulOp>(op))
+    return arith::MulFOp::create(b, l, x, y);
+  if (isa<DivOp>(op))
+    return arith::DivFOp::create(b, l, x, y);
+  if (isa<PowOp>(op))
+    return math::PowFOp::create(b, l, x, y);
+  assert(isa<PReluOp>(op) && "not an elementwise binary op");
+  Value zero = mlpc::floatConstant(b, l, x.getType(), 0.0);
+  Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, zero);
+  return arith::SelectOp::create(b, l, neg, arith::MulFOp::create(b, l, x, y),
+                                 x);
+}
+
 /// numpy broadcasting: operand dimension i aligns with result dimension
 /// i + (resultRank - operandRank); a static 1 against a larger result
 /// dimension reads index 0.
-struct LowerAdd : OpRewritePattern<AddOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AddOp op, PatternRewriter &b) const override {
-    Location loc = op.getLoc();
+struct LowerBinary : RewritePattern {
+  LowerBinary(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &b) const override {
+    if (!isa<AddOp, SubOp, MulOp, DivOp, PowOp, PReluOp>(op))
+      return failure();
+    Location loc = op->getLoc();
     MLIRContext *ctx = b.getContext();
-    auto type = cast<RankedTensorType>(op.getType());
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
     int64_t rank = type.getRank();
     SmallVector<AffineMap> maps;
     SmallVector<Value> dynSizes;
-    SmallVector<Value> inputs = {op.getA(), op.getB()};
+    SmallVector<Value> inputs(op->getOperands());
     for (Value in : inputs) {
       auto inType = cast<RankedTensorType>(in.getType());
       int64_t offset = rank - inType.getRank();
@@ -145,8 +168,8 @@ struct LowerAdd : OpRewritePattern<AddOp> {
     Value result = mlpc::buildGeneric(
         b, loc, inputs, init, maps,
         SmallVector<IteratorType>(rank, IteratorType::parallel),
-        [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          return arith::AddFOp::create(nb, l, a[0], a[1]);
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return binaryBody(op, nb, l, a[0], a[1]);
         });
     b.replaceOp(op, result);
     return success();
@@ -163,8 +186,7 @@ struct LowerActivation : RewritePattern {
       return failure();
     b.replaceOp(op, buildUnary(b, op->getLoc(), op->getOperand(0),
                                [&](OpBuilder &nb, Location l, Value v) {
-                                 return mlpc::buildActivation(nb, l, spec->name,
-                                                              spec->alpha, v);
+                                 return mlpc::buildActivation(nb, l, *spec, v);
                                }));
     return success();
   }
@@ -182,8 +204,9 @@ struct LowerToLinalgPass : mlpc::impl::LowerToLinalgBase<LowerToLinalgPass> {
                            arith::ArithDialect, math::MathDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    patterns.add<LowerMatmul, LowerDenseGeneric, LowerAdd, LowerActivation>(
+    patterns.add<LowerMatmul, LowerDenseGeneric, LowerBinary, LowerActivation>(
         ctx);
+    mlpc::populateLowerShapeOpsPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -42,14 +42,17 @@ enum class Kind { Batched, Constant };
 /// cheap op a few FLOPs, a transcendental tens. Without this, a
 /// softmax-only entry or one dominated by its activations counted as no
 /// work and never used a second thread.
+/// The ops measured since are estimated from the measured ones with the
+/// same kind of body (an exp or log chain like sigmoid's, a compare and
+/// select like relu's).
 int64_t flopsPerElement(Operation *op) {
-  if (isa<ReluOp, LeakyReluOp, AddOp>(op))
+  if (isa<ReluOp, LeakyReluOp, AddOp, SubOp, MulOp, PReluOp, ClipOp, NegOp,
+          HardSigmoidOp, HardSwishOp, SqrtOp, DivOp, BatchNormOp>(op))
     return 8;
-  if (isa<TanhOp>(op))
+  if (isa<TanhOp, SigmoidOp, SiluOp, EluOp, SeluOp, SoftplusOp, ExpOp, LogOp,
+          ErfOp, PowOp>(op))
     return 36;
-  if (isa<SigmoidOp>(op))
-    return 36;
-  if (isa<SoftmaxOp, LogSoftmaxOp>(op))
+  if (isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(op))
     return 40;
   if (auto gelu = dyn_cast<GeluOp>(op))
     return gelu.getApproximate() == "tanh" ? 54 : 88;
@@ -115,11 +118,9 @@ struct Analysis {
       return contraction(mm.getA(), mm.getB(), {});
     if (auto d = dyn_cast<DenseOp>(op))
       return contraction(d.getX(), d.getW(), d.getB());
-    if (auto add = dyn_cast<AddOp>(op)) {
-      auto rank = [](Value v) {
-        return cast<ShapedType>(v.getType()).getRank();
-      };
-      Value a = add.getA(), b = add.getB();
+    auto rank = [](Value v) { return cast<ShapedType>(v.getType()).getRank(); };
+    if (isa<AddOp, SubOp, MulOp, DivOp, PowOp, PReluOp>(op)) {
+      Value a = op->getOperand(0), b = op->getOperand(1);
       if (isBatched(a) && isBatched(b) && rank(a) == rank(b))
         return Kind::Batched;
       for (auto [x, c] : {std::pair{a, b}, std::pair{b, a}}) {
@@ -132,9 +133,41 @@ struct Analysis {
       }
       return std::nullopt;
     }
-    if (isa<ReluOp, SigmoidOp, TanhOp, GeluOp, LeakyReluOp>(op))
+    if (getActivationSpec(op))
       return isBatched(op->getOperand(0)) ? std::optional(Kind::Batched)
                                           : std::nullopt;
+    auto batchedIf = [&](bool rowWise) -> std::optional<Kind> {
+      if (!rowWise || !isBatched(op->getOperand(0)) ||
+          !llvm::all_of(op->getOperands().drop_front(),
+                        [&](Value v) { return isConstant(v); }))
+        return std::nullopt;
+      return Kind::Batched;
+    };
+    if (auto ln = dyn_cast<LayerNormOp>(op))
+      return batchedIf(static_cast<int64_t>(ln.getAxis()) != 0 &&
+                       static_cast<int64_t>(ln.getAxis()) != -rank(ln.getX()));
+    if (isa<BatchNormOp>(op))
+      return batchedIf(true);
+    if (auto rm = dyn_cast<ReduceMeanOp>(op))
+      return batchedIf(!rm.getAxes().empty() &&
+                       llvm::none_of(rm.getAxes(), [&](int64_t a) {
+                         return a == 0 || a == -rank(rm.getX());
+                       }));
+    if (auto t = dyn_cast<TransposeOp>(op))
+      return batchedIf(t.getPermutation().front() == 0);
+    if (auto r = dyn_cast<ReshapeOp>(op)) {
+      // Row i of the operand must stay row i of the result.
+      auto in = cast<ShapedType>(r.getX().getType());
+      auto out = cast<ShapedType>(r.getType());
+      return batchedIf(in.isDynamicDim(0) && out.isDynamicDim(0) &&
+                       elementsPerRow(in) == elementsPerRow(out) &&
+                       elementsPerRow(in) != 0);
+    }
+    if (auto c = dyn_cast<ConcatOp>(op))
+      if (static_cast<int64_t>(c.getAxis()) != 0 &&
+          static_cast<int64_t>(c.getAxis()) != -rank(c.getResult()) &&
+          llvm::all_of(c.getInputs(), [&](Value v) { return isBatched(v); }))
+        return Kind::Batched;
     auto softmaxAxis = [&](int64_t axis, Value x) -> std::optional<Kind> {
       int64_t r = cast<ShapedType>(x.getType()).getRank();
       if (axis < 0)

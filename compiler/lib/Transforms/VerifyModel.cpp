@@ -1,5 +1,6 @@
 //===- VerifyModel.cpp - the model contract beyond op verifiers -----------===//
 #include "mlp/MlpDialect.h"
+#include "mlp/MlpOps.h"
 #include "mlpc/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -10,6 +11,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
+
+#include <numeric>
 
 namespace mlir::mlpc {
 #define GEN_PASS_DEF_VERIFYMODEL
@@ -151,6 +154,73 @@ std::string reservedNameReason(StringRef name) {
   return "";
 }
 
+/// Each dynamic dimension is the batch times a ratio that a reshape may
+/// change ([N,12] -> [3N,4]). The C entry sizes every dynamic buffer by the
+/// batch, so a result must come back to exactly the batch, and an op must
+/// not combine two dynamic operands of different ratios: either would read
+/// or write past a buffer. One diagnostic, at the first such op.
+LogicalResult checkBatchRatios(func::FuncOp func) {
+  // num/den of the value's one dynamic dimension; absent when all static.
+  DenseMap<Value, std::pair<int64_t, int64_t>> ratio;
+  auto dynamic = [](Value v) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    return t && !t.hasStaticShape();
+  };
+  for (BlockArgument arg : func.getArguments())
+    if (dynamic(arg))
+      ratio[arg] = {1, 1};
+  auto staticElems = [](Value v) {
+    int64_t n = 1;
+    for (int64_t d : cast<RankedTensorType>(v.getType()).getShape())
+      if (!ShapedType::isDynamic(d))
+        n *= d;
+    return n;
+  };
+  auto show = [](std::pair<int64_t, int64_t> r) {
+    return r.second == 1
+               ? std::to_string(r.first)
+               : std::to_string(r.first) + "/" + std::to_string(r.second);
+  };
+  for (Operation &op : func.getBody().front()) {
+    std::optional<std::pair<int64_t, int64_t>> seen;
+    for (Value v : op.getOperands()) {
+      auto it = ratio.find(v);
+      if (it == ratio.end())
+        continue;
+      if (seen && *seen != it->second && !isa<func::ReturnOp>(op))
+        return op.emitError()
+               << "combines operands whose dynamic dimensions are "
+               << show(*seen) << " and " << show(it->second)
+               << " times the batch; reshape them to the same rows first";
+      seen = it->second;
+    }
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+        auto it = ratio.find(v);
+        if (it != ratio.end() &&
+            it->second != std::pair<int64_t, int64_t>{1, 1})
+          return ret.emitError()
+                 << "result #" << i << " has " << show(it->second)
+                 << " times the batch rows, but the C entry point sizes "
+                    "each result by the batch; reshape it back to the "
+                    "batch's rows";
+      }
+      continue;
+    }
+    if (op.getNumResults() != 1 || !dynamic(op.getResult(0)) || !seen)
+      continue;
+    std::pair<int64_t, int64_t> r = *seen;
+    if (auto reshape = dyn_cast<mlp::ReshapeOp>(op)) {
+      r.first *= staticElems(reshape.getX());
+      r.second *= staticElems(reshape.getResult());
+      int64_t g = std::gcd(r.first, r.second);
+      r = {r.first / g, r.second / g};
+    }
+    ratio[op.getResult(0)] = r;
+  }
+  return success();
+}
+
 struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -199,6 +269,9 @@ struct VerifyModelPass : mlpc::impl::VerifyModelBase<VerifyModelPass> {
         ok = false;
       }
     }
+    if (ok)
+      for (auto func : module.getOps<func::FuncOp>())
+        ok &= func.isExternal() || succeeded(checkBatchRatios(func));
     module.walk([&](arith::ConstantOp cst) {
       ok &= succeeded(checkConstantSize(cst)) && succeeded(checkResource(cst));
     });

@@ -168,23 +168,58 @@ static Value buildTimesSigmoid(OpBuilder &b, Location loc, Value z, Value v) {
                                arith::AddFOp::create(b, loc, c(1.0), e));
 }
 
-Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
-                            float alpha, Value x) {
+/// max(lo, min(hi, x)); NaN stays NaN.
+static Value clamp(OpBuilder &b, Location loc, Value x, double lo, double hi) {
+  Type t = x.getType();
+  x = arith::MaximumFOp::create(b, loc, x, mlpc::floatConstant(b, loc, t, lo));
+  return arith::MinimumFOp::create(b, loc, x,
+                                   mlpc::floatConstant(b, loc, t, hi));
+}
+
+/// x for x > 0, else scale * (e^x - 1): expm1 keeps the relative accuracy
+/// of small negative x, where e^x - 1 would cancel.
+static Value buildElu(OpBuilder &b, Location loc, Value x, double scale) {
+  Type t = x.getType();
+  Value zero = mlpc::floatConstant(b, loc, t, 0.0);
+  Value neg =
+      math::ExpM1Op::create(b, loc, arith::MinimumFOp::create(b, loc, x, zero));
+  neg =
+      arith::MulFOp::create(b, loc, neg, mlpc::floatConstant(b, loc, t, scale));
+  Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+  return arith::SelectOp::create(b, loc, pos, x, neg);
+}
+
+/// log(1 + e^x) as max(x, 0) + log1p(e^-|x|): neither overflows, and the
+/// negative tail keeps its relative accuracy.
+static Value buildSoftplus(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value e = mlpc::buildExpNonPositive(
+      b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x)));
+  Value pos =
+      arith::MaximumFOp::create(b, loc, x, mlpc::floatConstant(b, loc, t, 0.0));
+  return arith::AddFOp::create(b, loc, pos, math::Log1pOp::create(b, loc, e));
+}
+
+Value mlpc::buildActivation(OpBuilder &b, Location loc,
+                            const mlp::ActivationSpec &spec, Value x) {
   Type t = x.getType();
   auto c = [&](double v) { return floatConstant(b, loc, t, v); };
+  StringRef activation = spec.name;
   if (activation == "none")
     return x;
   if (activation == "relu")
     // maximumf propagates NaN, as PyTorch's relu does.
     return arith::MaximumFOp::create(b, loc, x, c(0.0));
   if (activation == "leaky_relu") {
-    Value scaled = arith::MulFOp::create(b, loc, x, c(alpha));
+    Value scaled = arith::MulFOp::create(b, loc, x, c(spec.alpha));
     Value pos =
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, c(0.0));
     return arith::SelectOp::create(b, loc, pos, x, scaled);
   }
   if (activation == "sigmoid")
     return buildTimesSigmoid(b, loc, x, c(1.0));
+  if (activation == "silu")
+    return buildTimesSigmoid(b, loc, x, x);
   if (activation == "tanh")
     return math::TanhOp::create(b, loc, x);
   if (activation == "gelu")
@@ -202,14 +237,44 @@ Value mlpc::buildActivation(OpBuilder &b, Location loc, StringRef activation,
         arith::MulFOp::create(b, loc, x, c(2.0 * std::sqrt(2.0 / M_PI))), poly);
     return buildTimesSigmoid(b, loc, twoU, x);
   }
+  if (activation == "elu")
+    return buildElu(b, loc, x, spec.alpha);
+  if (activation == "selu")
+    return arith::MulFOp::create(b, loc, buildElu(b, loc, x, spec.alpha),
+                                 c(spec.beta));
+  if (activation == "softplus")
+    return buildSoftplus(b, loc, x);
+  if (activation == "hard_sigmoid")
+    return clamp(b, loc,
+                 math::FmaOp::create(b, loc, x, c(spec.alpha), c(spec.beta)),
+                 0.0, 1.0);
+  if (activation == "hard_swish")
+    return arith::MulFOp::create(
+        b, loc, x,
+        clamp(b, loc, math::FmaOp::create(b, loc, x, c(1.0 / 6), c(0.5)), 0.0,
+              1.0));
+  if (activation == "clip")
+    return clamp(b, loc, x, spec.alpha, spec.beta);
+  if (activation == "erf")
+    return math::ErfOp::create(b, loc, x);
+  if (activation == "exp")
+    return math::ExpOp::create(b, loc, x);
+  if (activation == "log")
+    return math::LogOp::create(b, loc, x);
+  if (activation == "neg")
+    return arith::NegFOp::create(b, loc, x);
+  if (activation == "sqrt")
+    return math::SqrtOp::create(b, loc, x);
   llvm_unreachable("activation names are checked by the mlp.dense verifier");
 }
 
 SmallVector<Value> mlpc::buildActivations(OpBuilder &b, Location loc,
-                                          StringRef activation, float alpha,
+                                          const mlp::ActivationSpec &spec,
                                           ArrayRef<Value> xs, int64_t group) {
   bool chained = llvm::is_contained(
-      ArrayRef<StringRef>{"sigmoid", "tanh", "gelu", "gelu_tanh"}, activation);
+      ArrayRef<StringRef>{"sigmoid", "tanh", "gelu", "gelu_tanh", "silu", "elu",
+                          "selu", "softplus", "erf", "exp", "log"},
+      spec.name);
   SmallVector<Value> ys;
   for (size_t first = 0; first < xs.size();) {
     auto type = cast<VectorType>(xs[first].getType());
@@ -218,7 +283,7 @@ SmallVector<Value> mlpc::buildActivations(OpBuilder &b, Location loc,
            xs[end].getType() == type)
       ++end;
     if (end - first == 1) {
-      ys.push_back(buildActivation(b, loc, activation, alpha, xs[first]));
+      ys.push_back(buildActivation(b, loc, spec, xs[first]));
       first = end;
       continue;
     }
@@ -230,7 +295,7 @@ SmallVector<Value> mlpc::buildActivations(OpBuilder &b, Location loc,
       std::iota(indices.begin(), indices.end(), 0);
       wide = vector::ShuffleOp::create(b, loc, wide, xs[i], indices);
     }
-    Value y = buildActivation(b, loc, activation, alpha, wide);
+    Value y = buildActivation(b, loc, spec, wide);
     for (size_t i = first; i < end; ++i)
       ys.push_back(vector::ExtractStridedSliceOp::create(
           b, loc, y, ArrayRef<int64_t>{int64_t(i - first) * lanes},

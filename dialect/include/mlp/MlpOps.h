@@ -14,14 +14,19 @@ namespace mlir::mlp {
 /// Activations accepted by `mlp.dense`, in the spelling of its attribute.
 bool isKnownActivation(llvm::StringRef name);
 
-/// An activation op (relu, sigmoid, tanh, gelu, leaky_relu) as the
-/// `activation` and `alpha` of an equivalent `mlp.dense`; nullopt for other
-/// ops. gelu with approximate = "tanh" is "gelu_tanh".
+/// An elementwise unary op as the `activation`, `alpha` and `beta` of an
+/// equivalent `mlp.dense`; nullopt for other ops. gelu with approximate =
+/// "tanh" is "gelu_tanh"; selu's gamma is `beta`, clip's min and max are
+/// `alpha` and `beta`.
 struct ActivationSpec {
-  llvm::StringRef name;
+  llvm::StringRef name = "none";
   float alpha = 0.01f;
+  float beta = 0.0f;
 };
 std::optional<ActivationSpec> getActivationSpec(Operation *op);
+
+/// The activation a dense layer applies.
+ActivationSpec getActivationSpec(DenseOp op);
 } // namespace mlir::mlp
 
 #endif // MLP_MLPOPS_H

@@ -65,6 +65,35 @@ def Mlp_AddOp : Mlp_Op<"add", [Pure]> {
   let hasVerifier = 1;
 }
 
+// The other elementwise binary ops: the broadcasting of mlp.add.
+class Mlp_BinaryOp<string mnemonic, string formula>
+    : Mlp_Op<mnemonic, [Pure]> {
+  let arguments = (ins Mlp_Tensor:$a, Mlp_Tensor:$b);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b attr-dict `:` type($a) `,` type($b) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let summary = "elementwise " # mnemonic # " with numpy broadcasting: " # formula;
+  let description = [{
+    Computes the function of `a` and `b` elementwise after numpy-style
+    broadcasting, as `mlp.add` does: trailing dimensions are aligned and a
+    dimension of size 1 (or a missing leading one) stretches.
+
+    Example:
+
+    ```mlir
+    %y = mlp.}] # mnemonic # [{ %x, %c : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf32>
+    ```
+  }];
+}
+
+def Mlp_SubOp : Mlp_BinaryOp<"sub", "a - b">;
+def Mlp_MulOp : Mlp_BinaryOp<"mul", "a · b">;
+def Mlp_DivOp : Mlp_BinaryOp<"div", "a / b">;
+def Mlp_PowOp : Mlp_BinaryOp<"pow", "a ^ b (C's powf)">;
+def Mlp_PReluOp : Mlp_BinaryOp<"prelu", "a if a >= 0 else b · a (b the slope)">;
+
 //===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//
@@ -126,6 +155,81 @@ def Mlp_LeakyReluOp : Mlp_UnaryOp<"leaky_relu", "x if x > 0 else alpha·x"> {
   }];
 }
 
+def Mlp_EluOp : Mlp_UnaryOp<"elu", "x if x > 0 else alpha·(exp(x) - 1)"> {
+  let arguments = (ins Mlp_Tensor:$x,
+                   DefaultValuedAttr<F32Attr, "1.0f">:$alpha);
+  let description = [{
+    Exponential linear unit, elementwise, with scale `alpha` (default 1)
+    for negative inputs.
+
+    Example:
+
+    ```mlir
+    %a = mlp.elu %z {alpha = 1.0 : f32} : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+}
+
+def Mlp_SeluOp : Mlp_UnaryOp<"selu",
+    "gamma·x if x > 0 else gamma·alpha·(exp(x) - 1)"> {
+  let arguments = (ins Mlp_Tensor:$x,
+                   DefaultValuedAttr<F32Attr, "1.67326319217681884765625f">:$alpha,
+                   DefaultValuedAttr<F32Attr, "1.05070102214813232421875f">:$gamma);
+  let description = [{
+    Scaled exponential linear unit, elementwise; the defaults of `alpha` and
+    `gamma` are ONNX's and PyTorch's.
+
+    Example:
+
+    ```mlir
+    %a = mlp.selu %z : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+}
+
+def Mlp_SoftplusOp : Mlp_UnaryOp<"softplus", "log(1 + exp(x))">;
+def Mlp_SiluOp : Mlp_UnaryOp<"silu", "x · sigmoid(x)">;
+def Mlp_HardSwishOp : Mlp_UnaryOp<"hard_swish", "x · max(0, min(1, x/6 + 1/2))">;
+
+def Mlp_HardSigmoidOp : Mlp_UnaryOp<"hard_sigmoid",
+    "max(0, min(1, alpha·x + beta))"> {
+  let arguments = (ins Mlp_Tensor:$x,
+                   DefaultValuedAttr<F32Attr, "0.2f">:$alpha,
+                   DefaultValuedAttr<F32Attr, "0.5f">:$beta);
+  let description = [{
+    Piecewise linear sigmoid, elementwise; the defaults are ONNX's (PyTorch's
+    `nn.Hardsigmoid` is alpha = 1/6).
+
+    Example:
+
+    ```mlir
+    %a = mlp.hard_sigmoid %z {alpha = 0.166666672 : f32} : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+}
+
+def Mlp_ClipOp : Mlp_UnaryOp<"clip", "min(max(x, min), max)"> {
+  let arguments = (ins Mlp_Tensor:$x,
+                   DefaultValuedAttr<F32Attr, "-3.40282347e+38f">:$min,
+                   DefaultValuedAttr<F32Attr, "3.40282347e+38f">:$max);
+  let description = [{
+    Clamps each element into [`min`, `max`] (defaults: the f32 range);
+    ReLU6 is `{min = 0.0, max = 6.0}`. NaN stays NaN.
+
+    Example:
+
+    ```mlir
+    %a = mlp.clip %z {min = 0.0 : f32, max = 6.0 : f32} : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+}
+
+def Mlp_ErfOp : Mlp_UnaryOp<"erf", "the error function">;
+def Mlp_ExpOp : Mlp_UnaryOp<"exp", "e^x">;
+def Mlp_LogOp : Mlp_UnaryOp<"log", "the natural logarithm">;
+def Mlp_NegOp : Mlp_UnaryOp<"neg", "-x">;
+def Mlp_SqrtOp : Mlp_UnaryOp<"sqrt", "the square root">;
+
 class Mlp_SoftmaxLikeOp<string mnemonic, string formula>
     : Mlp_Op<mnemonic, [Pure]> {
   let arguments = (ins Mlp_Tensor:$x,
@@ -154,6 +258,153 @@ def Mlp_LogSoftmaxOp : Mlp_SoftmaxLikeOp<"log_softmax",
     "x - log(sum(exp(x)))">;
 
 //===----------------------------------------------------------------------===//
+// Normalization and reduction
+//===----------------------------------------------------------------------===//
+
+def Mlp_LayerNormOp : Mlp_Op<"layer_norm", [Pure]> {
+  let summary = "layer normalization over the trailing dimensions";
+  let description = [{
+    Normalizes `x` over its dimensions `axis`..rank-1 (default -1: the last
+    one) to zero mean and unit variance, with `epsilon` added to the
+    variance, then multiplies by `scale` and adds `bias`. `scale` and `bias`
+    broadcast against those trailing dimensions (usually their exact
+    shape, as in PyTorch's `nn.LayerNorm`).
+
+    Example:
+
+    ```mlir
+    %y = mlp.layer_norm %x, %gamma, %beta {epsilon = 1.0e-05 : f32}
+        : tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_Tensor:$x, Mlp_Tensor:$scale, Mlp_Tensor:$bias,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<F32Attr, "1.0e-5f">:$epsilon);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = [{
+    $x `,` $scale `,` $bias attr-dict `:` type($x) `,` type($scale) `,`
+    type($bias) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlp_BatchNormOp : Mlp_Op<"batch_norm", [Pure]> {
+  let summary = "batch normalization with stored statistics (inference)";
+  let description = [{
+    Computes `(x - mean) / sqrt(var + epsilon) * scale + bias` per channel,
+    the channel being dimension 1 of `x` (rank 2 or more); `scale`, `bias`,
+    `mean` and `var` have one value per channel. This is the inference form
+    of ONNX's BatchNormalization and PyTorch's `nn.BatchNorm1d`.
+
+    Example:
+
+    ```mlir
+    %y = mlp.batch_norm %x, %s, %b, %m, %v {epsilon = 1.0e-05 : f32}
+        : tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>,
+          tensor<64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_Tensor:$x, Mlp_Tensor:$scale, Mlp_Tensor:$bias,
+                   Mlp_Tensor:$mean, Mlp_Tensor:$var,
+                   DefaultValuedAttr<F32Attr, "1.0e-5f">:$epsilon);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = [{
+    $x `,` $scale `,` $bias `,` $mean `,` $var attr-dict `:` type($x) `,`
+    type($scale) `,` type($bias) `,` type($mean) `,` type($var) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlp_ReduceMeanOp : Mlp_Op<"reduce_mean", [Pure]> {
+  let summary = "mean over some dimensions";
+  let description = [{
+    Averages `x` over the dimensions in `axes` (negative values count from
+    the end; empty means all of them). With `keep_dims` (the default) the
+    reduced dimensions stay as size 1, else they are dropped.
+
+    Example:
+
+    ```mlir
+    %m = mlp.reduce_mean %x {axes = array<i64: 1>}
+        : tensor<?x64xf32> -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_Tensor:$x, DenseI64ArrayAttr:$axes,
+                   DefaultValuedAttr<BoolAttr, "true">:$keep_dims);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Mlp_ReshapeOp : Mlp_Op<"reshape", [Pure]> {
+  let summary = "the same elements, in row-major order, in another shape";
+  let description = [{
+    Gives `x`'s elements, read in row-major order, the result type's shape.
+    Both have the same number of elements. A dynamic (batch) dimension may
+    be folded into another one: operand and result then have exactly one
+    dynamic dimension each, and the result's is the operand's element count
+    divided by the result's static sizes, computed at run time (the model
+    must make it a whole number, as a model that folds a batch into rows
+    and back does).
+
+    Example:
+
+    ```mlir
+    %f = mlp.reshape %img : tensor<?x1x28x28xf32> -> tensor<?x784xf32>
+    %g = mlp.reshape %h : tensor<?x12xf32> -> tensor<?x4xf32>   // [N,12] -> [3N,4]
+    ```
+  }];
+  let arguments = (ins Mlp_Tensor:$x);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mlp_TransposeOp : Mlp_Op<"transpose", [Pure]> {
+  let summary = "permutes the dimensions";
+  let description = [{
+    Result dimension i is operand dimension `permutation[i]`.
+
+    Example:
+
+    ```mlir
+    %t = mlp.transpose %x {permutation = array<i64: 1, 0>}
+        : tensor<3x4xf32> -> tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_Tensor:$x, DenseI64ArrayAttr:$permutation);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mlp_ConcatOp : Mlp_Op<"concat", [Pure]> {
+  let summary = "joins tensors along one dimension";
+  let description = [{
+    Places the operands one after the other along `axis` (negative values
+    count from the end); all other dimensions agree.
+
+    Example:
+
+    ```mlir
+    %c = mlp.concat %a, %b {axis = 1}
+        : tensor<?x16xf32>, tensor<?x8xf32> -> tensor<?x24xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Mlp_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` type($inputs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Fused dense layer
 //===----------------------------------------------------------------------===//
 
@@ -162,8 +413,12 @@ def Mlp_DenseOp : Mlp_Op<"dense", [Pure]> {
   let description = [{
     A fully connected layer: `x` [M,K] times `w` ([K,N], or [N,K] with
     `transpose_w`), plus the bias `b` [N] on every row, then the activation.
-    `activation` is one of "none", "relu", "sigmoid", "tanh", "gelu",
-    "gelu_tanh" and "leaky_relu" (whose slope is `alpha`, default 0.01).
+    `activation` is "none" or the name of an elementwise op that takes no
+    tensor but `x`: "relu", "sigmoid", "tanh", "gelu", "gelu_tanh" (gelu with
+    approximate = "tanh"), "leaky_relu" (slope `alpha`), "elu" (`alpha`),
+    "selu" (`alpha`, gamma as `beta`), "softplus", "silu", "hard_swish",
+    "hard_sigmoid" (`alpha`, `beta`), "clip" (min as `alpha`, max as `beta`),
+    "erf", "exp", "log", "neg" and "sqrt".
     `mlp-fuse-dense` forms it from matmul, add and activation; the lowering
     applies bias and activation to each register tile of the product before
     it is stored.
@@ -178,6 +433,7 @@ def Mlp_DenseOp : Mlp_Op<"dense", [Pure]> {
   let arguments = (ins Mlp_Tensor:$x, Mlp_Tensor:$w, Mlp_Tensor:$b,
                    DefaultValuedAttr<StrAttr, "\"none\"">:$activation,
                    DefaultValuedAttr<F32Attr, "0.01f">:$alpha,
+                   DefaultValuedAttr<F32Attr, "0.0f">:$beta,
                    DefaultValuedAttr<BoolAttr, "false">:$transpose_w);
   let results = (outs Mlp_Tensor:$result);
   let assemblyFormat = [{

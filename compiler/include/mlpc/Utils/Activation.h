@@ -8,6 +8,8 @@
 #ifndef MLPC_ACTIVATION_H
 #define MLPC_ACTIVATION_H
 
+#include "mlp/MlpOps.h"
+
 #include "mlir/IR/Builders.h"
 
 namespace mlir::mlpc {
@@ -23,21 +25,20 @@ Value floatConstant(OpBuilder &b, Location loc, Type type, double value);
 /// approximation.
 Value buildExpNonPositive(OpBuilder &b, Location loc, Value x);
 
-/// Builds `activation(x)` for an f32 or vector-of-f32 value. `activation` is
-/// one of the names `mlp.dense` accepts ("none", "relu", "sigmoid", "tanh",
-/// "gelu", "gelu_tanh", "leaky_relu"); `alpha` is leaky_relu's slope.
-Value buildActivation(OpBuilder &b, Location loc, StringRef activation,
-                      float alpha, Value x);
+/// Builds the activation `spec` (a name `mlp.dense` accepts, with its
+/// parameters) of an f32 or vector-of-f32 value.
+Value buildActivation(OpBuilder &b, Location loc,
+                      const mlp::ActivationSpec &spec, Value x);
 
-/// `activation` applied to each of `xs` (vectors of f32), where the
-/// activation is a long chain of dependent operations (sigmoid, tanh, gelu,
-/// gelu_tanh): up to `group` consecutive vectors of one type go through it
-/// as one vector of `group` times the lanes. LLVM splits each operation of
-/// that vector into one per register, side by side, so the chains
-/// interleave instruction by instruction instead of one after the other,
-/// where the out-of-order window overlaps only about two of them.
+/// `spec` applied to each of `xs` (vectors of f32), where the activation
+/// is a long chain of dependent operations (sigmoid, tanh, gelu, ...): up to
+/// `group` consecutive vectors of one type go through it as one vector of
+/// `group` times the lanes. LLVM splits each operation of that vector into one
+/// per register, side by side, so the chains interleave instruction by
+/// instruction instead of one after the other, where the out-of-order window
+/// overlaps only about two of them.
 SmallVector<Value> buildActivations(OpBuilder &b, Location loc,
-                                    StringRef activation, float alpha,
+                                    const mlp::ActivationSpec &spec,
                                     ArrayRef<Value> xs, int64_t group);
 
 } // namespace mlir::mlpc

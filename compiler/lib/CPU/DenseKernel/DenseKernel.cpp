@@ -342,7 +342,7 @@ struct TileBuilder {
         zs.push_back(z);
       }
     SmallVector<Value> ys = mlpc::buildActivations(
-        b, loc, ep.activation, ep.alpha, zs, kActivationsPerGroup);
+        b, loc, ep.activation, zs, kActivationsPerGroup);
     for (int64_t r = 0; r < rows; ++r) {
       SmallVector<Value> row(ys.begin() + r * chunks.size(),
                              ys.begin() + (r + 1) * chunks.size());

@@ -26,14 +26,13 @@ enum class Head { None, Softmax, LogSoftmax };
 /// activation, then normalize the row (head). In that order the fused
 /// kernel computes bit for bit what the unfused ops do.
 struct Epilogue {
-  Value residual;       // [M, N] like the result, or null
-  StringRef activation; // a name mlp.dense accepts
-  float alpha = 0;      // leaky_relu's slope
+  Value residual; // [M, N] like the result, or null
+  mlp::ActivationSpec activation;
   Head head = Head::None;
 
   /// The epilogue of `op` alone, with `head`.
   static Epilogue of(mlp::DenseOp op, Head head = Head::None) {
-    return {Value(), op.getActivation(), op.getAlpha().convertToFloat(), head};
+    return {Value(), mlp::getActivationSpec(op), head};
   }
 };
 

@@ -62,6 +62,10 @@ std::optional<ActivationSpec> mlir::mlp::getActivationSpec(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
+bool mlir::mlp::isBinaryElementwise(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, PowOp, PReluOp>(op);
+}
+
 ActivationSpec mlir::mlp::getActivationSpec(DenseOp op) {
   return {op.getActivation(), op.getAlpha().convertToFloat(),
           op.getBeta().convertToFloat()};

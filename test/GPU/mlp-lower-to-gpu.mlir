@@ -106,3 +106,49 @@ func.func @unsupported(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %e = tensor.empty() : tensor<3x4xf32>
   return %x : tensor<?x4xf32>
 }
+
+// -----
+
+// A reshape within batch rows is a copy kernel (read and written at the
+// same flat index); layer_norm is one warp per row, as softmax; sub is an
+// elementwise kernel like add.
+// CHECK-LABEL: func.func private @__mlpc_norm
+// CHECK-SAME: (%[[X:.*]]: memref<?x2x3xf32>, %[[Y:.*]]: memref<?x6xf32>, %[[BATCH:.*]]: index)
+// CHECK: %[[F:.*]] = memref.alloc(%[[BATCH]]) : memref<?x6xf32>
+// CHECK: gpu.launch_func @__mlpc_kernels::@norm_reshape0 {{.*}} args(%[[X]] : memref<?x2x3xf32>, %[[F]] : memref<?x6xf32>, %[[BATCH]] : index)
+// CHECK: %[[N:.*]] = memref.alloc(%[[BATCH]]) : memref<?x6xf32>
+// CHECK: gpu.launch_func @__mlpc_kernels::@norm_layer_norm1 {{.*}} threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%[[F]] : memref<?x6xf32>, %{{.*}} : memref<6xf32>, %{{.*}} : memref<f32>, %[[N]] : memref<?x6xf32>, %[[BATCH]] : index)
+// CHECK: gpu.launch_func @__mlpc_kernels::@norm_elementwise2 {{.*}} args(%[[N]] : memref<?x6xf32>, %{{.*}} : memref<6xf32>, %[[Y]] : memref<?x6xf32>, %[[BATCH]] : index)
+// CHECK: gpu.func @norm_reshape0
+// CHECK: gpu.func @norm_layer_norm1(%[[LX:.*]]: memref<?x6xf32>, %[[LS:.*]]: memref<6xf32>, %[[LB:.*]]: memref<f32>, %[[LY:.*]]: memref<?x6xf32>, %{{.*}}: index)
+// CHECK-COUNT-10: gpu.shuffle xor
+// CHECK: math.sqrt
+// CHECK: memref.load %[[LB]][] : memref<f32>
+// CHECK: gpu.func @norm_elementwise2
+// CHECK: arith.subf
+func.func @norm(%x: tensor<?x2x3xf32>) -> tensor<?x6xf32> {
+  %g = arith.constant dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]> : tensor<6xf32>
+  %b = arith.constant dense<0.5> : tensor<f32>
+  %f = mlp.reshape %x : tensor<?x2x3xf32> -> tensor<?x6xf32>
+  %n = mlp.layer_norm %f, %g, %b : tensor<?x6xf32>, tensor<6xf32>, tensor<f32> -> tensor<?x6xf32>
+  %y = mlp.sub %n, %g : tensor<?x6xf32>, tensor<6xf32> -> tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}
+
+// -----
+
+// A reshape that folds the batch into rows is the CPU target's only.
+func.func @fold_batch(%x: tensor<?x12xf32>) -> tensor<?x12xf32> {
+  // expected-error @+1 {{mlpc --target=nvptx: this reshape moves the batch out of the leading dimension ('tensor<?x12xf32>' -> 'tensor<?x4xf32>'); the GPU target reshapes only within each batch row}}
+  %0 = mlp.reshape %x : tensor<?x12xf32> -> tensor<?x4xf32>
+  %1 = mlp.reshape %0 : tensor<?x4xf32> -> tensor<?x12xf32>
+  return %1 : tensor<?x12xf32>
+}
+
+// -----
+
+func.func @transpose_on_gpu(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{mlpc --target=nvptx cannot lower 'mlp.transpose' yet; the GPU target supports dense layers and matmuls, softmax and log_softmax, layer_norm, reshapes within batch rows, the elementwise ops, and tensor constants (compile for the CPU, which supports every mlp op)}}
+  %0 = mlp.transpose %x {permutation = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}

@@ -33,6 +33,8 @@ void mlpc::CpuPipelineOptions::setTuning(const TargetTuning &t) {
 void mlpc::buildCpuTensorPipeline(OpPassManager &pm,
                                   const CpuPipelineOptions &opts) {
   addVerifyModel(pm);
+  if (opts.optLevel > 0)
+    addSimplifyModel(pm);
   pm.addPass(createMarkRowParallel());
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   if (opts.optLevel > 0)

@@ -224,11 +224,39 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildDenseKernel(OpBuilder &b, Location loc,
   return k.func;
 }
 
+namespace {
+constexpr int32_t kWarp = 32;
+
+/// One warp's reduction over a row of `length` elements: lane l folds
+/// elements l, l + 32, ... with `step` (reading element a with `load`),
+/// then a butterfly of shuffles combines the lanes, so every lane ends
+/// with the row's result.
+Value warpReduce(KernelBuilder &k, Value lane, Value length, Value init,
+                 llvm::function_ref<Value(Value a)> load,
+                 llvm::function_ref<Value(Value acc, Value x)> step,
+                 llvm::function_ref<Value(Value, Value)> combine) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  auto loop =
+      scf::ForOp::create(b, loc, lane, length, k.c(kWarp), ValueRange{init},
+                         [&](OpBuilder &, Location, Value a, ValueRange acc) {
+                           scf::YieldOp::create(b, loc, step(acc[0], load(a)));
+                         });
+  Value r = loop.getResult(0);
+  for (int32_t off = kWarp / 2; off > 0; off /= 2) {
+    Value other =
+        gpu::ShuffleOp::create(b, loc, r, off, kWarp, gpu::ShuffleMode::XOR)
+            .getShuffleResult();
+    r = combine(r, other);
+  }
+  return r;
+}
+} // namespace
+
 gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
                                                      StringRef name,
                                                      MemRefType type,
                                                      int64_t axis, bool isLog) {
-  constexpr int32_t kWarp = 32;
   KernelBuilder k(b, loc, name, {type, type},
                   {kWarp, int32_t(kSoftmaxRowsPerBlock), 1});
   // The shape as [outer, axis, inner]: element (o, a, i) is at
@@ -252,24 +280,12 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
     Value i = arith::RemUIOp::create(b, loc, row, I);
     Value base = k.add(k.mul(k.mul(o, A), I), i);
     auto at = [&](Value a) { return k.add(base, k.mul(a, I)); };
-    // Each lane walks a = lane, lane + 32, ...; then a butterfly over lanes.
     auto reduce = [&](Value init,
                       llvm::function_ref<Value(Value acc, Value x)> step,
                       llvm::function_ref<Value(Value, Value)> combine) {
-      auto loop = scf::ForOp::create(
-          b, loc, lane, A, k.c(kWarp), ValueRange{init},
-          [&](OpBuilder &, Location, Value a, ValueRange acc) {
-            Value v = k.load(x, {at(a)});
-            scf::YieldOp::create(b, loc, step(acc[0], v));
-          });
-      Value r = loop.getResult(0);
-      for (int32_t off = kWarp / 2; off > 0; off /= 2) {
-        Value other =
-            gpu::ShuffleOp::create(b, loc, r, off, kWarp, gpu::ShuffleMode::XOR)
-                .getShuffleResult();
-        r = combine(r, other);
-      }
-      return r;
+      return warpReduce(
+          k, lane, A, init, [&](Value a) { return k.load(x, {at(a)}); }, step,
+          combine);
     };
     auto maxf = [&](Value p, Value q) -> Value {
       return arith::MaximumFOp::create(b, loc, p, q);
@@ -306,9 +322,70 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildSoftmaxKernel(OpBuilder &b, Location loc,
   return k.func;
 }
 
+gpu::GPUFuncOp mlpc::gpu_kernels::buildLayerNormKernel(
+    OpBuilder &b, Location loc, StringRef name, MemRefType x, MemRefType scale,
+    MemRefType bias, int64_t axis, float epsilon) {
+  KernelBuilder k(b, loc, name, {x, scale, bias, x},
+                  {kWarp, int32_t(kSoftmaxRowsPerBlock), 1});
+  // Rows of A elements: the dimensions from `axis` on, all static.
+  int64_t length = 1;
+  for (int64_t d = axis; d < x.getRank(); ++d)
+    length *= x.getDimSize(d);
+  Value A = k.c(length), rows = k.c(1);
+  for (int64_t d = 0; d < axis; ++d)
+    rows = k.mul(rows, k.dim(x, d));
+  Value in = k.flat(k.arg(0)), s = k.flat(k.arg(1)), c = k.flat(k.arg(2));
+  Value out = k.flat(k.arg(3));
+  Value lane = k.threadId(gpu::Dimension::x);
+  Value row =
+      k.add(k.mul(k.blockId(gpu::Dimension::x), k.c(kSoftmaxRowsPerBlock)),
+            k.threadId(gpu::Dimension::y));
+  auto addf = [&](Value p, Value q) -> Value {
+    return arith::AddFOp::create(b, loc, p, q);
+  };
+  // A parameter has the row's shape (read at a) or is one value.
+  auto param = [&](Value buf, MemRefType t, Value a) {
+    if (t.getRank() == 0)
+      return k.load(buf, {});
+    return k.load(buf, {t.getNumElements() == 1 ? k.c(0) : a});
+  };
+  k.ifThen(k.lt(row, rows), [&] {
+    Value base = k.mul(row, A);
+    auto at = [&](Value a) { return k.add(base, a); };
+    auto load = [&](Value a) { return k.load(in, {at(a)}); };
+    Value n = k.f32(double(length));
+    Value mean = arith::DivFOp::create(
+        b, loc, warpReduce(k, lane, A, k.f32(0.0), load, addf, addf), n);
+    Value sq = warpReduce(
+        k, lane, A, k.f32(0.0), load,
+        [&](Value acc, Value v) {
+          Value d = arith::SubFOp::create(b, loc, v, mean);
+          return addf(acc, arith::MulFOp::create(b, loc, d, d));
+        },
+        addf);
+    Value var = arith::DivFOp::create(b, loc, sq, n);
+    // As the CPU computes it: 1 / sqrt(var + eps), then one product.
+    Value inv = arith::DivFOp::create(
+        b, loc, k.f32(1.0),
+        math::SqrtOp::create(b, loc, addf(var, k.f32(epsilon))));
+    scf::ForOp::create(
+        b, loc, lane, A, k.c(kWarp), ValueRange{},
+        [&](OpBuilder &, Location, Value a, ValueRange) {
+          Value d = arith::SubFOp::create(b, loc, load(a), mean);
+          Value norm = arith::MulFOp::create(b, loc, d, inv);
+          Value y =
+              addf(arith::MulFOp::create(b, loc, norm, param(s, scale, a)),
+                   param(c, bias, a));
+          memref::StoreOp::create(b, loc, y, out, ValueRange{at(a)});
+          scf::YieldOp::create(b, loc);
+        });
+  });
+  return k.func;
+}
+
 gpu::GPUFuncOp mlpc::gpu_kernels::buildElementwiseKernel(
     OpBuilder &b, Location loc, StringRef name, ArrayRef<MemRefType> inputs,
-    MemRefType output, ScalarBody body) {
+    MemRefType output, ScalarBody body, bool flat) {
   SmallVector<Type> buffers(inputs.begin(), inputs.end());
   buffers.push_back(output);
   KernelBuilder k(b, loc, name, buffers, {int32_t(kElementwiseThreads), 1, 1});
@@ -336,7 +413,7 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildElementwiseKernel(
         scalars.push_back(k.load(buffer, {}));
         continue;
       }
-      if (type.getShape() == output.getShape()) {
+      if (flat || type.getShape() == output.getShape()) {
         scalars.push_back(k.load(buffer, {idx}));
         continue;
       }

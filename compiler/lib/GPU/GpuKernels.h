@@ -51,16 +51,28 @@ constexpr int64_t kSoftmaxRowsPerBlock = 4;
 gpu::GPUFuncOp buildSoftmaxKernel(OpBuilder &b, Location loc, StringRef name,
                                   MemRefType type, int64_t axis, bool isLog);
 
+/// layer_norm over the dimensions from `axis` on (static, `axis` >= 1):
+/// one warp per row like softmax, mean and variance by warp shuffles.
+/// `scale` and `bias` have the row's shape or one element. Arguments: x,
+/// scale, bias, y, batch. Grid as softmax's.
+gpu::GPUFuncOp buildLayerNormKernel(OpBuilder &b, Location loc, StringRef name,
+                                    MemRefType x, MemRefType scale,
+                                    MemRefType bias, int64_t axis,
+                                    float epsilon);
+
 /// A fused chain of elementwise ops: one thread per output element, inputs
 /// broadcast numpy-style into the output's shape. `body` computes the
 /// element from the inputs' scalars. Grid: (ceil(elements / kThreads), 1, 1).
+/// With `flat`, every input is read at the output's flat index (a reshape:
+/// the same elements in the same order, another shape).
 constexpr int64_t kElementwiseThreads = 256;
 using ScalarBody =
     llvm::function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)>;
 gpu::GPUFuncOp buildElementwiseKernel(OpBuilder &b, Location loc,
                                       StringRef name,
                                       ArrayRef<MemRefType> inputs,
-                                      MemRefType output, ScalarBody body);
+                                      MemRefType output, ScalarBody body,
+                                      bool flat = false);
 
 } // namespace mlir::mlpc::gpu_kernels
 

@@ -26,7 +26,7 @@ namespace gk = mlir::mlpc::gpu_kernels;
 static constexpr StringLiteral kKernelModule = "__mlpc_kernels";
 
 static bool isElementwise(Operation *op) {
-  return isa<AddOp>(op) || getActivationSpec(op).has_value();
+  return isBinaryElementwise(op) || getActivationSpec(op).has_value();
 }
 
 static MemRefType toMemRef(Type t) {
@@ -85,7 +85,9 @@ private:
   void lowerSoftmax(Operation *op, int64_t axis, bool isLog);
   void lowerElementwise(Operation *root, Value dest);
   void elementwiseKernel(StringRef kind, Location l, ArrayRef<Value> leaves,
-                         Value dest, gk::ScalarBody body);
+                         Value dest, gk::ScalarBody body, bool flat = false);
+  LogicalResult lowerReshape(ReshapeOp op);
+  LogicalResult lowerLayerNorm(LayerNormOp op);
 };
 } // namespace
 
@@ -189,20 +191,86 @@ void EntryLowering::lowerSoftmax(Operation *op, int64_t axis, bool isLog) {
 
 void EntryLowering::elementwiseKernel(StringRef kind, Location l,
                                       ArrayRef<Value> leaves, Value dest,
-                                      gk::ScalarBody body) {
+                                      gk::ScalarBody body, bool flat) {
   SmallVector<MemRefType> leafTypes;
   for (Value v : leaves)
     leafTypes.push_back(toMemRef(v.getType()));
   auto outType = cast<MemRefType>(dest.getType());
   std::string kname = kernelName(kind);
   auto kernel = insertKernel([&](OpBuilder &kb) {
-    return gk::buildElementwiseKernel(kb, l, kname, leafTypes, outType, body);
+    return gk::buildElementwiseKernel(kb, l, kname, leafTypes, outType, body,
+                                      flat);
   });
   Value elements = c(1);
   for (int64_t d = 0; d < outType.getRank(); ++d)
     elements = arith::MulIOp::create(b, loc(), elements, dim(outType, d));
   launch(kernel, {ceilDiv(elements, gk::kElementwiseThreads), c(1), c(1)},
          {c(gk::kElementwiseThreads), c(1), c(1)}, leaves, dest);
+}
+
+LogicalResult EntryLowering::lowerLayerNorm(LayerNormOp op) {
+  auto type = cast<RankedTensorType>(op.getX().getType());
+  int64_t axis = static_cast<int64_t>(op.getAxis());
+  if (axis < 0)
+    axis += type.getRank();
+  int64_t length = 1;
+  for (int64_t d = axis; d < type.getRank(); ++d)
+    length *= type.getDimSize(d);
+  auto fits = [&](Value p) {
+    auto t = cast<RankedTensorType>(p.getType());
+    return t.getNumElements() == 1 || t.getNumElements() == length;
+  };
+  if (axis == 0 && type.isDynamicDim(0))
+    return op.emitError("mlpc --target=nvptx: layer_norm over the batch "
+                        "dimension is not supported; normalize each row "
+                        "(axis >= 1)");
+  if (!fits(op.getScale()) || !fits(op.getBias()))
+    return op.emitError("mlpc --target=nvptx: layer_norm's scale and bias "
+                        "must have the normalized dimensions' shape or be "
+                        "one value");
+  std::string kname = kernelName("layer_norm");
+  auto kernel = insertKernel([&](OpBuilder &kb) {
+    return gk::buildLayerNormKernel(kb, op.getLoc(), kname, toMemRef(type),
+                                    toMemRef(op.getScale().getType()),
+                                    toMemRef(op.getBias().getType()), axis,
+                                    op.getEpsilon().convertToFloat());
+  });
+  Value rows = c(1);
+  for (int64_t d = 0; d < axis; ++d)
+    rows = arith::MulIOp::create(b, loc(), rows, dim(type, d));
+  Value dest = destination(op.getResult());
+  launch(kernel, {ceilDiv(rows, gk::kSoftmaxRowsPerBlock), c(1), c(1)},
+         {c(32), c(gk::kSoftmaxRowsPerBlock), c(1)},
+         {op.getX(), op.getScale(), op.getBias()}, dest);
+  buffers[op.getResult()] = dest;
+  return success();
+}
+
+/// A reshape copies the elements in order into a buffer of the new shape.
+/// Kernels size a dynamic dimension by the batch, so the batch must stay
+/// the leading dimension with the same elements per row.
+LogicalResult EntryLowering::lowerReshape(ReshapeOp op) {
+  auto in = cast<RankedTensorType>(op.getX().getType());
+  auto out = cast<RankedTensorType>(op.getType());
+  auto perRow = [](RankedTensorType t) {
+    int64_t n = 1;
+    for (int64_t d : t.getShape().drop_front())
+      n *= ShapedType::isDynamic(d) ? -1 : d;
+    return n;
+  };
+  if (!in.hasStaticShape() && (!in.isDynamicDim(0) || !out.isDynamicDim(0) ||
+                               perRow(in) != perRow(out)))
+    return op.emitError("mlpc --target=nvptx: this reshape moves the batch "
+                        "out of the leading dimension (")
+           << in << " -> " << out
+           << "); the GPU target reshapes only within each batch row";
+  Value dest = destination(op.getResult());
+  elementwiseKernel(
+      "reshape", op.getLoc(), {op.getX()}, dest,
+      [](OpBuilder &, Location, ArrayRef<Value> s) { return s[0]; },
+      /*flat=*/true);
+  buffers[op.getResult()] = dest;
+  return success();
 }
 
 /// `root` is a materialized elementwise op: its expression tree extends
@@ -232,9 +300,9 @@ void EntryLowering::lowerElementwise(Operation *root, Value dest) {
             return s;
           Operation *def = v.getDefiningOp();
           Value r;
-          if (auto add = dyn_cast<AddOp>(def)) {
-            r = arith::AddFOp::create(eb, el, emit(add.getA()),
-                                      emit(add.getB()));
+          if (isBinaryElementwise(def)) {
+            r = mlpc::buildBinary(eb, el, def, emit(def->getOperand(0)),
+                                  emit(def->getOperand(1)));
           } else {
             auto spec = *getActivationSpec(def);
             r = mlpc::buildActivation(eb, el, spec, emit(def->getOperand(0)));
@@ -295,6 +363,12 @@ LogicalResult EntryLowering::run() {
       lowerSoftmax(&op, static_cast<int64_t>(s.getAxis()), false);
     } else if (auto s = dyn_cast<LogSoftmaxOp>(op)) {
       lowerSoftmax(&op, static_cast<int64_t>(s.getAxis()), true);
+    } else if (auto ln = dyn_cast<LayerNormOp>(op)) {
+      if (failed(lowerLayerNorm(ln)))
+        return failure();
+    } else if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+      if (failed(lowerReshape(reshape)))
+        return failure();
     } else if (isElementwise(&op)) {
       if (!materialized(&op))
         continue;
@@ -303,8 +377,12 @@ LogicalResult EntryLowering::run() {
       buffers[op.getResult(0)] = dest;
     } else {
       return op.emitError("mlpc --target=nvptx cannot lower '")
-             << op.getName() << "'; the GPU target supports mlp ops and "
-             << "tensor constants";
+             << op.getName()
+             << "' yet; the GPU target supports dense layers and matmuls, "
+                "softmax and log_softmax, layer_norm, reshapes within batch "
+                "rows, the "
+                "elementwise ops, and tensor constants (compile for the CPU, "
+                "which supports every mlp op)";
     }
   }
   // Results that no kernel wrote in place (an argument, a weight, a value

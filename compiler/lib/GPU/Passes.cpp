@@ -7,6 +7,7 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -37,8 +38,10 @@ void mlpc::buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel) {
 }
 
 void mlpc::buildGpuLoweringPipeline(OpPassManager &pm, unsigned optLevel) {
-  if (optLevel > 0)
+  if (optLevel > 0) {
+    addSimplifyModel(pm);
     pm.nest<func::FuncOp>().addPass(createFuseDense());
+  }
   pm.addPass(createLowerToGpu());
   // Only CSE: it merges the launch sequences' repeated constants without
   // creating ops mlp-emit-gpu-host does not translate.
@@ -51,6 +54,11 @@ void mlpc::buildKernelsToPtxPipeline(OpPassManager &pm, StringRef arch) {
   // functions, so both targets round the same way); the math ops left
   // (fma, fabs, floor) are expanded before convert-gpu-to-nvvm could turn
   // them into libdevice calls.
+  // powf as exp(y log x) first (with its sign and special cases), which
+  // the approximations then take; libdevice's powf is not there to call.
+  math::MathExpandOpsPassOptions expand;
+  expand.opMnemonics = {"powf"};
+  kernels.addPass(math::createMathExpandOpsPass(expand));
   kernels.addPass(createApproximateMath());
   kernels.addPass(createExpandGpuMath());
   kernels.addPass(createCanonicalizerPass());

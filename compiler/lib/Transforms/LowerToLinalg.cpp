@@ -100,25 +100,6 @@ struct LowerDenseGeneric : OpRewritePattern<DenseOp> {
   }
 };
 
-/// The scalar body of an elementwise binary op.
-Value binaryBody(Operation *op, OpBuilder &b, Location l, Value x, Value y) {
-  if (isa<AddOp>(op))
-    return arith::AddFOp::create(b, l, x, y);
-  if (isa<SubOp>(op))
-    return arith::SubFOp::create(b, l, x, y);
-  if (isa<MulOp>(op))
-    return arith::MulFOp::create(b, l, x, y);
-  if (isa<DivOp>(op))
-    return arith::DivFOp::create(b, l, x, y);
-  if (isa<PowOp>(op))
-    return math::PowFOp::create(b, l, x, y);
-  assert(isa<PReluOp>(op) && "not an elementwise binary op");
-  Value zero = mlpc::floatConstant(b, l, x.getType(), 0.0);
-  Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, zero);
-  return arith::SelectOp::create(b, l, neg, arith::MulFOp::create(b, l, x, y),
-                                 x);
-}
-
 /// numpy broadcasting: operand dimension i aligns with result dimension
 /// i + (resultRank - operandRank); a static 1 against a larger result
 /// dimension reads index 0.
@@ -127,7 +108,7 @@ struct LowerBinary : RewritePattern {
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &b) const override {
-    if (!isa<AddOp, SubOp, MulOp, DivOp, PowOp, PReluOp>(op))
+    if (!isBinaryElementwise(op))
       return failure();
     Location loc = op->getLoc();
     MLIRContext *ctx = b.getContext();
@@ -169,7 +150,7 @@ struct LowerBinary : RewritePattern {
         b, loc, inputs, init, maps,
         SmallVector<IteratorType>(rank, IteratorType::parallel),
         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          return binaryBody(op, nb, l, a[0], a[1]);
+          return mlpc::buildBinary(nb, l, op, a[0], a[1]);
         });
     b.replaceOp(op, result);
     return success();

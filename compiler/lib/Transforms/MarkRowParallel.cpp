@@ -119,7 +119,7 @@ struct Analysis {
     if (auto d = dyn_cast<DenseOp>(op))
       return contraction(d.getX(), d.getW(), d.getB());
     auto rank = [](Value v) { return cast<ShapedType>(v.getType()).getRank(); };
-    if (isa<AddOp, SubOp, MulOp, DivOp, PowOp, PReluOp>(op)) {
+    if (isBinaryElementwise(op)) {
       Value a = op->getOperand(0), b = op->getOperand(1);
       if (isBatched(a) && isBatched(b) && rank(a) == rank(b))
         return Kind::Batched;

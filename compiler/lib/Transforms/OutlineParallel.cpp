@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "mlp/MlpOps.h"
-#include "mlpc/Utils/Attributes.h"
 #include "mlpc/Transforms/Passes.h"
+#include "mlpc/Utils/Attributes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"

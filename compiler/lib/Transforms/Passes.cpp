@@ -1,6 +1,7 @@
 //===- Passes.cpp - what every target's pipeline starts with --------------===//
 #include "mlpc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -12,6 +13,12 @@ void mlpc::addInlineCalls(OpPassManager &pm) {
   pm.addPass(createInlinerPass(llvm::StringMap<OpPassManager>{},
                                [](OpPassManager &) {}));
   pm.addPass(createSymbolDCEPass());
+}
+
+void mlpc::addSimplifyModel(OpPassManager &pm) {
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  fpm.addPass(createRaiseOps());
+  fpm.addPass(createFoldAffine());
 }
 
 void mlpc::addVerifyModel(OpPassManager &pm) {

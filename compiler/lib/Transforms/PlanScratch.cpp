@@ -14,8 +14,8 @@
 // (buffer deallocation frees its buffers instead).
 //
 //===----------------------------------------------------------------------===//
-#include "mlpc/Utils/Attributes.h"
 #include "mlpc/Transforms/Passes.h"
+#include "mlpc/Utils/Attributes.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"

@@ -12,11 +12,11 @@
 // exp(x - m) recomputed in the last rather than kept in a temporary.
 //
 //===----------------------------------------------------------------------===//
+#include "SoftmaxRows.h"
 #include "mlp/MlpOps.h"
+#include "mlpc/Transforms/Passes.h"
 #include "mlpc/Utils/Activation.h"
 #include "mlpc/Utils/LinalgBuilders.h"
-#include "mlpc/Transforms/Passes.h"
-#include "SoftmaxRows.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"

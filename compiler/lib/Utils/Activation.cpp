@@ -268,6 +268,25 @@ Value mlpc::buildActivation(OpBuilder &b, Location loc,
   llvm_unreachable("activation names are checked by the mlp.dense verifier");
 }
 
+Value mlpc::buildBinary(OpBuilder &b, Location l, Operation *op, Value x,
+                        Value y) {
+  if (isa<mlp::AddOp>(op))
+    return arith::AddFOp::create(b, l, x, y);
+  if (isa<mlp::SubOp>(op))
+    return arith::SubFOp::create(b, l, x, y);
+  if (isa<mlp::MulOp>(op))
+    return arith::MulFOp::create(b, l, x, y);
+  if (isa<mlp::DivOp>(op))
+    return arith::DivFOp::create(b, l, x, y);
+  if (isa<mlp::PowOp>(op))
+    return math::PowFOp::create(b, l, x, y);
+  assert(isa<mlp::PReluOp>(op) && "not an elementwise binary op");
+  Value zero = floatConstant(b, l, x.getType(), 0.0);
+  Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, zero);
+  return arith::SelectOp::create(b, l, neg, arith::MulFOp::create(b, l, x, y),
+                                 x);
+}
+
 SmallVector<Value> mlpc::buildActivations(OpBuilder &b, Location loc,
                                           const mlp::ActivationSpec &spec,
                                           ArrayRef<Value> xs, int64_t group) {

@@ -25,6 +25,9 @@ struct ActivationSpec {
 };
 std::optional<ActivationSpec> getActivationSpec(Operation *op);
 
+/// add, sub, mul, div, pow and prelu: numpy-broadcasting binary ops.
+bool isBinaryElementwise(Operation *op);
+
 /// The activation a dense layer applies.
 ActivationSpec getActivationSpec(DenseOp op);
 } // namespace mlir::mlp

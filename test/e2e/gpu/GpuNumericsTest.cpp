@@ -17,6 +17,12 @@
 #include "branches.h"
 #include "elementwise.h"
 #include "mnist_fused.h"
+#include "onnx_activations.h"
+#include "onnx_activations_cpu.h"
+#include "onnx_norms.h"
+#include "onnx_norms_cpu.h"
+#include "onnx_residual.h"
+#include "onnx_residual_cpu.h"
 #include "residual.h"
 #include "softmax.h"
 #include "tiny_emulated.h"
@@ -141,6 +147,35 @@ TEST_F(EmulatedGpu, SoftmaxRowsAndOtherAxes) {
   std::vector<float> z = randomInput(batch * 15, 4, 100.0), w(z.size());
   ASSERT_EQ(log_softmax_mid(z.data(), w.data(), batch), MLPC_OK);
   expectClose(w, softmaxAlong(z, batch, 3, 5, true), 1e-4, 1e-6, "middle axis");
+}
+
+// Models imported from ONNX (torch.onnx.export: every new activation, a
+// folded BatchNorm1d, LayerNorm, a residual block), on the GPU against the
+// CPU target's output, which test/Frontend checks against PyTorch's.
+TEST_F(EmulatedGpu, OnnxModelsMatchTheCpu) {
+  using Entry = int32_t (*)(const float *, float *, int64_t);
+  struct Pair {
+    const char *name;
+    Entry gpu, cpu;
+    int64_t in, out;
+  };
+  const Pair pairs[] = {
+      {"activations", onnx_activations, onnx_activations_cpu, 12, 5},
+      {"norms", onnx_norms, onnx_norms_cpu, 12, 4},
+      {"residual", onnx_residual, onnx_residual_cpu, 12, 3}};
+  for (const Pair &p : pairs) {
+    for (int64_t batch : {1, 9}) {
+      std::string what =
+          std::string(p.name) + " batch " + std::to_string(batch);
+      std::vector<float> x = randomInput(batch * p.in, 5 + batch, 2.0);
+      std::vector<float> got(batch * p.out), want(batch * p.out);
+      ASSERT_EQ(p.gpu(x.data(), got.data(), batch), MLPC_OK)
+          << mlpc_last_error_message();
+      ASSERT_EQ(p.cpu(x.data(), want.data(), batch), MLPC_OK);
+      expectClose(got, std::vector<double>(want.begin(), want.end()), 2e-5,
+                  1e-5, what);
+    }
+  }
 }
 
 } // namespace

@@ -26,12 +26,15 @@ mkdir -p "$work"
 models="$src/e2e/gpu/models/mlp.mlir $src/e2e/gpu/models/tiny.mlir
   $src/e2e/models/seeds.mlir $src/e2e/models/softmax.mlir
   $src/e2e/models/elementwise.mlir $src/e2e/models/residual.mlir
-  $src/../examples/digits/digits.mlir"
+  $src/../examples/digits/digits.mlir
+  $src/Frontend/ONNX/torch/activations_opset9.onnx
+  $src/Frontend/ONNX/torch/norms_opset13.onnx
+  $src/Frontend/ONNX/torch/residual_opset17.onnx"
 status=0
 printf '%-6s %-7s %-12s %-28s %5s %6s %6s\n' arch ptxas model kernel regs spillS spillL
 for arch in sm_70 sm_80 sm_90; do
   for model in $models; do
-    name=$(basename "$model" .mlir)
+    name=$(basename "$model"); name=${name%.*}
     ptx="$work/$name.$arch.ptx"
     "$mlpc" "$model" --target=nvptx --gpu-arch=$arch --emit=ptx -o "$ptx"
     target=$arch

@@ -33,6 +33,10 @@ void addInlineCalls(OpPassManager &pm);
 /// pipeline.
 void addVerifyModel(OpPassManager &pm);
 
+/// mlp-raise-ops then mlp-fold-affine on each function: what an exporter
+/// spelled out becomes the ops and weights the backends fuse (-O1 and up).
+void addSimplifyModel(OpPassManager &pm);
+
 } // namespace mlir::mlpc
 
 #endif // MLPC_TRANSFORMS_PASSES_H

@@ -35,6 +35,56 @@ def MarkRowParallel : Pass<"mlp-mark-row-parallel", "::mlir::ModuleOp"> {
   }];
 }
 
+def RaiseOps : Pass<"mlp-raise-ops", "::mlir::func::FuncOp"> {
+  let summary = "Recognize ops that exporters spell out in primitives";
+  let description = [{
+    Rewrites the forms that ONNX exporters (torch.onnx.export before opset
+    17 or 20) write for ops the mlp dialect has, so that they fuse and run
+    as one op:
+
+    - `x · sigmoid(x)` -> `mlp.silu x`, and `x · hard_sigmoid(x)` with
+      PyTorch's alpha = 1/6, beta = 1/2 -> `mlp.hard_swish x`;
+    - GELU's erf form, `x · (erf(x / √2) + 1) · 0.5` in either association
+      -> `mlp.gelu x`;
+    - LayerNorm decomposed: `d = x - mean(x)`, `d / sqrt(mean(d ^ 2) + eps)`
+      (means over trailing axes, kept dimensions), optionally `· gamma +
+      beta` with constant gamma and beta -> `mlp.layer_norm`.
+
+    Each rewrite applies only where the intermediate values have no other
+    users and the constants are the pattern's (√2 to f32 precision, 1, 0.5,
+    2).
+
+    Example: `%s = mlp.sigmoid %x` and `%y = mlp.mul %x, %s` become
+    `%y = mlp.silu %x`.
+  }];
+  let dependentDialects = ["::mlir::mlp::MlpDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def FoldAffine : Pass<"mlp-fold-affine", "::mlir::func::FuncOp"> {
+  let summary = "Fold constant scales and shifts into the neighbouring matmul";
+  let description = [{
+    Folds constant affine maps into the weights at compile time, so that a
+    model with a scaler, a batch normalization or Gemm's alpha and beta runs
+    as the bare dense layers:
+
+    - elementwise `add`, `sub`, `mul` and `div` of constants become one
+      constant (Gemm's `beta · C`);
+    - `batch_norm` of a matrix with constant statistics becomes `x · a + c`;
+    - a constant per-column scale or shift after `matmul(x, w)` (Gemm's
+      alpha, a BatchNormalization after a layer) goes into `w` and the bias;
+    - a constant per-feature affine map before `matmul(x, w)` (a
+      StandardScaler's `(x - mean) / std`, a BatchNormalization before a
+      layer) goes into `w` plus a bias row.
+
+    It rewrites a value only where the matmul (or the next map) is its only
+    user, and it changes rounding (the products are formed in the weights
+    once): results stay within the accuracy bounds of docs/accuracy.md.
+  }];
+  let dependentDialects = ["::mlir::mlp::MlpDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def FuseDense : Pass<"mlp-fuse-dense", "::mlir::func::FuncOp"> {
   let summary = "Fuse matmul + bias add (+ activation) into mlp.dense";
   let description = [{

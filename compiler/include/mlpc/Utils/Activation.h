@@ -30,6 +30,10 @@ Value buildExpNonPositive(OpBuilder &b, Location loc, Value x);
 Value buildActivation(OpBuilder &b, Location loc,
                       const mlp::ActivationSpec &spec, Value x);
 
+/// The scalar (or vector) body of an elementwise binary mlp op (add, sub,
+/// mul, div, pow, prelu) on `x` and `y`.
+Value buildBinary(OpBuilder &b, Location loc, Operation *op, Value x, Value y);
+
 /// `spec` applied to each of `xs` (vectors of f32), where the activation
 /// is a long chain of dependent operations (sigmoid, tanh, gelu, ...): up to
 /// `group` consecutive vectors of one type go through it as one vector of

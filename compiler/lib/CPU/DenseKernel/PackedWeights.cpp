@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PackedWeights.h"
+#include "mlpc/Utils/Constants.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -17,20 +18,6 @@ using namespace mlir;
 using namespace mlir::mlpc;
 
 namespace {
-
-/// The float values of a constant weight, whether written inline, as hex or
-/// as a dense_resource blob.
-std::optional<SmallVector<float>> constantValues(Value v) {
-  Attribute attr;
-  if (auto cst = v.getDefiningOp<arith::ConstantOp>())
-    attr = cst.getValue();
-  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(attr))
-    return llvm::to_vector(dense.getValues<float>());
-  if (auto res = dyn_cast_or_null<DenseF32ResourceElementsAttr>(attr))
-    if (std::optional<ArrayRef<float>> data = res.tryGetAsArrayRef())
-      return SmallVector<float>(*data);
-  return std::nullopt;
-}
 
 /// A constant of `shape` holding `data`, as a resource blob named `name`.
 Value resourceConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,

@@ -201,12 +201,8 @@ Value GraphImporter::scalar(float v) {
 }
 
 Value GraphImporter::materialize(StringRef name, const HostTensor &t) {
-  // Weights go to the top of the function, in the order of first use.
-  OpBuilder::InsertionGuard guard(b);
-  if (lastWeight)
-    b.setInsertionPointAfter(lastWeight);
-  else
-    b.setInsertionPointToStart(entry);
+  // At its first use, as a model written by hand has it (and the same
+  // order of weights in the object).
   auto type = f32Tensor(t.dims, ctx);
   ElementsAttr value;
   if (t.numElements() >= kResourceElements) {
@@ -222,7 +218,6 @@ Value GraphImporter::materialize(StringRef name, const HostTensor &t) {
   }
   auto cst = arith::ConstantOp::create(
       b, NameLoc::get(StringAttr::get(ctx, name)), value);
-  lastWeight = cst;
   values[name] = cst;
   return cst;
 }

@@ -89,7 +89,6 @@ public:
 private:
   Location nodeLoc = UnknownLoc::get(ctx);
   Block *entry = nullptr;
-  Operation *lastWeight = nullptr;
   llvm::StringMap<Value> values;
   llvm::StringMap<HostTensor> constants;
   unsigned resourceCounter = 0;

@@ -1,5 +1,7 @@
 /* Classifies the held-out handwritten digits with the model mlpc compiled,
- * and checks its probabilities against scikit-learn's predict_proba.
+ * and checks its probabilities against the framework's own (scikit-learn's
+ * predict_proba here, PyTorch's in examples/onnx, which compiles its model
+ * with --name digits and links this app too).
  *
  *   ./digits_app digits_test.txt
  */
@@ -64,16 +66,16 @@ int main(int argc, char **argv) {
     }
     correct += best == labels[i];
     if (i < 5)
-      printf("digit %d: predicted %d with p=%.6f (sklearn p=%.6f), label %d\n",
+      printf("digit %d: predicted %d with p=%.6f (reference p=%.6f), label %d\n",
              i, best, probs[i * classes + best], ref[i * classes + best],
              labels[i]);
   }
   printf("accuracy on %d held-out digits: %.4f\n", n, (double)correct / n);
-  printf("max |p_mlpc - p_sklearn| = %.2e\n", maxDiff);
+  printf("max |p_mlpc - p_reference| = %.2e\n", maxDiff);
   free(x);
   free(ref);
   free(probs);
   free(labels);
-  /* The probabilities must match sklearn's to float precision. */
+  /* The probabilities must match the reference to float precision. */
   return maxDiff < 1e-5 ? 0 : 1;
 }

@@ -140,6 +140,90 @@ class ExportTest(unittest.TestCase):
         with self.assertRaisesRegex(mlpc_export.ExportError, "must be next to a Linear"):
             mlpc_export.from_torch_sequential([l1, relu, batchnorm(6)])
 
+    def test_sklearn_pipelines_with_scalers(self):
+        # The scaler becomes an affine map before the first layer (folded
+        # into its weights by mlpc); the outputs match the pipeline's.
+        from sklearn.neural_network import MLPClassifier, MLPRegressor
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
+        rng = np.random.default_rng(4)
+        x = rng.normal(size=(120, 5)) * [1, 10, 100, 0.1, 3] + [0, 5, -50, 1, 2]
+        multi = (x[:, 0] > 0).astype(int) + (x[:, 1] > 5).astype(int)
+        cases = [
+            (make_pipeline(StandardScaler(), MLPClassifier(
+                hidden_layer_sizes=(8,), max_iter=400, random_state=0)), multi, "proba", 3),
+            (make_pipeline(MinMaxScaler(), MLPClassifier(
+                hidden_layer_sizes=(6, 4), max_iter=400, random_state=0)),
+             (x[:, 2] > -50).astype(int), "proba1", 1),
+            (make_pipeline(MaxAbsScaler(), StandardScaler(), MLPRegressor(
+                hidden_layer_sizes=(7,), max_iter=400, random_state=0)),
+             x[:, 0] + x[:, 3], "predict", 1),
+        ]
+        for i, (pipe, y, kind, width) in enumerate(cases):
+            pipe.fit(x, y)
+            name = "pipe%d" % i
+            text = mlpc_export.from_sklearn(pipe, name=name)
+            self.assertIn("mlp.mul", text)
+            got = call(compile_model(text, name, self.tmp), x, width)
+            if kind == "proba":
+                want = pipe.predict_proba(x)
+            elif kind == "proba1":
+                want = pipe.predict_proba(x)[:, 1:]
+            else:
+                want = pipe.predict(x).reshape(-1, 1)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg=name)
+        with self.assertRaisesRegex(mlpc_export.ExportError, "unsupported pipeline step"):
+            from sklearn.preprocessing import PolynomialFeatures
+            mlpc_export.from_sklearn(make_pipeline(PolynomialFeatures(), cases[0][0][-1]))
+
+    def test_torch_modules_stand_ins(self):
+        # Stand-ins of the modules (names and fields from_torch_sequential
+        # reads), nested Sequentials, against a numpy reference.
+        from math import erf
+        rng = np.random.default_rng(5)
+
+        def module(kind, **fields):
+            return type(kind, (), fields)()
+
+        def linear(n_in, n_out):
+            return module("Linear", weight=rng.normal(size=(n_out, n_in)) / np.sqrt(n_in),
+                          bias=rng.normal(size=n_out) * 0.1, out_features=n_out)
+
+        class Sequential(list):
+            pass
+
+        gamma, beta = rng.normal(size=6), rng.normal(size=6)
+        slopes = rng.uniform(0.05, 0.3, size=6)
+        steps = [
+            (module("SiLU"), lambda h: h / (1 + np.exp(-h))),
+            (module("ELU", alpha=0.7), lambda h: np.where(h > 0, h, 0.7 * np.expm1(h))),
+            (module("Softplus", beta=1), lambda h: np.log1p(np.exp(h))),
+            (module("Hardswish"), lambda h: h * np.clip(h / 6 + 0.5, 0, 1)),
+            (module("Hardsigmoid"), lambda h: np.clip(h / 6 + 0.5, 0, 1)),
+            (module("ReLU6"), lambda h: np.clip(h, 0, 6)),
+            (module("PReLU", weight=slopes), lambda h: np.where(h >= 0, h, slopes * h)),
+            (module("LayerNorm", normalized_shape=(6,), weight=gamma, bias=beta, eps=1e-5),
+             lambda h: (h - h.mean(1, keepdims=True)) /
+             np.sqrt(h.var(1, keepdims=True) + 1e-5) * gamma + beta),
+            (module("GELU", approximate="none"),
+             lambda h: 0.5 * h * (1 + np.vectorize(erf)(h / np.sqrt(2)))),
+        ]
+        seq, ref, n_in = Sequential(), [], 4
+        for m, f in steps:
+            lin = linear(n_in, 6)
+            seq.append(Sequential([lin, module("Dropout"), m, module("Identity")]))
+            ref.append((lin, f))
+            n_in = 6
+        fn = compile_model(mlpc_export.from_torch_sequential(seq, name="mods"), "mods",
+                           self.tmp)
+        x = rng.normal(size=(13, 4)) * 2
+        h = x
+        for lin, f in ref:
+            h = f(h @ lin.weight.T + lin.bias)
+        np.testing.assert_allclose(call(fn, x, 6), h, rtol=2e-5, atol=2e-5)
+        with self.assertRaisesRegex(mlpc_export.ExportError, "torch.onnx.export"):
+            mlpc_export.from_torch_sequential([linear(2, 2), module("Conv2d")])
+
     def test_errors_name_the_problem(self):
         with self.assertRaisesRegex(mlpc_export.ExportError, "not a C identifier"):
             mlpc_export.from_layers([([[1.0]], [0.0], "relu")], name="bad-name")
@@ -163,7 +247,8 @@ class ExportTest(unittest.TestCase):
         out = os.path.join(self.tmp, "cli.mlir")
         tool = os.path.join(os.environ["MLPC_EXPORT_DIR"], "mlpc_export.py")
         subprocess.run([sys.executable, tool, "sklearn", pkl, "-o", out, "--name", "cli"], check=True)
-        fn = compile_model(open(out).read(), "cli", self.tmp)
+        with open(out) as f:
+            fn = compile_model(f.read(), "cli", self.tmp)
         np.testing.assert_allclose(call(fn, x, 3), clf.predict_proba(x), atol=2e-6)
         bad = subprocess.run([sys.executable, tool, "sklearn", out, "-o", out + "2"],
                              capture_output=True, text=True)

@@ -5,10 +5,15 @@ Sources:
   * scikit-learn: a fitted MLPClassifier or MLPRegressor (any hidden layers,
     activations identity / logistic / tanh / relu; the classifier's output
     activation softmax or logistic is included).
-  * PyTorch: an nn.Sequential of nn.Linear and activation modules (ReLU,
-    Sigmoid, Tanh, GELU, LeakyReLU, Softmax, LogSoftmax, Identity, Dropout,
-    Flatten), with BatchNorm1d folded into the Linear layer next to it, or
-    its state_dict plus the list of activations.
+  * scikit-learn Pipelines of StandardScaler / MinMaxScaler / MaxAbsScaler
+    ending in such an MLP: the scalers become an affine map before the
+    first layer, which mlpc folds into its weights.
+  * PyTorch: an nn.Sequential (nested ones too) of nn.Linear and the modules
+    ReLU, Sigmoid, Tanh, GELU, LeakyReLU, SiLU, ELU, Softplus, Hardswish,
+    Hardsigmoid, ReLU6, Hardtanh, PReLU, LayerNorm, Softmax, LogSoftmax,
+    Identity, Dropout and Flatten, with BatchNorm1d folded into the Linear
+    layer next to it; or its state_dict plus the list of activations. Any
+    other nn.Module: torch.onnx.export it and compile the .onnx file.
 
 Weights are written as `dense_resource` blobs (exact f32 bytes, no decimal
 round trip), in PyTorch's [out, in] layout with `transpose_b = true`, so the
@@ -68,19 +73,108 @@ def _blob(values):
     return "0x" + data.hex().upper()
 
 
-def from_layers(layers, head="none", name="model", alpha=0.01):
-    """Layers: (W [out][in], b [out], activation) triples, PyTorch layout."""
+# Post-ops of a layer: (op, params). Unary ops take a dict of attributes;
+# "prelu" takes its slopes (one, or one per output), "layer_norm" a tuple
+# (gamma, beta, eps) over the layer's outputs.
+_UNARY = ("relu", "sigmoid", "tanh", "gelu", "leaky_relu", "silu", "elu",
+          "softplus", "hard_swish", "hard_sigmoid", "clip")
+
+
+def _post_ops(act, alpha):
+    """A layer's activation given as a name (from_layers' original form) or
+    as a list of post-ops."""
+    if isinstance(act, str):
+        if act not in ACTIVATIONS:
+            return None
+        if act == "none":
+            return []
+        if act == "gelu_tanh":
+            return [("gelu", {"approximate": "tanh"})]
+        if act == "leaky_relu":
+            return [("leaky_relu", {"alpha": alpha})]
+        return [(act, {})]
+    return list(act)
+
+
+def _attrs(params):
+    def value(v):
+        if isinstance(v, str):
+            return '"%s"' % v
+        return "%.9e : f32" % float(v)  # MLIR needs the decimal point
+    if not params:
+        return ""
+    return " {%s}" % ", ".join("%s = %s" % (k, value(v))
+                               for k, v in sorted(params.items()))
+
+
+class _Writer:
+    """The lines and resource blobs of one entry point."""
+
+    def __init__(self, name):
+        self.name, self.lines, self.resources, self.count = name, [], [], 0
+
+    def constant(self, values, shape):
+        key = "%s_c%d" % (self.name, self.count)
+        self.count += 1
+        t = "tensor<%sxf32>" % "x".join(map(str, shape)) if shape else "tensor<f32>"
+        self.resources.append('      %s: "%s"' % (key, _blob(values)))
+        self.lines.append("  %%%s = arith.constant dense_resource<%s> : %s" % (key, key, t))
+        return "%" + key, t
+
+    def op(self, text):
+        self.count += 1
+        self.lines.append("  %%v%d = %s" % (self.count, text))
+        return "%%v%d" % self.count
+
+    def affine(self, cur, width, scale, shift):
+        t = "tensor<?x%dxf32>" % width
+        if scale is not None:
+            s, st = self.constant(scale, [width])
+            cur = self.op("mlp.mul %s, %s : %s, %s -> %s" % (cur, s, t, st, t))
+        if shift is not None:
+            c, ct = self.constant(shift, [width])
+            cur = self.op("mlp.add %s, %s : %s, %s -> %s" % (cur, c, t, ct, t))
+        return cur
+
+    def post(self, cur, width, op, params, where):
+        t = "tensor<?x%dxf32>" % width
+        if op in _UNARY:
+            return self.op("mlp.%s %s%s : %s -> %s" % (op, cur, _attrs(params), t, t))
+        if op == "prelu":
+            slope = _as_vector(params)
+            if len(slope) not in (1, width):
+                raise ExportError("%s: PReLU has %d slopes for %d features"
+                                  % (where, len(slope), width))
+            s, st = self.constant(slope, [len(slope)] if len(slope) > 1 else [])
+            return self.op("mlp.prelu %s, %s : %s, %s -> %s" % (cur, s, t, st, t))
+        if op == "layer_norm":
+            gamma, beta, eps = params
+            g, gt = self.constant(_as_vector(gamma), [width])
+            b, bt = self.constant(_as_vector(beta), [width])
+            return self.op("mlp.layer_norm %s, %s, %s {epsilon = %.9e : f32} : %s, %s, %s -> %s"
+                           % (cur, g, b, float(eps), t, gt, bt, t))
+        raise ExportError("%s: unknown operation %r" % (where, op))
+
+
+def from_layers(layers, head="none", name="model", alpha=0.01, pre=None):
+    """Layers: (W [out][in], b [out], activation) triples, PyTorch layout.
+    The activation is a name (ACTIVATIONS; leaky_relu's slope is `alpha`)
+    or a list of post-ops, e.g. [("elu", {"alpha": 0.5}), ("prelu", [0.25]),
+    ("layer_norm", (gamma, beta, 1e-5))]. `pre` is an optional (scale,
+    shift) applied to the input features first (a fitted scaler); mlpc
+    folds it into the first layer's weights."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ExportError("name %r is not a C identifier" % name)
     if head not in HEADS:
         raise ExportError("head must be one of %s" % ", ".join(HEADS))
     if not layers:
         raise ExportError("a model needs at least one layer")
-    lines, resources = [], []
+    out = _Writer(name)
     width = None
     cur = "%x"
     for i, (w, b, act) in enumerate(layers):
-        if act not in ACTIVATIONS:
+        posts = _post_ops(act, alpha)
+        if posts is None:
             raise ExportError("layer %d: unknown activation %r (use one of %s)"
                               % (i, act, ", ".join(ACTIVATIONS)))
         w, b = _as_rows(w), _as_vector(b)
@@ -93,51 +187,81 @@ def from_layers(layers, head="none", name="model", alpha=0.01):
                               "gives %d" % (i, k, width))
         if width is None:
             in_width = k
+            if pre is not None:
+                scale, shift = pre
+                if len(_as_vector(scale)) != k or len(_as_vector(shift)) != k:
+                    raise ExportError("the scaler has %d features but the first "
+                                      "layer %d inputs" % (len(_as_vector(scale)), k))
+                cur = out.affine(cur, k, _as_vector(scale), _as_vector(shift))
         width = n
         in_t, out_t = "tensor<?x%dxf32>" % k, "tensor<?x%dxf32>" % n
-        w_t, b_t = "tensor<%dx%dxf32>" % (n, k), "tensor<%dxf32>" % n
-        wname, bname = "%s_w%d" % (name, i), "%s_b%d" % (name, i)
-        resources.append('      %s: "%s"' % (wname, _blob([v for r in w for v in r])))
-        resources.append('      %s: "%s"' % (bname, _blob(b)))
-        lines.append("  %%w%d = arith.constant dense_resource<%s> : %s" % (i, wname, w_t))
-        lines.append("  %%b%d = arith.constant dense_resource<%s> : %s" % (i, bname, b_t))
-        lines.append("  %%h%d = mlp.matmul %s, %%w%d {transpose_b = true} : %s, %s -> %s"
-                     % (i, cur, i, in_t, w_t, out_t))
-        lines.append("  %%z%d = mlp.add %%h%d, %%b%d : %s, %s -> %s"
-                     % (i, i, i, out_t, b_t, out_t))
-        cur = "%%z%d" % i
-        if act != "none":
-            attrs = ""
-            op = act
-            if act == "gelu_tanh":
-                op, attrs = "gelu", ' {approximate = "tanh"}'
-            elif act == "leaky_relu":
-                attrs = " {alpha = %r : f32}" % float(alpha)
-            lines.append("  %%a%d = mlp.%s %s%s : %s -> %s"
-                         % (i, op, cur, attrs, out_t, out_t))
-            cur = "%%a%d" % i
+        wv, w_t = out.constant([v for r in w for v in r], [n, k])
+        bv, b_t = out.constant(b, [n])
+        h = out.op("mlp.matmul %s, %s {transpose_b = true} : %s, %s -> %s"
+                   % (cur, wv, in_t, w_t, out_t))
+        cur = out.op("mlp.add %s, %s : %s, %s -> %s" % (h, bv, out_t, b_t, out_t))
+        for op, params in posts:
+            cur = out.post(cur, n, op, params, "layer %d" % i)
     out_t = "tensor<?x%dxf32>" % width
     if head != "none":
-        lines.append("  %%p = mlp.%s %s : %s -> %s" % (head, cur, out_t, out_t))
-        cur = "%p"
-    lines.append("  return %s : %s" % (cur, out_t))
+        cur = out.op("mlp.%s %s : %s -> %s" % (head, cur, out_t, out_t))
+    out.lines.append("  return %s : %s" % (cur, out_t))
     header = ("// Exported by mlpc-export: %d layer(s), %d inputs -> %d outputs.\n"
               "func.func @%s(%%x: tensor<?x%dxf32>) -> %s {"
               % (len(layers), in_width, width, name, in_width, out_t))
-    return "\n".join([header] + lines + [
+    return "\n".join([header] + out.lines + [
         "}", "", "{-#", "  dialect_resources: {", "    builtin: {",
-        ",\n".join(resources), "    }", "  }", "#-}", ""])
+        ",\n".join(out.resources), "    }", "  }", "#-}", ""])
 
 
 _SKLEARN_ACT = {"identity": "none", "logistic": "sigmoid", "tanh": "tanh",
                 "relu": "relu"}
 
 
+def _scaler_affine(step, width):
+    """A fitted StandardScaler, MinMaxScaler or MaxAbsScaler as y = s x + t
+    per feature."""
+    kind = type(step).__name__
+    ones, zeros = [1.0] * width, [0.0] * width
+    if kind == "StandardScaler":
+        scale = _as_vector(step.scale_) if step.scale_ is not None else ones
+        mean = _as_vector(step.mean_) if step.mean_ is not None else zeros
+        s = [1.0 / v for v in scale]
+        return s, [-m * k for m, k in zip(mean, s)]
+    if kind == "MinMaxScaler":
+        return _as_vector(step.scale_), _as_vector(step.min_)
+    if kind == "MaxAbsScaler":
+        return [1.0 / v for v in _as_vector(step.scale_)], zeros
+    raise ExportError("unsupported pipeline step %s (mlpc-export reads "
+                      "StandardScaler, MinMaxScaler and MaxAbsScaler before "
+                      "the MLP)" % kind)
+
+
 def from_sklearn(model, name="model"):
-    """A fitted sklearn.neural_network MLPClassifier / MLPRegressor."""
+    """A fitted sklearn.neural_network MLPClassifier / MLPRegressor, or a
+    Pipeline of scalers (StandardScaler, MinMaxScaler, MaxAbsScaler) ending
+    in one; the scalers become a per-feature affine map before the first
+    layer, which mlpc folds into its weights."""
+    pre = None
+    if hasattr(model, "steps"):
+        steps = [s for _, s in model.steps if s not in (None, "passthrough")]
+        if not steps:
+            raise ExportError("the pipeline is empty")
+        model, scalers = steps[-1], steps[:-1]
+        width = getattr(model, "n_features_in_", None)
+        if width is None and hasattr(model, "coefs_"):
+            width = len(model.coefs_[0])
+        for step in scalers:
+            s, t = _scaler_affine(step, width or 0)
+            if pre is None:
+                pre = (s, t)
+            else:  # s2 (s1 x + t1) + t2
+                pre = ([b * a for a, b in zip(pre[0], s)],
+                       [b * a + c for a, b, c in zip(pre[1], s, t)])
     for attr in ("coefs_", "intercepts_", "activation", "out_activation_"):
         if not hasattr(model, attr):
-            raise ExportError("not a fitted scikit-learn MLP (no %s)" % attr)
+            raise ExportError("not a fitted scikit-learn MLP or a pipeline of "
+                              "scalers and one (no %s)" % attr)
     hidden = _SKLEARN_ACT.get(model.activation)
     if hidden is None:
         raise ExportError("unsupported hidden activation %r" % model.activation)
@@ -157,11 +281,59 @@ def from_sklearn(model, name="model"):
         rows = _as_rows(coef)
         w = [list(col) for col in zip(*rows)]
         layers.append((w, bias, hidden if i + 1 < count else out))
-    return from_layers(layers, head=head, name=name)
+    return from_layers(layers, head=head, name=name, pre=pre)
 
 
-_TORCH_ACT = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
-              "Identity": None, "Dropout": None, "Flatten": None}
+def _torch_post_op(module):
+    """The post-op an activation-like module applies, None for modules
+    that do nothing at inference, or raises for unknown ones."""
+    kind = type(module).__name__
+    if kind in ("Identity", "Dropout", "Flatten"):
+        return None
+    simple = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
+              "SiLU": "silu", "Hardswish": "hard_swish"}
+    if kind in simple:
+        return (simple[kind], {})
+    if kind == "GELU":
+        approx = getattr(module, "approximate", "none")
+        return ("gelu", {"approximate": "tanh"} if approx == "tanh" else {})
+    if kind == "LeakyReLU":
+        return ("leaky_relu", {"alpha": module.negative_slope})
+    if kind == "ELU":
+        return ("elu", {"alpha": module.alpha})
+    if kind == "Softplus":
+        if module.beta != 1:
+            raise ExportError("Softplus with beta = %r: only beta = 1 is "
+                              "supported" % module.beta)
+        return ("softplus", {})
+    if kind == "Hardsigmoid":
+        return ("hard_sigmoid", {"alpha": 1.0 / 6, "beta": 0.5})
+    if kind == "ReLU6":
+        return ("clip", {"min": 0.0, "max": 6.0})
+    if kind == "Hardtanh":
+        return ("clip", {"min": module.min_val, "max": module.max_val})
+    if kind == "PReLU":
+        return ("prelu", module.weight)
+    if kind == "LayerNorm":
+        if len(module.normalized_shape) != 1:
+            raise ExportError("LayerNorm over %d dimensions: only the last "
+                              "is supported" % len(module.normalized_shape))
+        n = module.normalized_shape[0]
+        gamma = module.weight if module.weight is not None else [1.0] * n
+        beta = module.bias if module.bias is not None else [0.0] * n
+        return ("layer_norm", (gamma, beta, module.eps))
+    raise ExportError("unsupported module %s in the Sequential (for any "
+                      "other module, export the model with torch.onnx.export "
+                      "and compile the .onnx file)" % kind)
+
+
+def _flatten_sequential(seq):
+    """The modules of a Sequential, nested Sequentials opened in place."""
+    for module in seq:
+        if type(module).__name__ == "Sequential":
+            yield from _flatten_sequential(module)
+        else:
+            yield module
 
 
 def _batchnorm_affine(module):
@@ -180,17 +352,18 @@ def _batchnorm_affine(module):
 
 
 def from_torch_sequential(seq, name="model"):
-    """An nn.Sequential of Linear layers and activation modules; an
-    eval-mode BatchNorm1d is folded into the Linear layer right before it
-    (W, b scaled per output), or else into the next one (W's columns
-    scaled, W t added to b), as its running statistics make it affine."""
+    """An nn.Sequential (nested ones too) of Linear layers and the modules
+    _torch_post_op knows; an eval-mode BatchNorm1d is folded into the
+    Linear layer right before it (W, b scaled per output), or else into
+    the next one (W's columns scaled, W t added to b), as its running
+    statistics make it affine."""
     layers, head, pending = [], "none", None
     scale = None  # a BatchNorm1d (s, t) waiting for the next Linear
-    for module in seq:
+    for module in _flatten_sequential(seq):
         kind = type(module).__name__
         if kind == "BatchNorm1d":
             s, t = _batchnorm_affine(module)
-            if scale is None and pending is not None and pending[2] == "none":
+            if scale is None and pending is not None and not pending[2]:
                 w, b = _as_rows(pending[0]), _as_vector(pending[1])
                 if len(s) != len(w):
                     raise ExportError("BatchNorm1d has %d features but the "
@@ -208,7 +381,7 @@ def from_torch_sequential(seq, name="model"):
             if pending is not None:
                 layers.append(pending)
             bias = module.bias if module.bias is not None else [0.0] * module.out_features
-            pending = [module.weight, bias, "none", 0.01]
+            pending = [module.weight, bias, []]
             if scale is not None:
                 s, t = scale
                 w, b = _as_rows(pending[0]), _as_vector(pending[1])
@@ -224,32 +397,19 @@ def from_torch_sequential(seq, name="model"):
                 raise ExportError("%s over dim %r: only the last dim is "
                                   "supported" % (kind, module.dim))
             head = "softmax" if kind == "Softmax" else "log_softmax"
-        elif kind in _TORCH_ACT or kind in ("GELU", "LeakyReLU"):
-            act = _TORCH_ACT.get(kind)
-            if kind == "GELU":
-                act = "gelu_tanh" if getattr(module, "approximate", "none") == "tanh" else "gelu"
-            if kind == "LeakyReLU":
-                act = "leaky_relu"
-            if act is None:
-                continue
-            if pending is None or pending[2] != "none":
-                raise ExportError("%s must follow a Linear layer" % kind)
-            pending[2] = act
-            if kind == "LeakyReLU":
-                pending[3] = float(module.negative_slope)
         else:
-            raise ExportError("unsupported module %s in the Sequential" % kind)
+            post = _torch_post_op(module)
+            if post is None:
+                continue
+            if pending is None:
+                raise ExportError("%s must follow a Linear layer" % kind)
+            pending[2].append(post)
     if scale is not None:
         raise ExportError("BatchNorm1d must be next to a Linear layer: right "
                           "after one, or with one after it")
     if pending is not None:
         layers.append(pending)
-    alphas = {l[3] for l in layers if l[2] == "leaky_relu"}
-    if len(alphas) > 1:
-        raise ExportError("LeakyReLU slopes differ between layers")
-    alpha = alphas.pop() if alphas else 0.01
-    return from_layers([(w, b, a) for w, b, a, _ in layers], head=head,
-                       name=name, alpha=alpha)
+    return from_layers([tuple(l) for l in layers], head=head, name=name)
 
 
 def from_state_dict(state_dict, activations, head="none", name="model"):

@@ -80,3 +80,25 @@ func.func @two_layers(%x: tensor<?x32xf32>) -> tensor<?x2xf32> {
   %y = mlp.dense %h, %w1, %b1 {transpose_w = true} : tensor<?x64xf32>, tensor<2x64xf32>, tensor<2xf32> -> tensor<?x2xf32>
   return %y : tensor<?x2xf32>
 }
+
+// The imported ops keep rows apart: a flatten that keeps the batch rows, a
+// layer_norm over the features, a binary op with a constant.
+// CHECK-LABEL: func.func @imported
+// CHECK-SAME: mlpc.row_parallel_flops
+func.func @imported(%x: tensor<?x2x3xf32>) -> tensor<?x6xf32> {
+  %g = arith.constant dense<2.0> : tensor<6xf32>
+  %f = mlp.reshape %x : tensor<?x2x3xf32> -> tensor<?x6xf32>
+  %n = mlp.layer_norm %f, %g, %g : tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32> -> tensor<?x6xf32>
+  %y = mlp.mul %n, %g : tensor<?x6xf32>, tensor<6xf32> -> tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}
+
+// A reshape that folds the batch into rows mixes them: serial.
+// CHECK-LABEL: func.func @folded
+// CHECK-NOT: mlpc.row_parallel_flops
+func.func @folded(%x: tensor<?x12xf32>) -> tensor<?x12xf32> {
+  %0 = mlp.reshape %x : tensor<?x12xf32> -> tensor<?x4xf32>
+  %1 = mlp.softmax %0 : tensor<?x4xf32> -> tensor<?x4xf32>
+  %2 = mlp.reshape %1 : tensor<?x4xf32> -> tensor<?x12xf32>
+  return %2 : tensor<?x12xf32>
+}

@@ -169,10 +169,18 @@ LogicalResult GpuHostEmitter::emitProgram(gpu::BinaryOp binary) {
     Type llvmType = b.getF32Type();
     for (int64_t d : llvm::reverse(type.getShape()))
       llvmType = LLVM::LLVMArrayType::get(llvmType, d);
+    Attribute value = *w.getInitialValue();
+    // A scalar as one-element array: an LLVM global of type float needs a
+    // FloatAttr, and the runtime only copies the bytes.
+    if (type.getRank() == 0) {
+      llvmType = LLVM::LLVMArrayType::get(llvmType, 1);
+      auto elements = cast<DenseElementsAttr>(value);
+      value = elements.reshape(RankedTensorType::get({1}, b.getF32Type()));
+    }
     OpBuilder::InsertionGuard guard(b);
     weightGlobals.push_back(global(llvmType, /*isConstant=*/true,
                                    LLVM::Linkage::Internal, w.getSymName(),
-                                   *w.getInitialValue(), /*alignment=*/64));
+                                   value, /*alignment=*/64));
     weightBytes.push_back(type.getNumElements() * 4);
     w.erase();
   }

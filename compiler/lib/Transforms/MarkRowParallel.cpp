@@ -7,10 +7,13 @@
 // (its leading dimension is the batch, rows independent) or "constant" (no
 // dependence on the arguments), and no op mixes rows:
 //   matmul/dense  batched x constant weights (and constant bias)
-//   add           batched + batched of equal rank, or + constant broadcast
+//   add, sub, ... batched + batched of equal rank, or + constant broadcast
 //                 over the leading dimension
 //   activations   batched -> batched
 //   softmax       batched, along any axis but the leading one
+//   layer_norm, reduce_mean  over dimensions other than the leading one
+//   batch_norm    with constant statistics
+//   reshape, transpose, concat  when row i stays row i
 // Anything else (a static entry, softmax over the batch, a product of two
 // batched values, unknown ops) leaves the entry serial, and so does a layer
 // large enough to split its columns over the threads instead

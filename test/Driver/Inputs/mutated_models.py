@@ -22,7 +22,11 @@ import sys
 
 OPS = ["mlp.matmul", "mlp.add", "mlp.relu", "mlp.sigmoid", "mlp.tanh",
        "mlp.gelu", "mlp.leaky_relu", "mlp.softmax", "mlp.log_softmax",
-       "mlp.dense"]
+       "mlp.dense", "mlp.sub", "mlp.mul", "mlp.div", "mlp.pow", "mlp.prelu",
+       "mlp.elu", "mlp.selu", "mlp.softplus", "mlp.silu", "mlp.hard_swish",
+       "mlp.hard_sigmoid", "mlp.clip", "mlp.erf", "mlp.exp", "mlp.log",
+       "mlp.neg", "mlp.sqrt", "mlp.layer_norm", "mlp.batch_norm",
+       "mlp.reduce_mean", "mlp.reshape", "mlp.transpose", "mlp.concat"]
 TOKENS = ["0", "-1", "1", "4", "1000000000000", "?", "x", "f16", "i32",
           "tensor", "mlp.softmax", "mlp.matmul", "{", "}", "<", ">", "(", ")",
           ",", ":", "->", "=", "nan", "0x7FC00000", '"tanh"', "axis",

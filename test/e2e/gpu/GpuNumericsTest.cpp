@@ -18,6 +18,8 @@
 #include "elementwise.h"
 #include "mnist_fused.h"
 #include "onnx_activations.h"
+#include "onnx_activations_O0.h"
+#include "onnx_activations_O0_cpu.h"
 #include "onnx_activations_cpu.h"
 #include "onnx_norms.h"
 #include "onnx_norms_cpu.h"
@@ -161,6 +163,7 @@ TEST_F(EmulatedGpu, OnnxModelsMatchTheCpu) {
   };
   const Pair pairs[] = {
       {"activations", onnx_activations, onnx_activations_cpu, 12, 5},
+      {"activations -O0", onnx_activations_O0, onnx_activations_O0_cpu, 12, 5},
       {"norms", onnx_norms, onnx_norms_cpu, 12, 4},
       {"residual", onnx_residual, onnx_residual_cpu, 12, 3}};
   for (const Pair &p : pairs) {

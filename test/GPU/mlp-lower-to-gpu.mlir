@@ -147,8 +147,36 @@ func.func @fold_batch(%x: tensor<?x12xf32>) -> tensor<?x12xf32> {
 
 // -----
 
-func.func @transpose_on_gpu(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
-  // expected-error @+1 {{mlpc --target=nvptx cannot lower 'mlp.transpose' yet; the GPU target supports dense layers and matmuls, softmax and log_softmax, layer_norm, reshapes within batch rows, the elementwise ops, and tensor constants (compile for the CPU, which supports every mlp op)}}
-  %0 = mlp.transpose %x {permutation = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>
-  return %0 : tensor<3x2xf32>
+func.func @batch_norm_3d(%x: tensor<?x2x3xf32>, %s: tensor<2xf32>) -> tensor<?x2x3xf32> {
+  // expected-error @+1 {{mlpc --target=nvptx cannot lower 'mlp.batch_norm' yet; the GPU target supports dense layers and matmuls, softmax and log_softmax, layer_norm, reduce_mean, transpose, concat, batch_norm of matrices, reshapes within batch rows, the elementwise ops, and tensor constants (compile for the CPU, which supports every mlp op)}}
+  %0 = mlp.batch_norm %x, %s, %s, %s, %s : tensor<?x2x3xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32> -> tensor<?x2x3xf32>
+  return %0 : tensor<?x2x3xf32>
+}
+
+// -----
+
+// transpose, concat and reduce_mean: one thread per output element, the
+// result's index mapped to the operands'.
+// CHECK-LABEL: func.func private @__mlpc_gather
+// CHECK: %[[T:.*]] = memref.alloc(%{{.*}}) : memref<3x?xf32>
+// CHECK: gpu.launch_func @__mlpc_kernels::@gather_transpose0
+// CHECK: gpu.launch_func @__mlpc_kernels::@gather_transpose1 {{.*}} args(%[[T]] : memref<3x?xf32>
+// CHECK: gpu.launch_func @__mlpc_kernels::@gather_concat2
+// CHECK: gpu.launch_func @__mlpc_kernels::@gather_reduce_mean3
+// CHECK: gpu.func @gather_transpose0
+// CHECK: gpu.func @gather_concat2
+// CHECK-COUNT-2: memref.load
+// CHECK: arith.cmpi sge
+// CHECK: arith.select
+// CHECK: gpu.func @gather_reduce_mean3
+// CHECK: scf.for
+// CHECK: arith.addf
+// CHECK: arith.uitofp
+// CHECK: arith.divf
+func.func @gather(%x: tensor<?x3xf32>, %y: tensor<?x2xf32>) -> (tensor<?x5xf32>, tensor<?x1xf32>) {
+  %t = mlp.transpose %x {permutation = array<i64: 1, 0>} : tensor<?x3xf32> -> tensor<3x?xf32>
+  %u = mlp.transpose %t {permutation = array<i64: 1, 0>} : tensor<3x?xf32> -> tensor<?x3xf32>
+  %c = mlp.concat %u, %y {axis = 1} : tensor<?x3xf32>, tensor<?x2xf32> -> tensor<?x5xf32>
+  %m = mlp.reduce_mean %c {axes = array<i64: 1>} : tensor<?x5xf32> -> tensor<?x1xf32>
+  return %c, %m : tensor<?x5xf32>, tensor<?x1xf32>
 }

@@ -383,6 +383,144 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildLayerNormKernel(
   return k.func;
 }
 
+namespace {
+/// `idx`, a flat row-major index into `type`, as a multi-index (any
+/// dimension may be the batch).
+SmallVector<Value> unflatten(KernelBuilder &k, MemRefType type, Value idx) {
+  int64_t rank = type.getRank();
+  SmallVector<Value> pos(rank);
+  for (int64_t d = rank - 1; d > 0; --d) {
+    Value size = k.dim(type, d);
+    pos[d] = arith::RemUIOp::create(k.b, k.loc, idx, size);
+    idx = arith::DivUIOp::create(k.b, k.loc, idx, size);
+  }
+  if (rank > 0)
+    pos[0] = idx;
+  return pos;
+}
+
+/// The flat row-major offset of multi-index `pos` in `type`.
+Value flatten(KernelBuilder &k, MemRefType type, ArrayRef<Value> pos) {
+  Value offset = k.c(0);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    offset = k.add(k.mul(offset, k.dim(type, d)), pos[d]);
+  return offset;
+}
+
+/// One thread per output element: `element` gives its value from its
+/// multi-index and the inputs as flat buffers. Grid as the elementwise
+/// kernels'.
+gpu::GPUFuncOp
+buildGatherKernel(OpBuilder &b, Location loc, StringRef name,
+                  ArrayRef<MemRefType> inputs, MemRefType output,
+                  llvm::function_ref<Value(KernelBuilder &, ArrayRef<Value> pos,
+                                           ArrayRef<Value> flatInputs)>
+                      element) {
+  SmallVector<Type> buffers(inputs.begin(), inputs.end());
+  buffers.push_back(output);
+  KernelBuilder k(b, loc, name, buffers,
+                  {int32_t(mlpc::gpu_kernels::kElementwiseThreads), 1, 1});
+  Value idx = k.add(k.mul(k.blockId(gpu::Dimension::x),
+                          k.c(mlpc::gpu_kernels::kElementwiseThreads)),
+                    k.threadId(gpu::Dimension::x));
+  Value out = k.flat(k.arg(inputs.size()));
+  SmallVector<Value> flatInputs;
+  for (unsigned i = 0; i < inputs.size(); ++i)
+    flatInputs.push_back(k.flat(k.arg(i)));
+  k.ifThen(k.lt(idx, k.numElements(output)), [&] {
+    Value v = element(k, unflatten(k, output, idx), flatInputs);
+    memref::StoreOp::create(b, loc, v, out, ValueRange{idx});
+  });
+  return k.func;
+}
+} // namespace
+
+gpu::GPUFuncOp mlpc::gpu_kernels::buildTransposeKernel(
+    OpBuilder &b, Location loc, StringRef name, MemRefType x, MemRefType output,
+    ArrayRef<int64_t> permutation) {
+  return buildGatherKernel(
+      b, loc, name, {x}, output,
+      [&](KernelBuilder &k, ArrayRef<Value> pos, ArrayRef<Value> in) {
+        // Result dimension i is operand dimension permutation[i].
+        SmallVector<Value> at(pos.size());
+        for (auto [i, p] : llvm::enumerate(permutation))
+          at[p] = pos[i];
+        return k.load(in[0], {flatten(k, x, at)});
+      });
+}
+
+gpu::GPUFuncOp mlpc::gpu_kernels::buildConcatKernel(OpBuilder &b, Location loc,
+                                                    StringRef name,
+                                                    ArrayRef<MemRefType> inputs,
+                                                    MemRefType output,
+                                                    int64_t axis) {
+  return buildGatherKernel(
+      b, loc, name, inputs, output,
+      [&](KernelBuilder &k, ArrayRef<Value> pos, ArrayRef<Value> in) {
+        // Every operand read at a clamped index, the one that holds the
+        // element selected: no divergent branches.
+        Value chosen;
+        int64_t offset = 0;
+        for (auto [type, buffer] : llvm::zip(inputs, in)) {
+          int64_t size = type.getDimSize(axis);
+          SmallVector<Value> at(pos);
+          Value local =
+              arith::SubIOp::create(k.b, k.loc, pos[axis], k.c(offset));
+          local = arith::MaxSIOp::create(k.b, k.loc, local, k.c(0));
+          at[axis] = arith::MinSIOp::create(k.b, k.loc, local, k.c(size - 1));
+          Value v = k.load(buffer, {flatten(k, type, at)});
+          if (chosen) {
+            Value here = arith::CmpIOp::create(
+                k.b, k.loc, arith::CmpIPredicate::sge, pos[axis], k.c(offset));
+            v = arith::SelectOp::create(k.b, k.loc, here, v, chosen);
+          }
+          chosen = v;
+          offset += size;
+        }
+        return chosen;
+      });
+}
+
+gpu::GPUFuncOp mlpc::gpu_kernels::buildReduceMeanKernel(
+    OpBuilder &b, Location loc, StringRef name, MemRefType x, MemRefType output,
+    ArrayRef<bool> reduced) {
+  return buildGatherKernel(
+      b, loc, name, {x}, output,
+      [&](KernelBuilder &k, ArrayRef<Value> pos, ArrayRef<Value> in) {
+        // The output's index gives the kept dimensions (a kept reduced one
+        // is 1 there); a loop walks the reduced ones, row-major.
+        SmallVector<int64_t> kept, gone;
+        for (int64_t d = 0; d < x.getRank(); ++d)
+          (reduced[d] ? gone : kept).push_back(d);
+        bool keepDims = output.getRank() == x.getRank();
+        Value count = k.c(1);
+        for (int64_t d : gone)
+          count = k.mul(count, k.dim(x, d));
+        auto loop = scf::ForOp::create(
+            k.b, k.loc, k.c(0), count, k.c(1), ValueRange{k.f32(0.0)},
+            [&](OpBuilder &, Location, Value r, ValueRange acc) {
+              SmallVector<Value> at(x.getRank());
+              for (auto [i, d] : llvm::enumerate(kept))
+                at[d] = pos[keepDims ? d : i];
+              for (int64_t j = gone.size() - 1; j >= 0; --j) {
+                Value size = k.dim(x, gone[j]);
+                at[gone[j]] =
+                    j ? Value(arith::RemUIOp::create(k.b, k.loc, r, size)) : r;
+                if (j)
+                  r = arith::DivUIOp::create(k.b, k.loc, r, size);
+              }
+              Value v = k.load(in[0], {flatten(k, x, at)});
+              scf::YieldOp::create(
+                  k.b, k.loc,
+                  ValueRange{arith::AddFOp::create(k.b, k.loc, acc[0], v)});
+            });
+        Value n = arith::UIToFPOp::create(
+            k.b, k.loc, k.b.getF32Type(),
+            arith::IndexCastUIOp::create(k.b, k.loc, k.b.getI64Type(), count));
+        return Value(arith::DivFOp::create(k.b, k.loc, loop.getResult(0), n));
+      });
+}
+
 gpu::GPUFuncOp mlpc::gpu_kernels::buildElementwiseKernel(
     OpBuilder &b, Location loc, StringRef name, ArrayRef<MemRefType> inputs,
     MemRefType output, ScalarBody body, bool flat) {

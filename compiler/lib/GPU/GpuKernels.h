@@ -60,6 +60,21 @@ gpu::GPUFuncOp buildLayerNormKernel(OpBuilder &b, Location loc, StringRef name,
                                     MemRefType bias, int64_t axis,
                                     float epsilon);
 
+/// One thread per output element, each read from its place in the inputs
+/// (grid as the elementwise kernels'): a transpose (result dimension i is
+/// operand dimension permutation[i]); a concatenation along `axis`; a mean
+/// over the `reduced` dimensions (kept as 1s or dropped, as `output` says),
+/// looping over them. Arguments: the inputs, the output, the batch.
+gpu::GPUFuncOp buildTransposeKernel(OpBuilder &b, Location loc, StringRef name,
+                                    MemRefType x, MemRefType output,
+                                    ArrayRef<int64_t> permutation);
+gpu::GPUFuncOp buildConcatKernel(OpBuilder &b, Location loc, StringRef name,
+                                 ArrayRef<MemRefType> inputs, MemRefType output,
+                                 int64_t axis);
+gpu::GPUFuncOp buildReduceMeanKernel(OpBuilder &b, Location loc, StringRef name,
+                                     MemRefType x, MemRefType output,
+                                     ArrayRef<bool> reduced);
+
 /// A fused chain of elementwise ops: one thread per output element, inputs
 /// broadcast numpy-style into the output's shape. `body` computes the
 /// element from the inputs' scalars. Grid: (ceil(elements / kThreads), 1, 1).

@@ -25,7 +25,11 @@ namespace gk = mlir::mlpc::gpu_kernels;
 
 static constexpr StringLiteral kKernelModule = "__mlpc_kernels";
 
+/// batch_norm of a matrix is elementwise: its per-channel operands
+/// broadcast along the last dimension.
 static bool isElementwise(Operation *op) {
+  if (auto bn = dyn_cast<BatchNormOp>(op))
+    return cast<RankedTensorType>(bn.getType()).getRank() == 2;
   return isBinaryElementwise(op) || getActivationSpec(op).has_value();
 }
 
@@ -88,6 +92,9 @@ private:
                          Value dest, gk::ScalarBody body, bool flat = false);
   LogicalResult lowerReshape(ReshapeOp op);
   LogicalResult lowerLayerNorm(LayerNormOp op);
+  void
+  lowerGather(Operation *op,
+              llvm::function_ref<gpu::GPUFuncOp(OpBuilder &, StringRef)> build);
 };
 } // namespace
 
@@ -96,9 +103,8 @@ Value EntryLowering::destination(Value v) {
   if (it != outputs.end())
     return host.getArgument(func.getNumArguments() + it->second);
   auto type = toMemRef(v.getType());
-  SmallVector<Value> dyn;
-  if (type.isDynamicDim(0))
-    dyn.push_back(batch);
+  // Every dynamic dimension is the batch (a transpose may move it).
+  SmallVector<Value> dyn(type.getNumDynamicDims(), batch);
   Value alloc = memref::AllocOp::create(b, loc(), type, dyn);
   allocs.push_back(alloc);
   return alloc;
@@ -246,6 +252,23 @@ LogicalResult EntryLowering::lowerLayerNorm(LayerNormOp op) {
   return success();
 }
 
+/// transpose, concat and reduce_mean: one thread per output element.
+void EntryLowering::lowerGather(
+    Operation *op,
+    llvm::function_ref<gpu::GPUFuncOp(OpBuilder &, StringRef)> build) {
+  std::string kname = kernelName(op->getName().stripDialect());
+  auto kernel = insertKernel([&](OpBuilder &kb) { return build(kb, kname); });
+  Value dest = destination(op->getResult(0));
+  auto outType = cast<MemRefType>(dest.getType());
+  Value elements = c(1);
+  for (int64_t d = 0; d < outType.getRank(); ++d)
+    elements = arith::MulIOp::create(b, loc(), elements, dim(outType, d));
+  launch(kernel, {ceilDiv(elements, gk::kElementwiseThreads), c(1), c(1)},
+         {c(gk::kElementwiseThreads), c(1), c(1)},
+         SmallVector<Value>(op->getOperands()), dest);
+  buffers[op->getResult(0)] = dest;
+}
+
 /// A reshape copies the elements in order into a buffer of the new shape.
 /// Kernels size a dynamic dimension by the batch, so the batch must stay
 /// the leading dimension with the same elements per row.
@@ -300,7 +323,12 @@ void EntryLowering::lowerElementwise(Operation *root, Value dest) {
             return s;
           Operation *def = v.getDefiningOp();
           Value r;
-          if (isBinaryElementwise(def)) {
+          if (auto bn = dyn_cast<BatchNormOp>(def)) {
+            r = mlpc::buildBatchNorm(eb, el, emit(bn.getX()),
+                                     emit(bn.getScale()), emit(bn.getBias()),
+                                     emit(bn.getMean()), emit(bn.getVar()),
+                                     bn.getEpsilon().convertToFloat());
+          } else if (isBinaryElementwise(def)) {
             r = mlpc::buildBinary(eb, el, def, emit(def->getOperand(0)),
                                   emit(def->getOperand(1)));
           } else {
@@ -363,6 +391,33 @@ LogicalResult EntryLowering::run() {
       lowerSoftmax(&op, static_cast<int64_t>(s.getAxis()), false);
     } else if (auto s = dyn_cast<LogSoftmaxOp>(op)) {
       lowerSoftmax(&op, static_cast<int64_t>(s.getAxis()), true);
+    } else if (auto t = dyn_cast<TransposeOp>(op)) {
+      lowerGather(t, [&](OpBuilder &kb, StringRef kname) {
+        return gk::buildTransposeKernel(
+            kb, t.getLoc(), kname, toMemRef(t.getX().getType()),
+            toMemRef(t.getType()), t.getPermutation());
+      });
+    } else if (auto cat = dyn_cast<ConcatOp>(op)) {
+      SmallVector<MemRefType> types;
+      for (Value v : cat.getInputs())
+        types.push_back(toMemRef(v.getType()));
+      int64_t rank = types.front().getRank();
+      int64_t axis = static_cast<int64_t>(cat.getAxis());
+      lowerGather(cat, [&](OpBuilder &kb, StringRef kname) {
+        return gk::buildConcatKernel(kb, cat.getLoc(), kname, types,
+                                     toMemRef(cat.getType()),
+                                     axis < 0 ? axis + rank : axis);
+      });
+    } else if (auto rm = dyn_cast<ReduceMeanOp>(op)) {
+      auto xType = toMemRef(rm.getX().getType());
+      int64_t rank = xType.getRank();
+      SmallVector<bool> reduced(rank, rm.getAxes().empty());
+      for (int64_t a : rm.getAxes())
+        reduced[a < 0 ? a + rank : a] = true;
+      lowerGather(rm, [&](OpBuilder &kb, StringRef kname) {
+        return gk::buildReduceMeanKernel(kb, rm.getLoc(), kname, xType,
+                                         toMemRef(rm.getType()), reduced);
+      });
     } else if (auto ln = dyn_cast<LayerNormOp>(op)) {
       if (failed(lowerLayerNorm(ln)))
         return failure();
@@ -379,8 +434,9 @@ LogicalResult EntryLowering::run() {
       return op.emitError("mlpc --target=nvptx cannot lower '")
              << op.getName()
              << "' yet; the GPU target supports dense layers and matmuls, "
-                "softmax and log_softmax, layer_norm, reshapes within batch "
-                "rows, the "
+                "softmax and log_softmax, layer_norm, reduce_mean, transpose, "
+                "concat, batch_norm of matrices, reshapes within batch rows, "
+                "the "
                 "elementwise ops, and tensor constants (compile for the CPU, "
                 "which supports every mlp op)";
     }

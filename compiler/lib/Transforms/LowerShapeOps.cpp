@@ -214,15 +214,7 @@ struct LowerBatchNorm : OpRewritePattern<BatchNormOp> {
         {AffineMap::getMultiDimIdentityMap(rank, ctx), channel, channel,
          channel, channel},
         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          Type f32 = nb.getF32Type();
-          Value sd = math::SqrtOp::create(
-              nb, l,
-              arith::AddFOp::create(nb, l, a[4],
-                                    mlpc::floatConstant(nb, l, f32, eps)));
-          Value d = arith::SubFOp::create(nb, l, a[0], a[3]);
-          Value norm = arith::DivFOp::create(nb, l, d, sd);
-          return arith::AddFOp::create(
-              nb, l, arith::MulFOp::create(nb, l, norm, a[1]), a[2]);
+          return mlpc::buildBatchNorm(nb, l, a[0], a[1], a[2], a[3], a[4], eps);
         });
     b.replaceOp(op, y);
     return success();

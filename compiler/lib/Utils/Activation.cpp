@@ -287,6 +287,18 @@ Value mlpc::buildBinary(OpBuilder &b, Location l, Operation *op, Value x,
                                  x);
 }
 
+Value mlpc::buildBatchNorm(OpBuilder &b, Location l, Value x, Value scale,
+                           Value bias, Value mean, Value var, float epsilon) {
+  Value sd = math::SqrtOp::create(
+      b, l,
+      arith::AddFOp::create(b, l, var,
+                            floatConstant(b, l, var.getType(), epsilon)));
+  Value d = arith::SubFOp::create(b, l, x, mean);
+  Value norm = arith::DivFOp::create(b, l, d, sd);
+  return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, norm, scale),
+                               bias);
+}
+
 SmallVector<Value> mlpc::buildActivations(OpBuilder &b, Location loc,
                                           const mlp::ActivationSpec &spec,
                                           ArrayRef<Value> xs, int64_t group) {

@@ -26,11 +26,13 @@
 #include "onnx_residual.h"
 #include "onnx_residual_cpu.h"
 #include "residual.h"
+#include "shapes.h"
 #include "softmax.h"
 #include "tiny_emulated.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 
@@ -178,6 +180,36 @@ TEST_F(EmulatedGpu, OnnxModelsMatchTheCpu) {
       expectClose(got, std::vector<double>(want.begin(), want.end()), 2e-5,
                   1e-5, what);
     }
+  }
+}
+
+TEST_F(EmulatedGpu, TransposeConcatMeanBatchNorm) {
+  const double s[3] = {1, 2, -0.5}, b[3] = {0.1, 0, -0.2}, m[3] = {0.5, -1, 0},
+               v[3] = {1, 4, 0.25};
+  for (int64_t batch : {1, 300}) {
+    std::vector<float> x = randomInput(batch * 3, 3 + batch, 2.0);
+    std::vector<float> y = randomInput(batch * 2, 4 + batch, 2.0);
+    std::vector<float> c(batch * 5), mean(batch), bn(batch * 3);
+    ASSERT_EQ(
+        shapes(x.data(), y.data(), c.data(), mean.data(), bn.data(), batch),
+        MLPC_OK)
+        << mlpc_last_error_message();
+    std::vector<double> wantC, wantMean, wantBn;
+    for (int64_t r = 0; r < batch; ++r) {
+      double sum = 0;
+      for (int j = 0; j < 5; ++j) {
+        double e = j < 3 ? x[r * 3 + j] : y[r * 2 + j - 3];
+        wantC.push_back(e);
+        sum += e;
+      }
+      wantMean.push_back(sum / 5);
+      for (int j = 0; j < 3; ++j)
+        wantBn.push_back((x[r * 3 + j] - m[j]) / std::sqrt(v[j]) * s[j] + b[j]);
+    }
+    std::string what = "batch " + std::to_string(batch);
+    expectClose(c, wantC, 0, 0, "concat " + what);
+    expectClose(mean, wantMean, 1e-6, 1e-6, "reduce_mean " + what);
+    expectClose(bn, wantBn, 1e-6, 1e-6, "batch_norm " + what);
   }
 }
 

@@ -26,7 +26,7 @@ mkdir -p "$work"
 models="$src/e2e/gpu/models/mlp.mlir $src/e2e/gpu/models/tiny.mlir
   $src/e2e/models/seeds.mlir $src/e2e/models/softmax.mlir
   $src/e2e/models/elementwise.mlir $src/e2e/models/residual.mlir
-  $src/../examples/digits/digits.mlir
+  $src/../examples/digits/digits.mlir $src/e2e/gpu/models/shapes.mlir
   $src/Frontend/ONNX/torch/activations_opset9.onnx
   $src/Frontend/ONNX/torch/norms_opset13.onnx
   $src/Frontend/ONNX/torch/residual_opset17.onnx"

@@ -34,6 +34,11 @@ Value buildActivation(OpBuilder &b, Location loc,
 /// mul, div, pow, prelu) on `x` and `y`.
 Value buildBinary(OpBuilder &b, Location loc, Operation *op, Value x, Value y);
 
+/// Batch normalization of one element: (x - mean) / sqrt(var + eps) *
+/// scale + bias.
+Value buildBatchNorm(OpBuilder &b, Location loc, Value x, Value scale,
+                     Value bias, Value mean, Value var, float epsilon);
+
 /// `spec` applied to each of `xs` (vectors of f32), where the activation
 /// is a long chain of dependent operations (sigmoid, tanh, gelu, ...): up to
 /// `group` consecutive vectors of one type go through it as one vector of

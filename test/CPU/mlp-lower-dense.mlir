@@ -277,6 +277,38 @@ func.func @dense_softmax(%x: tensor<?x4xf32>) -> tensor<?x5xf32> {
 
 // -----
 
+// A layer_norm over the rows of a dense layer that fit in one tile, with a
+// scale and bias per column, in the epilogue too: mean, centered squares'
+// mean, then (v - mean) * (1 / sqrt(var + eps)) * scale + bias.
+// CHECK-LABEL: func.func @dense_layer_norm
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[G:.*]]: tensor<5xf32>, %[[B:.*]]: tensor<5xf32>)
+// CHECK: scf.for {{.*}} -> (vector<5xf32>, vector<5xf32>)
+// CHECK: %[[GV:.*]] = vector.transfer_read %[[G]]
+// CHECK: %[[BV:.*]] = vector.transfer_read %[[B]]
+// CHECK: %[[SUM:.*]] = vector.reduction <add>, %[[Z:.*]] : vector<5xf32> into f32
+// CHECK-NEXT: %[[MEAN:.*]] = arith.divf %[[SUM]], %{{.*}} : f32
+// CHECK-NEXT: %[[MB:.*]] = vector.broadcast %[[MEAN]]
+// CHECK-NEXT: %[[D:.*]] = arith.subf %[[Z]], %[[MB]]
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[D]], %[[D]]
+// CHECK-NEXT: %[[SS:.*]] = vector.reduction <add>, %[[SQ]]
+// CHECK-NEXT: %[[VAR:.*]] = arith.divf %[[SS]], %{{.*}} : f32
+// CHECK: math.sqrt
+// CHECK: %[[INV:.*]] = arith.divf
+// CHECK: %[[N:.*]] = arith.mulf %[[D]], %{{.*}}
+// CHECK-NEXT: %[[S:.*]] = arith.mulf %[[N]], %[[GV]]
+// CHECK-NEXT: %[[R:.*]] = arith.addf %[[S]], %[[BV]]
+// CHECK-NEXT: vector.transfer_write %[[R]]
+// CHECK-NOT: mlp.layer_norm
+func.func @dense_layer_norm(%x: tensor<?x4xf32>, %g: tensor<5xf32>, %b2: tensor<5xf32>) -> tensor<?x5xf32> {
+  %w = arith.constant dense<0.25> : tensor<4x5xf32>
+  %b = arith.constant dense<[0.0, 1.0, 2.0, 3.0, 4.0]> : tensor<5xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x5xf32>, tensor<5xf32> -> tensor<?x5xf32>
+  %p = mlp.layer_norm %y, %g, %b2 : tensor<?x5xf32>, tensor<5xf32>, tensor<5xf32> -> tensor<?x5xf32>
+  return %p : tensor<?x5xf32>
+}
+
+// -----
+
 // Rows wider than a tile (N = 12 > 8): the softmax stays for
 // mlp-stable-softmax.
 // CHECK-LABEL: func.func @dense_softmax_wide

@@ -33,7 +33,7 @@ struct LowerDenseOp : OpRewritePattern<DenseOp> {
     if (!DenseKernel::applies(op))
       return b.notifyMatchFailure(op, "the kernel needs static K and N");
     if (kernel.fusableHead(op))
-      return b.notifyMatchFailure(op, "lowered with its softmax");
+      return b.notifyMatchFailure(op, "lowered with its softmax or norm");
     if (DenseKernel::fusableResidual(op))
       return b.notifyMatchFailure(op, "lowered with its residual add");
     b.replaceOp(op, kernel.lower(op, Epilogue::of(op), b));
@@ -41,17 +41,18 @@ struct LowerDenseOp : OpRewritePattern<DenseOp> {
   }
 };
 
-/// softmax / log_softmax of a dense layer whose rows fit in one tile: one
-/// kernel, normalizing each row in registers before the store.
-struct LowerDenseWithSoftmax : RewritePattern {
-  LowerDenseWithSoftmax(MLIRContext *ctx, DenseKernel kernel)
+/// softmax / log_softmax / layer_norm of a dense layer whose rows fit in
+/// one tile: one kernel, normalizing each row in registers before the
+/// store.
+struct LowerDenseWithHead : RewritePattern {
+  LowerDenseWithHead(MLIRContext *ctx, DenseKernel kernel)
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx),
         kernel(kernel) {}
   DenseKernel kernel;
 
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &b) const override {
-    if (!isa<SoftmaxOp, LogSoftmaxOp>(op))
+    if (!isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(op))
       return failure();
     auto dense = op->getOperand(0).getDefiningOp<DenseOp>();
     if (!dense || !DenseKernel::applies(dense))
@@ -60,8 +61,17 @@ struct LowerDenseWithSoftmax : RewritePattern {
         kernel.fusableHead(dense);
     if (!head || head->first != op)
       return failure();
-    b.setInsertionPoint(dense);
-    Value out = kernel.lower(dense, Epilogue::of(dense, head->second), b);
+    Epilogue ep = Epilogue::of(dense, head->second);
+    if (auto ln = dyn_cast<LayerNormOp>(op)) {
+      // The scale and bias may be defined between the two ops.
+      b.setInsertionPoint(op);
+      ep.normScale = ln.getScale();
+      ep.normBias = ln.getBias();
+      ep.normEpsilon = ln.getEpsilon().convertToFloat();
+    } else {
+      b.setInsertionPoint(dense);
+    }
+    Value out = kernel.lower(dense, ep, b);
     b.replaceOp(op, out);
     b.eraseOp(dense);
     return success();
@@ -127,7 +137,7 @@ struct LowerDensePass : mlpc::impl::LowerDenseBase<LowerDensePass> {
       }
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerDenseOp, LowerDenseWithSoftmax, LowerDenseWithResidual>(
+    patterns.add<LowerDenseOp, LowerDenseWithHead, LowerDenseWithResidual>(
         &getContext(), kernel);
     bool any = false;
     getOperation().walk([&](DenseOp op) { any |= DenseKernel::applies(op); });

@@ -341,12 +341,25 @@ struct TileBuilder {
                   ValueRange{rowIdx[r], colIdx[c]}, pad, ArrayRef<bool>{true}));
         zs.push_back(z);
       }
-    SmallVector<Value> ys = mlpc::buildActivations(
-        b, loc, ep.activation, zs, kActivationsPerGroup);
+    SmallVector<Value> ys =
+        mlpc::buildActivations(b, loc, ep.activation, zs, kActivationsPerGroup);
+    SmallVector<Value> scale, shift;
+    if (ep.head == Head::LayerNorm)
+      for (auto [c, chunk] : llvm::enumerate(chunks)) {
+        auto read = [&](Value t) -> Value {
+          return vector::TransferReadOp::create(b, loc, vecType(chunk.second),
+                                                t, ValueRange{colIdx[c]}, pad,
+                                                ArrayRef<bool>{true});
+        };
+        scale.push_back(read(ep.normScale));
+        shift.push_back(read(ep.normBias));
+      }
     for (int64_t r = 0; r < rows; ++r) {
       SmallVector<Value> row(ys.begin() + r * chunks.size(),
                              ys.begin() + (r + 1) * chunks.size());
-      if (ep.head != Head::None)
+      if (ep.head == Head::LayerNorm)
+        row = layerNormRow(b, loc, row, scale, shift, ep.normEpsilon);
+      else if (ep.head != Head::None)
         row = normalizeRow(b, loc, row, ep.head);
       for (size_t c = 0; c < chunks.size(); ++c)
         out = vector::TransferWriteOp::create(b, loc, row[c], out,
@@ -355,6 +368,48 @@ struct TileBuilder {
                   .getResult();
     }
     return out;
+  }
+
+  /// layer_norm of one whole row held in `row`'s vectors (exactly the
+  /// row's elements): mean, the centered values' mean square, then
+  /// (v - mean) * (1 / sqrt(var + eps)) * scale + shift, as the unfused op.
+  static SmallVector<Value> layerNormRow(OpBuilder &b, Location loc,
+                                         ArrayRef<Value> row,
+                                         ArrayRef<Value> scale,
+                                         ArrayRef<Value> shift, float eps) {
+    auto splat = [&](Value scalar, Value like) -> Value {
+      return vector::BroadcastOp::create(b, loc, like.getType(), scalar);
+    };
+    int64_t width = cast<VectorType>(row.front().getType()).getNumElements();
+    int64_t n = 0;
+    for (Value v : row)
+      n += cast<VectorType>(v.getType()).getNumElements();
+    Type f32 = b.getF32Type();
+    Value count = mlpc::floatConstant(b, loc, f32, double(n));
+    Value mean = arith::DivFOp::create(
+        b, loc, mlpc::reduceLanes(b, loc, /*isMax=*/false, row, width), count);
+    SmallVector<Value> centered, squares;
+    for (Value v : row) {
+      centered.push_back(arith::SubFOp::create(b, loc, v, splat(mean, v)));
+      squares.push_back(
+          arith::MulFOp::create(b, loc, centered.back(), centered.back()));
+    }
+    Value var = arith::DivFOp::create(
+        b, loc, mlpc::reduceLanes(b, loc, /*isMax=*/false, squares, width),
+        count);
+    Value inv = arith::DivFOp::create(
+        b, loc, mlpc::floatConstant(b, loc, f32, 1.0),
+        math::SqrtOp::create(
+            b, loc,
+            arith::AddFOp::create(b, loc, var,
+                                  mlpc::floatConstant(b, loc, f32, eps))));
+    SmallVector<Value> result;
+    for (auto [d, s, c] : llvm::zip(centered, scale, shift)) {
+      Value norm = arith::MulFOp::create(b, loc, d, splat(inv, d));
+      result.push_back(arith::AddFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, norm, s), c));
+    }
+    return result;
   }
 
   /// The stable (log-)softmax of one whole row held in `row`'s vectors:
@@ -636,6 +691,16 @@ DenseKernel::fusableHead(DenseOp op) const {
   if (auto s = dyn_cast<LogSoftmaxOp>(user);
       s && axisIsLast(static_cast<int64_t>(s.getAxis())))
     return std::pair{user, Head::LogSoftmax};
+  // A layer_norm over the row, with one scale and bias value per column.
+  auto perColumn = [&](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.getRank() == 1 && t.getDimSize(0) == n;
+  };
+  if (auto ln = dyn_cast<LayerNormOp>(user);
+      ln && ln.getX() == op.getResult() &&
+      axisIsLast(static_cast<int64_t>(ln.getAxis())) &&
+      perColumn(ln.getScale()) && perColumn(ln.getBias()))
+    return std::pair{user, Head::LayerNorm};
   return std::nullopt;
 }
 

@@ -19,7 +19,7 @@
 namespace mlir::mlpc {
 
 /// What the epilogue applies to each row after bias and activation.
-enum class Head { None, Softmax, LogSoftmax };
+enum class Head { None, Softmax, LogSoftmax, LayerNorm };
 
 /// What a tile does to its accumulators before the store: add the bias,
 /// then the residual's element at the same place (if any), then apply the
@@ -29,6 +29,9 @@ struct Epilogue {
   Value residual; // [M, N] like the result, or null
   mlp::ActivationSpec activation;
   Head head = Head::None;
+  /// Head::LayerNorm's scale and bias ([N]) and epsilon.
+  Value normScale, normBias;
+  float normEpsilon = 0;
 
   /// The epilogue of `op` alone, with `head`.
   static Epilogue of(mlp::DenseOp op, Head head = Head::None) {
@@ -44,9 +47,10 @@ struct DenseKernel {
   /// The kernel needs static K and N.
   static bool applies(mlp::DenseOp op);
 
-  /// The softmax or log_softmax over the last axis that is `op`'s only user,
-  /// when a whole row fits in one tile (N <= tile-cols), so the epilogue
-  /// can normalize each row in registers before the store.
+  /// The softmax, log_softmax or layer_norm (with a [N] scale and bias)
+  /// over the last axis that is `op`'s only user, when a whole row fits in
+  /// one tile (N <= tile-cols), so the epilogue can normalize each row in
+  /// registers before the store.
   std::optional<std::pair<Operation *, Head>>
   fusableHead(mlp::DenseOp op) const;
 

@@ -95,7 +95,8 @@ struct LowerDenseWithResidual : OpRewritePattern<AddOp> {
           DenseKernel::fusableResidual(dense);
       if (!residual || residual->add != add)
         continue;
-      Epilogue ep{residual->value, ActivationSpec{}, Head::None};
+      Epilogue ep;
+      ep.residual = residual->value;
       Operation *root = add;
       if (Operation *act = residual->activation) {
         ep.activation = *getActivationSpec(act);

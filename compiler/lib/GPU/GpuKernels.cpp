@@ -364,18 +364,13 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildLayerNormKernel(
         },
         addf);
     Value var = arith::DivFOp::create(b, loc, sq, n);
-    // As the CPU computes it: 1 / sqrt(var + eps), then one product.
-    Value inv = arith::DivFOp::create(
-        b, loc, k.f32(1.0),
-        math::SqrtOp::create(b, loc, addf(var, k.f32(epsilon))));
+    Value inv = mlpc::buildInverseStd(b, loc, var, epsilon);
     scf::ForOp::create(
         b, loc, lane, A, k.c(kWarp), ValueRange{},
         [&](OpBuilder &, Location, Value a, ValueRange) {
           Value d = arith::SubFOp::create(b, loc, load(a), mean);
-          Value norm = arith::MulFOp::create(b, loc, d, inv);
-          Value y =
-              addf(arith::MulFOp::create(b, loc, norm, param(s, scale, a)),
-                   param(c, bias, a));
+          Value y = mlpc::buildLayerNormOutput(
+              b, loc, d, inv, param(s, scale, a), param(c, bias, a));
           memref::StoreOp::create(b, loc, y, out, ValueRange{at(a)});
           scf::YieldOp::create(b, loc);
         });

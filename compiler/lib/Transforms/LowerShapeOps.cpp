@@ -179,17 +179,9 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
                   broadcastMap(ctx, shapeOf(op.getScale()), type.getShape()),
                   broadcastMap(ctx, shapeOf(op.getBias()), type.getShape())},
                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                   Type f32 = nb.getF32Type();
                    Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
-                   Value sd = math::SqrtOp::create(
-                       nb, l,
-                       arith::AddFOp::create(
-                           nb, l, a[2], mlpc::floatConstant(nb, l, f32, eps)));
-                   Value inv = arith::DivFOp::create(
-                       nb, l, mlpc::floatConstant(nb, l, f32, 1.0), sd);
-                   Value norm = arith::MulFOp::create(nb, l, d, inv);
-                   return arith::AddFOp::create(
-                       nb, l, arith::MulFOp::create(nb, l, norm, a[3]), a[4]);
+                   Value inv = mlpc::buildInverseStd(nb, l, a[2], eps);
+                   return mlpc::buildLayerNormOutput(nb, l, d, inv, a[3], a[4]);
                  });
     b.replaceOp(op, y);
     return success();

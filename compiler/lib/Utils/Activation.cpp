@@ -287,6 +287,21 @@ Value mlpc::buildBinary(OpBuilder &b, Location l, Operation *op, Value x,
                                  x);
 }
 
+Value mlpc::buildInverseStd(OpBuilder &b, Location l, Value var,
+                            float epsilon) {
+  Type t = var.getType();
+  Value sd = math::SqrtOp::create(
+      b, l, arith::AddFOp::create(b, l, var, floatConstant(b, l, t, epsilon)));
+  return arith::DivFOp::create(b, l, floatConstant(b, l, t, 1.0), sd);
+}
+
+Value mlpc::buildLayerNormOutput(OpBuilder &b, Location l, Value centered,
+                                 Value inv, Value scale, Value bias) {
+  Value norm = arith::MulFOp::create(b, l, centered, inv);
+  return arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, norm, scale),
+                               bias);
+}
+
 Value mlpc::buildBatchNorm(OpBuilder &b, Location l, Value x, Value scale,
                            Value bias, Value mean, Value var, float epsilon) {
   Value sd = math::SqrtOp::create(

@@ -34,6 +34,15 @@ Value buildActivation(OpBuilder &b, Location loc,
 /// mul, div, pow, prelu) on `x` and `y`.
 Value buildBinary(OpBuilder &b, Location loc, Operation *op, Value x, Value y);
 
+/// layer_norm's factor 1 / sqrt(var + eps), for an f32 or vector `var`.
+Value buildInverseStd(OpBuilder &b, Location loc, Value var, float epsilon);
+
+/// layer_norm's output from a centered value, the factor above (of the
+/// same type) and the element's scale and bias: centered * inv * scale +
+/// bias, in the order of ONNX's reference.
+Value buildLayerNormOutput(OpBuilder &b, Location loc, Value centered,
+                           Value inv, Value scale, Value bias);
+
 /// Batch normalization of one element: (x - mean) / sqrt(var + eps) *
 /// scale + bias.
 Value buildBatchNorm(OpBuilder &b, Location loc, Value x, Value scale,

@@ -345,10 +345,11 @@ struct TileBuilder {
         mlpc::buildActivations(b, loc, ep.activation, zs, kActivationsPerGroup);
     SmallVector<Value> scale, shift;
     if (ep.head == Head::LayerNorm)
-      for (auto [c, chunk] : llvm::enumerate(chunks)) {
+      for (size_t c = 0; c < chunks.size(); ++c) {
+        VectorType type = vecType(chunks[c].second);
         auto read = [&](Value t) -> Value {
-          return vector::TransferReadOp::create(b, loc, vecType(chunk.second),
-                                                t, ValueRange{colIdx[c]}, pad,
+          return vector::TransferReadOp::create(b, loc, type, t,
+                                                ValueRange{colIdx[c]}, pad,
                                                 ArrayRef<bool>{true});
         };
         scale.push_back(read(ep.normScale));
@@ -397,18 +398,11 @@ struct TileBuilder {
     Value var = arith::DivFOp::create(
         b, loc, mlpc::reduceLanes(b, loc, /*isMax=*/false, squares, width),
         count);
-    Value inv = arith::DivFOp::create(
-        b, loc, mlpc::floatConstant(b, loc, f32, 1.0),
-        math::SqrtOp::create(
-            b, loc,
-            arith::AddFOp::create(b, loc, var,
-                                  mlpc::floatConstant(b, loc, f32, eps))));
+    Value inv = mlpc::buildInverseStd(b, loc, var, eps);
     SmallVector<Value> result;
-    for (auto [d, s, c] : llvm::zip(centered, scale, shift)) {
-      Value norm = arith::MulFOp::create(b, loc, d, splat(inv, d));
-      result.push_back(arith::AddFOp::create(
-          b, loc, arith::MulFOp::create(b, loc, norm, s), c));
-    }
+    for (auto [d, s, c] : llvm::zip(centered, scale, shift))
+      result.push_back(
+          mlpc::buildLayerNormOutput(b, loc, d, splat(inv, d), s, c));
     return result;
   }
 

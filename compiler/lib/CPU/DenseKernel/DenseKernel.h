@@ -35,7 +35,10 @@ struct Epilogue {
 
   /// The epilogue of `op` alone, with `head`.
   static Epilogue of(mlp::DenseOp op, Head head = Head::None) {
-    return {Value(), mlp::getActivationSpec(op), head};
+    Epilogue ep;
+    ep.activation = mlp::getActivationSpec(op);
+    ep.head = head;
+    return ep;
   }
 };
 

@@ -644,37 +644,32 @@ LogicalResult shape(GraphImporter &g) {
 }
 
 LogicalResult constant(GraphImporter &g) {
+  // value_float(s) and value_int(s): a scalar or a list.
+  auto set = [&](int32_t type, std::vector<float> floats,
+                 std::vector<int64_t> ints, bool list) {
+    HostTensor t;
+    t.dataType = type;
+    if (list)
+      t.dims = {int64_t(floats.size() + ints.size())};
+    t.floats = std::move(floats);
+    t.ints = std::move(ints);
+    g.setConstant(0, std::move(t));
+    return success();
+  };
+  constexpr int32_t kFloat = onnx::TensorProto_DataType_FLOAT;
+  constexpr int32_t kInt = onnx::TensorProto_DataType_INT64;
+  if (const auto *a = g.attr("value_float"))
+    return set(kFloat, {a->f()}, {}, false);
+  if (const auto *a = g.attr("value_floats"))
+    return set(kFloat, {a->floats().begin(), a->floats().end()}, {}, true);
+  if (const auto *a = g.attr("value_int"))
+    return set(kInt, {}, {a->i()}, false);
+  if (const auto *a = g.attr("value_ints"))
+    return set(kInt, {}, {a->ints().begin(), a->ints().end()}, true);
   const onnx::AttributeProto *value = g.attr("value");
-  if (!value || !value->has_t()) {
-    for (const char *other : {"value_float", "value_floats"})
-      if (const auto *a = g.attr(other)) {
-        HostTensor t;
-        t.dataType = onnx::TensorProto_DataType_FLOAT;
-        if (a->has_f())
-          t.floats = {a->f()};
-        else
-          t.floats.assign(a->floats().begin(), a->floats().end());
-        if (!a->has_f())
-          t.dims = {int64_t(t.floats.size())};
-        g.setConstant(0, std::move(t));
-        return success();
-      }
-    for (const char *other : {"value_int", "value_ints"})
-      if (const auto *a = g.attr(other)) {
-        HostTensor t;
-        t.dataType = onnx::TensorProto_DataType_INT64;
-        if (a->has_i())
-          t.ints = {a->i()};
-        else
-          t.ints.assign(a->ints().begin(), a->ints().end());
-        if (!a->has_i())
-          t.dims = {int64_t(t.ints.size())};
-        g.setConstant(0, std::move(t));
-        return success();
-      }
+  if (!value || !value->has_t())
     return g.error() << "has no tensor, float or int value (sparse and "
                         "string constants are not supported)";
-  }
   FailureOr<HostTensor> t = g.readTensor(value->t(), g.loc());
   if (failed(t))
     return failure();

@@ -15,6 +15,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -36,16 +37,14 @@ namespace {
 /// printed apart from the IR); smaller ones stay readable dense attributes.
 constexpr int64_t kResourceElements = 1024;
 
-const char *typeName(int32_t t) {
+std::string typeName(int32_t t) {
   if (!onnx::TensorProto_DataType_IsValid(t))
-    return "an unknown type";
-  static std::string names[32];
-  std::string &n = names[t & 31];
-  n = onnx::TensorProto_DataType_Name(onnx::TensorProto_DataType(t));
-  return n.c_str();
+    return "an unknown type (" + std::to_string(t) + ")";
+  return onnx::TensorProto_DataType_Name(onnx::TensorProto_DataType(t));
 }
 
-/// Little-endian values of `count` elements of `size` bytes from `raw`.
+/// The first `count` little-endian values of type T in `raw` (which holds
+/// at least that many bytes).
 template <typename T>
 void decodeRaw(const std::string &raw, int64_t count, std::vector<T> &out) {
   out.resize(count);
@@ -70,7 +69,11 @@ FailureOr<HostTensor> GraphImporter::readTensor(const onnx::TensorProto &t,
                            << "dimension " << d;
     h.dims.push_back(d);
   }
-  int64_t count = h.numElements();
+  int64_t count = 1;
+  for (int64_t d : h.dims)
+    if (llvm::MulOverflow(count, d, count) || count > (int64_t(1) << 40))
+      return emitError(at) << "tensor '" << t.name()
+                           << "' has more elements than mlpc can hold (2^40)";
   std::string raw;
   bool hasRaw = t.has_raw_data();
   if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL) {

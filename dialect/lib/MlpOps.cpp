@@ -86,19 +86,28 @@ std::string shapeStr(ArrayRef<int64_t> shape) {
   return s;
 }
 
-/// Checks that `v` is a ranked f32 tensor (of `rank`, when given) and
-/// returns its type, or emits an error naming `what`.
+/// Whether `t` is an element type that a dense layer's weights may have
+/// besides f32.
+bool isNarrowWeight(Type t) { return t.isBF16() || t.isInteger(8); }
+
+/// Checks that `v` is a ranked f32 tensor (of `rank`, when given; bf16 or
+/// i8 too with `narrow`) and returns its type, or emits an error naming
+/// `what`.
 FailureOr<RankedTensorType> checkTensor(Operation *op, Value v, StringRef what,
-                                        std::optional<int64_t> rank = {}) {
+                                        std::optional<int64_t> rank = {},
+                                        bool narrow = false) {
   auto ranked = dyn_cast<RankedTensorType>(v.getType());
   if (!ranked)
     return op->emitOpError() << what << " has type " << v.getType()
                              << ": mlpc needs ranked tensors; give it a "
                                 "shape such as tensor<?x128xf32>";
-  if (!ranked.getElementType().isF32())
+  Type elem = ranked.getElementType();
+  if (!elem.isF32() && !(narrow && isNarrowWeight(elem)))
     return op->emitOpError()
-           << what << " has element type " << ranked.getElementType()
-           << ": mlpc supports f32 only; convert it to f32";
+           << what << " has element type " << elem
+           << (narrow ? ": a dense layer's weights are f32, bf16 or i8 "
+                        "(with w_scale); convert them to one of these"
+                      : ": mlpc supports f32 only; convert it to f32");
   if (rank && ranked.getRank() != *rank)
     return op->emitOpError()
            << what << " must have rank " << *rank << " but has shape "
@@ -132,11 +141,12 @@ LogicalResult checkResult(Operation *op, ArrayRef<int64_t> inferred) {
 /// and returns [M, N].
 FailureOr<SmallVector<int64_t>>
 checkContraction(Operation *op, Value a, Value b, bool transposed,
-                 StringRef aName, StringRef bName, StringRef flagName) {
+                 StringRef aName, StringRef bName, StringRef flagName,
+                 bool narrowB = false) {
   auto at = checkTensor(op, a, aName, 2);
   if (failed(at))
     return failure();
-  auto bt = checkTensor(op, b, bName, 2);
+  auto bt = checkTensor(op, b, bName, 2, narrowB);
   if (failed(bt))
     return failure();
   int64_t k = at->getDimSize(1);
@@ -514,7 +524,7 @@ LogicalResult DenseOp::verify() {
               "\"softplus\", \"silu\", \"hard_swish\", \"hard_sigmoid\", "
               "\"clip\", \"erf\", \"exp\", \"log\", \"neg\", \"sqrt\"";
   auto shape = checkContraction(*this, getX(), getW(), getTransposeW(), "input",
-                                "weight", "transpose_w");
+                                "weight", "transpose_w", /*narrowB=*/true);
   if (failed(shape))
     return failure();
   auto bt = checkTensor(*this, getB(), "bias", 1);
@@ -524,7 +534,42 @@ LogicalResult DenseOp::verify() {
     return emitOpError() << "bias has length " << bt->getDimSize(0)
                          << " but the layer has " << (*shape)[1]
                          << " outputs; give the bias one value per output";
+  if (failed(verifyWeightPrecision(*shape)))
+    return failure();
   return checkResult(*this, *shape);
+}
+
+LogicalResult DenseOp::verifyWeightPrecision(ArrayRef<int64_t> shape) {
+  Type elem = cast<RankedTensorType>(getW().getType()).getElementType();
+  if (getKeepF32() && !elem.isF32())
+    return emitOpError() << "has keep_f32 but its weights are " << elem
+                         << "; remove keep_f32 or give it f32 weights";
+  if (!elem.isInteger(8)) {
+    if (getWScale())
+      return emitOpError() << "has a w_scale but its weights are " << elem
+                           << "; only i8 weights take a scale, remove it";
+    return success();
+  }
+  if (!getWScale())
+    return emitOpError("has i8 weights but no w_scale; give it one f32 scale "
+                       "per output, w_scale(%s : tensor<Nxf32>)");
+  auto st = checkTensor(*this, getWScale(), "w_scale", 1);
+  if (failed(st))
+    return failure();
+  if (!dimsAgree(st->getDimSize(0), shape[1]))
+    return emitOpError() << "w_scale has length " << st->getDimSize(0)
+                         << " but the layer has " << shape[1]
+                         << " outputs; give it one scale per output";
+  return success();
+}
+
+LogicalResult IntrinsicOp::verify() {
+  if (!getName().starts_with("llvm."))
+    return emitOpError() << "names '" << getName()
+                         << "', which is not an LLVM intrinsic; give the "
+                            "intrinsic's full name, such as "
+                            "llvm.x86.avx2.pmadd.wd";
+  return success();
 }
 
 LogicalResult TaskFlopsOp::verify() {

@@ -12,6 +12,7 @@
 #include "mlpc/CodeGen/Registration.h"
 #include "mlpc/Frontend/ONNX.h"
 #include "mlpc/Transforms/Passes.h"
+#include "mlpc/Utils/Quantize.h"
 #ifdef MLPC_ENABLE_GPU
 #include "mlpc/GPU/Passes.h"
 #endif
@@ -111,6 +112,17 @@ static cl::opt<std::string> ptxasPath(
 static cl::opt<std::string>
     mtriple("mtriple", cl::desc("Target triple (default: the host's)"),
             cl::cat(category));
+static cl::opt<std::string> precision(
+    "precision",
+    cl::desc("Precision of the layers' weights: f32 (default), bf16 or int8 "
+             "(activations quantized per row); inputs and outputs stay f32"),
+    cl::value_desc("f32|bf16|int8"), cl::init("f32"), cl::cat(category));
+static cl::list<std::string> keepF32(
+    "keep-f32",
+    cl::desc("Layers whose weights stay f32 under --precision: first, last, "
+             "a 0-based layer index or a layer's (ONNX node's) name"),
+    cl::value_desc("layer,..."), cl::CommaSeparated, cl::cat(category));
+
 // For testing: the AVX-512 kernel (6x32x16) runs on an AVX2 host, where
 // LLVM splits its 16-lane vectors in two, so its tiles, leftovers, panels
 // and column splits are checked against a reference on this machine too.
@@ -127,6 +139,20 @@ static cl::opt<std::string> denseStrategy(
     cl::desc("Every dense layer's loop order: auto, rows-outer, "
              "column-groups, panels-outer or column-split (testing only)"),
     cl::init("auto"), cl::Hidden, cl::cat(category));
+
+// For testing and measurement: the narrow products this target would not
+// choose (each one is checked on this machine, and the two bf16 ones
+// compared).
+static cl::opt<std::string> int8Product(
+    "int8-product",
+    cl::desc("How i8 weights are multiplied: vnni, maddwd or generic, "
+             "instead of the target's best (testing only)"),
+    cl::Hidden, cl::cat(category));
+static cl::opt<std::string> bf16Product(
+    "bf16-product",
+    cl::desc("How bf16 weights are multiplied: widen or dot, instead of the "
+             "target's choice (testing only)"),
+    cl::Hidden, cl::cat(category));
 
 static const char *overview =
     R"(mlpc: ahead-of-time compiler for MLP forward passes
@@ -176,6 +202,11 @@ bool applyKernelTile(mlpc::TargetTuning &opts) {
            "lanes, columns a multiple of the lanes and at most 32 "
            "accumulator vectors, e.g. 6x32x16\n";
     return false;
+  }
+  // The target's narrow dot products work on its own vectors only.
+  if (lanes != opts.vectorWidth) {
+    opts.int8 = mlpc::Int8Product::Generic;
+    opts.bf16 = mlpc::BF16Product::Widen;
   }
   opts.tileRows = rows;
   opts.tileCols = cols;
@@ -479,6 +510,19 @@ int run() {
     return writeOutputs(text, {}, /*gpu=*/false);
   }
 
+  if (!mlpc::parsePrecision(precision)) {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "--precision=" << precision
+        << " is not a precision; use f32, bf16 or int8\n";
+    return 1;
+  }
+  if (target == Target::NVPTX && precision != "f32") {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "--precision=" << precision
+        << " is not supported by --target=nvptx yet (the GPU kernels "
+           "multiply f32 weights); use --precision=f32 for the GPU\n";
+    return 1;
+  }
   if (target == Target::NVPTX) {
 #ifdef MLPC_ENABLE_GPU
     return compileForGpu(context, *module);
@@ -503,6 +547,12 @@ int run() {
   opts.setTuning(tuning);
   opts.optLevel = optLevel;
   opts.denseStrategy = denseStrategy;
+  if (!int8Product.empty())
+    opts.int8Product = int8Product;
+  if (!bf16Product.empty())
+    opts.bf16Product = bf16Product;
+  opts.precision = precision;
+  opts.keepF32 = ArrayRef<std::string>(std::vector<std::string>(keepF32));
 
   PassManager high(&context);
   mlpc::buildCpuTensorPipeline(high, opts);

@@ -137,6 +137,16 @@ struct LowerDensePass : mlpc::impl::LowerDenseBase<LowerDensePass> {
         return signalPassFailure();
       }
     }
+    std::optional<mlpc::Int8Product> int8 = mlpc::parseInt8Product(int8Product);
+    std::optional<mlpc::BF16Product> bf16 = mlpc::parseBF16Product(bf16Product);
+    if (!int8 || !bf16) {
+      getOperation().emitError("mlp-lower-dense: int8-product must be "
+                               "generic, maddwd or vnni and bf16-product "
+                               "widen or dot");
+      return signalPassFailure();
+    }
+    kernel.tuning.int8 = *int8;
+    kernel.tuning.bf16 = *bf16;
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerDenseOp, LowerDenseWithHead, LowerDenseWithResidual>(
         &getContext(), kernel);

@@ -28,6 +28,8 @@ void mlpc::CpuPipelineOptions::setTuning(const TargetTuning &t) {
   tileCols = t.tileCols;
   vectorWidth = t.vectorWidth;
   fma = t.hasFma;
+  int8Product = int8ProductName(t.int8).str();
+  bf16Product = bf16ProductName(t.bf16).str();
 }
 
 void mlpc::buildCpuTensorPipeline(OpPassManager &pm,
@@ -36,9 +38,16 @@ void mlpc::buildCpuTensorPipeline(OpPassManager &pm,
   if (opts.optLevel > 0)
     addSimplifyModel(pm);
   pm.addPass(createMarkRowParallel());
-  OpPassManager &fpm = pm.nest<func::FuncOp>();
   if (opts.optLevel > 0)
-    fpm.addPass(createFuseDense());
+    pm.nest<func::FuncOp>().addPass(createFuseDense());
+  // After fusion, so that each layer is one dense op with its bias.
+  if (opts.precision != "f32" || !opts.keepF32.empty()) {
+    NarrowWeightsOptions narrow;
+    narrow.precision = opts.precision;
+    narrow.keepF32.assign(opts.keepF32.begin(), opts.keepF32.end());
+    pm.addPass(createNarrowWeights(narrow));
+  }
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
   // The dense kernel first: it takes a softmax that follows a dense layer
   // into its epilogue; the softmax ops left are decomposed after it.
   LowerDenseOptions dense;
@@ -46,6 +55,8 @@ void mlpc::buildCpuTensorPipeline(OpPassManager &pm,
   dense.tileCols = opts.tileCols;
   dense.vectorWidth = opts.vectorWidth;
   dense.strategy = opts.denseStrategy;
+  dense.int8Product = opts.int8Product;
+  dense.bf16Product = opts.bf16Product;
   fpm.addPass(createLowerDense(dense));
   StableSoftmaxOptions softmax;
   softmax.vectorWidth = opts.vectorWidth;
@@ -90,6 +101,7 @@ void mlpc::buildCpuToLLVMPipeline(OpPassManager &pm) {
   // libm calls, unrolled over vector lanes, before vectors are lowered.
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createLowerIntrinsics());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -385,6 +385,12 @@ LogicalResult EntryLowering::run() {
     if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
       if (failed(lowerConstant(cst)))
         return failure();
+    } else if (auto d = dyn_cast<DenseOp>(op);
+               d && !d.getWeightType().isF32()) {
+      return op.emitError("mlpc --target=nvptx: this dense layer has ")
+             << d.getWeightType()
+             << " weights, which the GPU kernels do not multiply yet; give "
+                "it f32 weights or compile it for the CPU";
     } else if (isa<DenseOp, MatmulOp>(op)) {
       lowerDense(&op);
     } else if (auto s = dyn_cast<SoftmaxOp>(op)) {

@@ -44,10 +44,10 @@ struct FuseBiasAdd : OpRewritePattern<AddOp> {
           ShapedType::isDynamic(biasType.getDimSize(0)))
         continue;
       rewriter.replaceOpWithNewOp<DenseOp>(
-          add, add.getType(), mm.getA(), mm.getB(), bias,
+          add, add.getType(), mm.getA(), mm.getB(), bias, /*w_scale=*/Value(),
           rewriter.getStringAttr("none"), rewriter.getF32FloatAttr(0.01f),
           rewriter.getF32FloatAttr(0.0f),
-          rewriter.getBoolAttr(mm.getTransposeB()));
+          rewriter.getBoolAttr(mm.getTransposeB()), mm.getKeepF32Attr());
       rewriter.eraseOp(mm);
       return success();
     }
@@ -70,9 +70,10 @@ struct FuseActivation : RewritePattern {
       return rewriter.notifyMatchFailure(act, "operand is not a bare dense");
     rewriter.replaceOpWithNewOp<DenseOp>(
         act, act->getResultTypes(), dense.getX(), dense.getW(), dense.getB(),
-        rewriter.getStringAttr(spec->name),
+        dense.getWScale(), rewriter.getStringAttr(spec->name),
         rewriter.getF32FloatAttr(spec->alpha),
-        rewriter.getF32FloatAttr(spec->beta), dense.getTransposeWAttr());
+        rewriter.getF32FloatAttr(spec->beta), dense.getTransposeWAttr(),
+        dense.getKeepF32Attr());
     rewriter.eraseOp(dense);
     return success();
   }

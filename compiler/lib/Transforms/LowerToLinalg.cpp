@@ -11,6 +11,8 @@
 #include "mlpc/Utils/Activation.h"
 #include "mlpc/Utils/LinalgBuilders.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
+
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -42,8 +44,101 @@ Value buildMatmul(OpBuilder &b, Location loc, Value x, Value w, bool transposed,
       b, loc, ValueRange{x, w}, init, maps,
       {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
       [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
+        Value w = a[1];
+        // bf16 weights: each product is x * extf(w) in f32.
+        if (!w.getType().isF32())
+          w = arith::ExtFOp::create(nb, l, nb.getF32Type(), w);
+        Value prod = arith::MulFOp::create(nb, l, a[0], w);
         return arith::AddFOp::create(nb, l, a[2], prod);
+      });
+}
+
+/// The int8 product of a dense layer with i8 weights, as mlp.dense defines
+/// it: each row of x quantized with its scale max|x| / 127, the products
+/// summed in i32, the sum scaled to f32 (before the bias).
+Value buildInt8Product(OpBuilder &b, Location loc, DenseOp op,
+                       RankedTensorType resultType) {
+  MLIRContext *ctx = b.getContext();
+  Value x = op.getX();
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  auto xType = cast<RankedTensorType>(x.getType());
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  auto map = [&](unsigned dims, ArrayRef<AffineExpr> e) {
+    return AffineMap::get(dims, 0, e, ctx);
+  };
+  auto par = IteratorType::parallel, red = IteratorType::reduction;
+  // max |x| per row.
+  auto rowsType = RankedTensorType::get({xType.getDimSize(0)}, f32);
+  Value amax = mlpc::buildGeneric(
+      b, loc, ValueRange{x},
+      mlpc::fillF32(b, loc, mlpc::emptyLike(b, loc, rowsType, x, {0}), 0.0),
+      {map(2, {m, n}), map(2, {m})}, {par, red},
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value v = math::AbsFOp::create(nb, l, a[0]);
+        Value greater =
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, v, a[1]);
+        return arith::SelectOp::create(nb, l, greater, v, a[1]);
+      });
+  // Σ x · 0 per row: NaN when the row holds a NaN or an infinity.
+  Value nanOrZero = mlpc::buildGeneric(
+      b, loc, ValueRange{x},
+      mlpc::fillF32(b, loc, mlpc::emptyLike(b, loc, rowsType, x, {0}), 0.0),
+      {map(2, {m, n}), map(2, {m})}, {par, red},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value z = arith::MulFOp::create(nb, l, a[0],
+                                        mlpc::floatConstant(nb, l, f32, 0.0));
+        return arith::AddFOp::create(nb, l, a[1], z);
+      });
+  // The quantized rows, as i32.
+  auto qType = RankedTensorType::get(xType.getShape(), i32);
+  Value q = mlpc::buildGeneric(
+      b, loc, ValueRange{x, amax}, mlpc::emptyLike(b, loc, qType, x, {0, 1}),
+      {map(2, {m, n}), map(2, {m}), map(2, {m, n})}, {par, par},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value zero = mlpc::floatConstant(nb, l, f32, 0.0);
+        Value c127 = mlpc::floatConstant(nb, l, f32, 127.0);
+        Value positive =
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, a[1], zero);
+        Value inv = arith::SelectOp::create(
+            nb, l, positive, arith::DivFOp::create(nb, l, c127, a[1]), zero);
+        Value t = arith::MulFOp::create(nb, l, a[0], inv);
+        t = arith::MinNumFOp::create(
+            nb, l,
+            arith::MaxNumFOp::create(nb, l, t,
+                                     mlpc::floatConstant(nb, l, f32, -127.0)),
+            c127);
+        return arith::FPToSIOp::create(nb, l, i32,
+                                       math::RoundEvenOp::create(nb, l, t));
+      });
+  auto accType = RankedTensorType::get(resultType.getShape(), i32);
+  Value zeroI = arith::ConstantIntOp::create(b, loc, i32, 0);
+  Value accInit =
+      linalg::FillOp::create(b, loc, zeroI,
+                             mlpc::emptyLike(b, loc, accType, x, {0, 1}))
+          .getResult(0);
+  Value acc = mlpc::buildGeneric(
+      b, loc, ValueRange{q, op.getW()}, accInit,
+      {map(3, {m, k}), op.getTransposeW() ? map(3, {n, k}) : map(3, {k, n}),
+       map(3, {m, n})},
+      {par, par, red}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value w = arith::ExtSIOp::create(nb, l, i32, a[1]);
+        return arith::AddIOp::create(nb, l, a[2],
+                                     arith::MulIOp::create(nb, l, a[0], w));
+      });
+  return mlpc::buildGeneric(
+      b, loc, ValueRange{acc, amax, nanOrZero, op.getWScale()},
+      mlpc::emptyLike(b, loc, resultType, x, {0, 1}),
+      {map(2, {m, n}), map(2, {m}), map(2, {m}), map(2, {n}), map(2, {m, n})},
+      {par, par}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value rowScale = arith::AddFOp::create(
+            nb, l,
+            arith::DivFOp::create(nb, l, a[1],
+                                  mlpc::floatConstant(nb, l, f32, 127.0)),
+            a[2]);
+        Value sum = arith::SIToFPOp::create(nb, l, f32, a[0]);
+        return arith::MulFOp::create(
+            nb, l, sum, arith::MulFOp::create(nb, l, rowScale, a[3]));
       });
 }
 
@@ -81,8 +176,9 @@ struct LowerDenseGeneric : OpRewritePattern<DenseOp> {
   LogicalResult matchAndRewrite(DenseOp op, PatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    Value prod =
-        buildMatmul(b, loc, op.getX(), op.getW(), op.getTransposeW(), type);
+    Value prod = op.getWScale() ? buildInt8Product(b, loc, op, type)
+                                : buildMatmul(b, loc, op.getX(), op.getW(),
+                                              op.getTransposeW(), type);
     MLIRContext *ctx = b.getContext();
     AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap col = AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, ctx);
@@ -179,8 +275,8 @@ struct LowerToLinalgPass : mlpc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     ConversionTarget target(*ctx);
     target.addIllegalDialect<MlpDialect>();
     // The work estimates mlp-lower-dense put in its parallel loops stay for
-    // mlp-outline-parallel.
-    target.addLegalOp<TaskFlopsOp>();
+    // mlp-outline-parallel, its target instructions for mlp-lower-intrinsics.
+    target.addLegalOp<TaskFlopsOp, IntrinsicOp>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -33,3 +33,38 @@ Value mlpc::f32Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
       DenseF32ResourceElementsAttr::get(type, "folded", std::move(blob));
   return arith::ConstantOp::create(b, loc, type, cast<TypedAttr>(attr));
 }
+
+std::optional<std::vector<char>> mlpc::constantBytes(Value v) {
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!cst || !type || !type.hasStaticShape() ||
+      type.getElementTypeBitWidth() % 8)
+    return std::nullopt;
+  size_t width = type.getElementTypeBitWidth() / 8;
+  size_t bytes = width * type.getNumElements();
+  if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue())) {
+    ArrayRef<char> raw = dense.getRawData();
+    if (!dense.isSplat())
+      return std::vector<char>(raw.begin(), raw.end());
+    std::vector<char> out(bytes);
+    for (size_t i = 0; i < bytes; i += width)
+      std::copy(raw.begin(), raw.begin() + width, out.begin() + i);
+    return out;
+  }
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(cst.getValue()))
+    if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
+      if (blob->getData().size() == bytes)
+        return std::vector<char>(blob->getData().begin(),
+                                 blob->getData().end());
+  return std::nullopt;
+}
+
+Value mlpc::rawConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                        ArrayRef<char> raw, StringRef blobName) {
+  if (type.getNumElements() < 1024)
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::getFromRawBuffer(type, raw));
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(raw, 64);
+  auto attr = DenseResourceElementsAttr::get(type, blobName, std::move(blob));
+  return arith::ConstantOp::create(b, loc, type, cast<TypedAttr>(attr));
+}

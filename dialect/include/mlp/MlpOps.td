@@ -35,7 +35,8 @@ def Mlp_MatmulOp : Mlp_Op<"matmul", [Pure]> {
     ```
   }];
   let arguments = (ins Mlp_Tensor:$a, Mlp_Tensor:$b,
-                   DefaultValuedAttr<BoolAttr, "false">:$transpose_b);
+                   DefaultValuedAttr<BoolAttr, "false">:$transpose_b,
+                   UnitAttr:$keep_f32);
   let results = (outs Mlp_Tensor:$result);
   let assemblyFormat = [{
     $a `,` $b attr-dict `:` type($a) `,` type($b) `->` type($result)
@@ -423,21 +424,79 @@ def Mlp_DenseOp : Mlp_Op<"dense", [Pure]> {
     applies bias and activation to each register tile of the product before
     it is stored.
 
+    The weights may be narrower than f32 (`mlpc --precision` converts them;
+    a model may also carry them):
+    - bf16: each product is x * extf(w) in f32, as in an f32 layer whose
+      weights were rounded to bf16.
+    - i8, with `w_scale` [N], one f32 scale per output: w[k, n] stands for
+      w[k, n] * w_scale[n]. Each row of `x` is quantized when the layer
+      runs: s = max|x[m, :]| / 127, q = clamp(roundeven(x * (127 / max)),
+      -127, 127); the products are summed exactly in i32 and the sum is
+      scaled, sitofp(sum) * (s * w_scale[n]), before bias and activation
+      (which stay f32). A row of zeros has s = 0; a row that holds a NaN
+      or an infinity gives NaN outputs.
+    `keep_f32` tells `mlp-narrow-weights` to leave the layer in f32; it
+    needs f32 weights.
+
     Example:
 
     ```mlir
     %y = mlp.dense %x, %w, %b {activation = "relu", transpose_w = true}
         : tensor<?x784xf32>, tensor<128x784xf32>, tensor<128xf32> -> tensor<?x128xf32>
+    %q = mlp.dense %x, %wq, %b w_scale(%s : tensor<128xf32>) {transpose_w = true}
+        : tensor<?x784xf32>, tensor<128x784xi8>, tensor<128xf32> -> tensor<?x128xf32>
     ```
   }];
   let arguments = (ins Mlp_Tensor:$x, Mlp_Tensor:$w, Mlp_Tensor:$b,
+                   Optional<Mlp_Tensor>:$w_scale,
                    DefaultValuedAttr<StrAttr, "\"none\"">:$activation,
                    DefaultValuedAttr<F32Attr, "0.01f">:$alpha,
                    DefaultValuedAttr<F32Attr, "0.0f">:$beta,
-                   DefaultValuedAttr<BoolAttr, "false">:$transpose_w);
+                   DefaultValuedAttr<BoolAttr, "false">:$transpose_w,
+                   UnitAttr:$keep_f32);
   let results = (outs Mlp_Tensor:$result);
   let assemblyFormat = [{
-    $x `,` $w `,` $b attr-dict `:` type($x) `,` type($w) `,` type($b) `->` type($result)
+    $x `,` $w `,` $b (`w_scale` `(` $w_scale^ `:` type($w_scale) `)`)? attr-dict
+    `:` type($x) `,` type($w) `,` type($b) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The element type of the weights (f32, bf16 or i8).
+    ::mlir::Type getWeightType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getW().getType())
+          .getElementType();
+    }
+    /// The checks of narrow weights, their scale and keep_f32.
+    ::llvm::LogicalResult verifyWeightPrecision(::llvm::ArrayRef<int64_t> shape);
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Target instructions inside the CPU kernels
+//===----------------------------------------------------------------------===//
+
+def Mlp_IntrinsicOp : Mlp_Op<"intrinsic", [Pure]> {
+  let summary = "an LLVM target intrinsic on vectors, free of side effects";
+  let description = [{
+    Calls the LLVM intrinsic `name` (such as `llvm.x86.avx512.vpdpbusd.512`)
+    on vector operands. The dense kernel's narrow products use it, before
+    bufferization, where `llvm.call_intrinsic` would count as an op with
+    unknown memory effects; `mlp-lower-intrinsics` turns it into that call
+    once the kernel is in loops. Only for intrinsics that read no memory.
+    Not part of the model language: it appears only inside the compiler's
+    pipeline.
+
+    Example:
+
+    ```mlir
+    %acc2 = mlp.intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %x, %w)
+        : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, Variadic<AnyVectorOfAnyRank>:$args);
+  let results = (outs AnyVectorOfAnyRank:$result);
+  let assemblyFormat = [{
+    $name `(` $args `)` attr-dict `:` functional-type($args, $result)
   }];
   let hasVerifier = 1;
 }

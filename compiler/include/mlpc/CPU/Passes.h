@@ -2,11 +2,13 @@
 #ifndef MLPC_CPU_PASSES_H
 #define MLPC_CPU_PASSES_H
 
+#include "mlp/MlpOps.h"
 #include "mlpc/CPU/TargetTuning.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -46,6 +48,23 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Every dense layer's loop order (mlp-lower-dense's "
                      "strategy option; auto chooses per layer)"),
       llvm::cl::init("auto")};
+  Option<std::string> int8Product{
+      *this, "int8-product",
+      llvm::cl::desc("How i8 weights are multiplied (generic, maddwd, vnni)"),
+      llvm::cl::init("generic")};
+  Option<std::string> bf16Product{
+      *this, "bf16-product",
+      llvm::cl::desc("How bf16 weights are multiplied (widen, dot)"),
+      llvm::cl::init("widen")};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("f32, or the width the layers' weights are narrowed to "
+                     "(bf16, int8; mlp-narrow-weights)"),
+      llvm::cl::init("f32")};
+  ListOption<std::string> keepF32{
+      *this, "keep-f32",
+      llvm::cl::desc("Layers whose weights stay f32 (first, last, an index "
+                     "or a name)")};
   Option<unsigned> optLevel{
       *this, "opt-level",
       llvm::cl::desc("0 skips fusion and cleanup (for debugging)"),

@@ -32,6 +32,18 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
     shape, with the activation that follows the add, if any. The epilogue
     adds the bias, then the residual's element, then applies the
     activation, which is what the separate ops compute, bit for bit.
+
+    Narrow weights are packed as they are stored. bf16 weights are widened
+    to f32 for the FMAs (`bf16-product=widen`) or multiplied in pairs with
+    the activations rounded to bf16 by vdpbf16ps (`dot`, AVX512-BF16). For
+    i8 weights each row of the layer's input is first quantized to bytes
+    with its scale (see `mlp.dense`), the K loop sums the byte products in
+    i32 accumulators (`int8-product`: `vnni` groups of four with vpdpbusd
+    on bytes offset by 128, whose sum the epilogue corrects by a constant
+    per column; `maddwd` pairs widened to i16 with vpmaddwd, which never
+    saturates; `generic` i32 multiplies), and the epilogue scales each sum
+    to f32 before the bias. Each output element's value is the same in
+    every tile, so the batch and the threads never change a result.
   }];
   let options = [
     Option<"tileRows", "tile-rows", "int64_t", "6",
@@ -44,7 +56,13 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
     Option<"strategy", "strategy", "std::string", /*default=*/"\"auto\"",
            "Loop order of every dense layer: auto (chosen per layer from "
            "its shape and the target's tuning), rows-outer, column-groups, "
-           "panels-outer or column-split (for tests and comparisons)">
+           "panels-outer or column-split (for tests and comparisons)">,
+    Option<"int8Product", "int8-product", "std::string",
+           /*default=*/"\"generic\"",
+           "How i8 weights are multiplied: generic, maddwd or vnni">,
+    Option<"bf16Product", "bf16-product", "std::string",
+           /*default=*/"\"widen\"",
+           "How bf16 weights are multiplied: widen or dot">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
@@ -53,7 +71,18 @@ def LowerDense : Pass<"mlp-lower-dense", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
-                           "::mlir::bufferization::BufferizationDialect"];
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::mlp::MlpDialect"];
+}
+
+def LowerIntrinsics : Pass<"mlp-lower-intrinsics", "::mlir::ModuleOp"> {
+  let summary = "Turn mlp.intrinsic into llvm.call_intrinsic";
+  let description = [{
+    Replaces each `mlp.intrinsic` with the `llvm.call_intrinsic` it stands
+    for. Runs after bufferization and buffer deallocation, which refuse ops
+    with unknown memory effects, such as that call.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // MLPC_CPU_PASSES_TD

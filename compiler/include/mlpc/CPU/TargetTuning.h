@@ -13,8 +13,18 @@
 
 #include "llvm/ADT/StringRef.h"
 #include <cstdint>
+#include <optional>
 
 namespace mlir::mlpc {
+
+enum class Int8Product { Generic, Maddwd, Vnni };
+enum class BF16Product { Widen, Dot };
+
+/// The names of the products in the CPU pipeline's options.
+llvm::StringRef int8ProductName(Int8Product p);
+llvm::StringRef bf16ProductName(BF16Product p);
+std::optional<Int8Product> parseInt8Product(llvm::StringRef name);
+std::optional<BF16Product> parseBF16Product(llvm::StringRef name);
 
 struct TargetTuning {
   /// Register tile of the dense kernel: rows x f32 columns, built of
@@ -25,6 +35,16 @@ struct TargetTuning {
   /// Whether the target has an FMA instruction; without one, math.fma is
   /// expanded to mulf + addf instead of becoming libm calls.
   bool hasFma = true;
+
+  /// How a tile multiplies i8 weights: vpdpbusd (AVX512-VNNI with the
+  /// AVX-512 tile; AVX-VNNI, or AVX512-VNNI with VL, with the AVX2 tile),
+  /// vpmaddwd on bytes widened to i16 (AVX2, AVX512-BW), or plain vector
+  /// multiplies in i32 (any target).
+  Int8Product int8 = Int8Product::Generic;
+  /// How a tile multiplies bf16 weights: widened to f32 for an FMA with the
+  /// f32 activations, or vdpbf16ps on activations rounded to bf16
+  /// (AVX512-BF16 with the AVX-512 tile).
+  BF16Product bf16 = BF16Product::Widen;
 
   /// Weight matrices up to this many bytes stay in L2 across a call (half
   /// of a 512 KiB-1 MiB L2, leaving room for activations): such layers run

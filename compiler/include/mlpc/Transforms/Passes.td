@@ -85,6 +85,33 @@ def FoldAffine : Pass<"mlp-fold-affine", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def NarrowWeights : Pass<"mlp-narrow-weights", "::mlir::ModuleOp"> {
+  let summary = "Convert dense layers' f32 weights to bf16, or to i8 with per-output scales";
+  let description = [{
+    What `mlpc --precision=bf16|int8` does to a model. Each `mlp.dense` and
+    `mlp.matmul` with constant f32 weights and without `keep_f32` gets
+    narrowed weights: bf16 rounded to nearest even, or i8 quantized
+    symmetrically per output column with `w_scale` (a matmul becomes a
+    dense layer with a zero bias). Inputs, outputs, biases and every other
+    op stay f32. `keep-f32` names the layers that stay f32 in each entry:
+    `first`, `last`, a 0-based index in the order of the function, or a
+    layer's name (the name of its location, such as an ONNX node's); those
+    get `keep_f32`. Weights that are not constants stay f32.
+
+    Example (precision=int8): `mlp.dense %x, %w, %b` with `%w` a
+    tensor<784x128xf32> constant becomes `mlp.dense %x, %wq, %b
+    w_scale(%s : tensor<128xf32>)` with `%wq` a tensor<784x128xi8>.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
+           "bf16 or int8">,
+    ListOption<"keepF32", "keep-f32", "std::string",
+               "layers that stay f32: first, last, an index or a name">,
+  ];
+  let dependentDialects = ["::mlir::mlp::MlpDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def FuseDense : Pass<"mlp-fuse-dense", "::mlir::func::FuncOp"> {
   let summary = "Fuse matmul + bias add (+ activation) into mlp.dense";
   let description = [{

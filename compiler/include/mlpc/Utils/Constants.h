@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 
 #include <optional>
+#include <vector>
 
 namespace mlir::mlpc {
 
@@ -17,6 +18,16 @@ std::optional<SmallVector<float>> constantValues(Value v);
 /// matrix's size.
 Value f32Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                   ArrayRef<float> data);
+
+/// The element bytes (row-major, as stored) of a statically shaped
+/// arith.constant tensor of any element type that is a whole number of
+/// bytes wide, a splat expanded; nullopt otherwise.
+std::optional<std::vector<char>> constantBytes(Value v);
+
+/// A tensor constant of `type` holding `raw` (its elements' bytes), as
+/// f32Constant chooses between inline and a resource blob.
+Value rawConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<char> raw, StringRef blobName);
 
 } // namespace mlir::mlpc
 

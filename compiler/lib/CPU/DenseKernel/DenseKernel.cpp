@@ -40,8 +40,10 @@
 #include "DenseKernel.h"
 #include "PackedWeights.h"
 #include "PanelPrefetch.h"
+#include "Product.h"
 #include "RowPrefetch.h"
 #include "mlpc/Utils/Activation.h"
+#include "mlpc/Utils/Constants.h"
 #include "mlpc/Utils/LinalgBuilders.h"
 #include "mlpc/Utils/VectorReduce.h"
 
@@ -90,6 +92,12 @@ static Value destinationIf(OpBuilder &b, Location loc, Value cond, Value dest,
 /// every strategy is built of.
 struct TileBuilder {
   int64_t tileRows, tileCols, vectorWidth;
+  /// How the K loop multiplies (Product.h), and what a packing product
+  /// reads instead of x: the packed activations, int8's row scales and
+  /// column scales.
+  Product product;
+  Value lanes, rowScales;
+  Int8Columns int8Cols;
   /// How many of a tile's accumulators go through a costly activation at a
   /// time (see mlpc::buildActivations).
   static constexpr int64_t kActivationsPerGroup = 6;
@@ -296,6 +304,11 @@ struct TileBuilder {
     for (int64_t r = 0; r < rows; ++r)
       for (auto [off, width] : chunks)
         inits.push_back(mlpc::floatConstant(b, loc, vecType(width), 0.0));
+    if (product.kind != ProductKind::F32)
+      return epilogue(
+          b, loc,
+          narrowProducts(b, loc, x, w, rowIdx, colIdx, j, chunks, k, prefetch),
+          bias, pad, rowIdx, colIdx, outIdx, chunks, out, ep);
     SmallVector<std::function<Value(OpBuilder &, Location, Value)>> readers;
     for (auto [off, width] : chunks)
       readers.push_back(w.reader(b, loc, j, off, width, pad));
@@ -322,6 +335,78 @@ struct TileBuilder {
           }
           scf::YieldOp::create(kb, l, next);
         });
+    return epilogue(b, loc, kLoop.getResults(), bias, pad, rowIdx, colIdx,
+                    outIdx, chunks, out, ep);
+  }
+
+  /// The K loop of a tile of narrow weights: full vectors (the intrinsics
+  /// have no odd widths; reads past the layer's columns give zeros), each
+  /// step one product per row and vector, then each accumulator as f32 of
+  /// its chunk's width.
+  SmallVector<Value>
+  narrowProducts(OpBuilder &b, Location loc, Value x, const PackedWeights &w,
+                 ArrayRef<Value> rowIdx, ArrayRef<Value> colIdx, Value j,
+                 ArrayRef<std::pair<int64_t, int64_t>> chunks, int64_t k,
+                 const PanelPrefetch *prefetch) const {
+    MLIRContext *ctx = b.getContext();
+    int64_t rows = rowIdx.size();
+    VectorType accType = accumulatorType(ctx, product, vectorWidth);
+    SmallVector<Value> inits;
+    for (int64_t i = 0, e = rows * chunks.size(); i < e; ++i)
+      inits.push_back(arith::ConstantOp::create(
+          b, loc, accType,
+          DenseElementsAttr::get(accType,
+                                 b.getZeroAttr(accType.getElementType()))));
+    SmallVector<std::function<Value(OpBuilder &, Location, Value)>> readers;
+    for (auto [off, width] : chunks)
+      readers.push_back(w.reader(b, loc, j, off, vectorWidth, Value()));
+    Value source = product.packsRows() ? lanes : Value();
+    int64_t steps = (k + product.group - 1) / product.group;
+    auto kLoop = scf::ForOp::create(
+        b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+        arith::ConstantIndexOp::create(b, loc, steps),
+        arith::ConstantIndexOp::create(b, loc, 1), inits,
+        [&](OpBuilder &kb, Location l, Value kk, ValueRange acc) {
+          if (prefetch)
+            prefetch->emit(kb, l, kk);
+          SmallVector<Value> wv;
+          for (auto &read : readers)
+            wv.push_back(read(kb, l, kk));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < rows; ++r) {
+            Value xs = tensor::ExtractOp::create(kb, l, source ? source : x,
+                                                 ValueRange{rowIdx[r], kk});
+            for (size_t c = 0; c < chunks.size(); ++c)
+              next.push_back(productStep(
+                  kb, l, product, acc[r * chunks.size() + c], xs, wv[c]));
+          }
+          scf::YieldOp::create(kb, l, next);
+        });
+    SmallVector<Value> result;
+    for (int64_t r = 0; r < rows; ++r) {
+      Value scale = rowScales ? tensor::ExtractOp::create(b, loc, rowScales,
+                                                          ValueRange{rowIdx[r]})
+                                    .getResult()
+                              : Value();
+      for (auto [c, chunk] : llvm::enumerate(chunks))
+        result.push_back(finishProduct(
+            b, loc, product, kLoop.getResult(r * chunks.size() + c),
+            chunk.second, int8Cols, colIdx[c], scale));
+    }
+    return result;
+  }
+
+  /// Bias, residual, activation and head on the tile's products (f32, one
+  /// per row and chunk), then the tile's only store.
+  Value epilogue(OpBuilder &b, Location loc, ValueRange products, Value bias,
+                 Value pad, ArrayRef<Value> rowIdx, ArrayRef<Value> colIdx,
+                 ArrayRef<Value> outIdx,
+                 ArrayRef<std::pair<int64_t, int64_t>> chunks, Value out,
+                 const Epilogue &ep) const {
+    int64_t rows = rowIdx.size();
+    auto vecType = [&](int64_t width) {
+      return VectorType::get({width}, b.getF32Type());
+    };
     // Epilogue on the accumulators, then the tile's only store.
     SmallVector<Value> bv;
     for (auto [c, chunk] : llvm::enumerate(chunks))
@@ -331,8 +416,8 @@ struct TileBuilder {
     SmallVector<Value> zs;
     for (int64_t r = 0; r < rows; ++r)
       for (auto [c, chunk] : llvm::enumerate(chunks)) {
-        Value z = arith::AddFOp::create(
-            b, loc, kLoop.getResult(r * chunks.size() + c), bv[c]);
+        Value z = arith::AddFOp::create(b, loc, products[r * chunks.size() + c],
+                                        bv[c]);
         if (ep.residual)
           z = arith::AddFOp::create(
               b, loc, z,
@@ -439,12 +524,19 @@ class LayerEmitter : TileBuilder {
 public:
   LayerEmitter(const TargetTuning &t, DenseOp op, const Epilogue &ep,
                PatternRewriter &b)
-      : TileBuilder{t.tileRows, t.tileCols, t.vectorWidth}, ep(ep), b(b),
-        loc(op.getLoc()), x(op.getX()), bias(op.getB()) {
-    w = packWeights(b, loc, op.getW(), op.getTransposeW(), tileCols);
+      : TileBuilder{t.tileRows, t.tileCols, t.vectorWidth, Product{}, {},
+                    {},         {}},
+        ep(ep), b(b), loc(op.getLoc()), x(op.getX()), bias(op.getB()) {
+    k = cast<RankedTensorType>(x.getType()).getDimSize(1);
+    product = chooseProduct(op.getWeightType(), k, t);
+    if (product.kind == ProductKind::F32)
+      w = packWeights(b, loc, op.getW(), op.getTransposeW(), tileCols);
+    else
+      w = packNarrowWeights(b, loc, op.getW(), op.getTransposeW(), tileCols,
+                            vectorWidth, product.group,
+                            product.kind == ProductKind::Int8Vnni);
     auto resultType = cast<RankedTensorType>(op.getType());
     n = resultType.getDimSize(1);
-    k = cast<RankedTensorType>(x.getType()).getDimSize(1);
     out = emptyLike(b, loc, resultType, x, {0, 1});
     m = tensor::DimOp::create(b, loc, x, 0);
     c0 = arith::ConstantIndexOp::create(b, loc, 0);
@@ -452,6 +544,13 @@ public:
     // Rows in whole tiles: m - m % R.
     mFull =
         arith::SubIOp::create(b, loc, m, arith::RemUIOp::create(b, loc, m, cR));
+    if (product.packsRows()) {
+      PackedRows rows = packRows(b, loc, x, product, vectorWidth);
+      lanes = rows.lanes;
+      rowScales = rows.scales;
+      if (product.isInt8())
+        int8Cols = {paddedScales(op), w.correction};
+    }
   }
 
   /// The layer under schedule `s`.
@@ -465,11 +564,11 @@ public:
       return withSmallBatchSplit(
           chunk, [&](Value o) { return columnGroups(s.groupCols, o); });
     case DenseStrategy::PanelsOuter:
-      plan = PrefetchPlan::build(b, loc, w, k, tileCols, tileRows, mFull);
+      plan = prefetchPlan();
       return withSmallBatchSplit(chunk,
                                  [&](Value o) { return panelsOuter(o); });
     case DenseStrategy::ColumnSplit:
-      plan = PrefetchPlan::build(b, loc, w, k, tileCols, tileRows, mFull);
+      plan = prefetchPlan();
       return columnSplit(s);
     }
     llvm_unreachable("unknown dense strategy");
@@ -486,6 +585,21 @@ private:
   /// The next panel's prefetch, for the panels-outer strategies.
   std::optional<PrefetchPlan> plan;
 
+  /// The weights' scales padded with zeros to whole panels, so that the
+  /// epilogue reads whole vectors in bounds.
+  Value paddedScales(DenseOp op) {
+    SmallVector<float> scales = *mlpc::constantValues(op.getWScale());
+    scales.resize((n + tileCols - 1) / tileCols * tileCols, 0.0f);
+    return mlpc::f32Constant(b, loc, {int64_t(scales.size())}, scales);
+  }
+
+  /// The prefetch plan of f32 panels (narrow panels have none yet).
+  std::optional<PrefetchPlan> prefetchPlan() {
+    if (product.kind != ProductKind::F32)
+      return std::nullopt;
+    return PrefetchPlan::build(b, loc, w, k, tileCols, tileRows, mFull);
+  }
+
   /// Rows outer over layer columns [j0, j0 + width) of o: each register
   /// tile of rows passes over all of the columns, so its rows of x stay in
   /// L1 while the columns' weights come from L2; then the leftover rows
@@ -494,8 +608,9 @@ private:
     // Each tile brings in the next tile's rows of x during its whole
     // panels (RowPrefetch.h).
     std::optional<RowPrefetch> ahead =
-        width >= tileCols ? RowPrefetch::build(rb, l, x, m, tileRows)
-                          : std::nullopt;
+        width >= tileCols && !product.packsRows()
+            ? RowPrefetch::build(rb, l, x, m, tileRows)
+            : std::nullopt;
     auto loop = scf::ForOp::create(
         rb, l, c0, mFull, cR, o,
         [&](OpBuilder &lb, Location ll, Value i, ValueRange iter) {
@@ -667,7 +782,12 @@ private:
 bool DenseKernel::applies(DenseOp op) {
   auto wType = cast<RankedTensorType>(op.getW().getType());
   auto xType = cast<RankedTensorType>(op.getX().getType());
-  return wType.hasStaticShape() && !xType.isDynamicDim(1);
+  // Narrow weights are packed at compile time, so they must be constants.
+  return wType.hasStaticShape() && !xType.isDynamicDim(1) &&
+         (wType.getElementType().isF32() ||
+          (mlpc::constantBytes(op.getW()).has_value() &&
+           (!op.getWScale() ||
+            mlpc::constantValues(op.getWScale()).has_value())));
 }
 
 std::optional<std::pair<Operation *, Head>>
@@ -719,6 +839,7 @@ DenseSchedule DenseKernel::schedule(DenseOp op, const Epilogue &ep) const {
   shape.k = cast<RankedTensorType>(op.getX().getType()).getDimSize(1);
   shape.n = cast<RankedTensorType>(op.getType()).getDimSize(1);
   shape.fusedHead = ep.head != Head::None;
+  shape.weightElementBytes = op.getWeightType().getIntOrFloatBitWidth() / 8;
   return chooseDenseSchedule(shape, tuning, strategy);
 }
 

@@ -48,7 +48,8 @@ static int64_t smallBatchChunk(const DenseShape &shape, const TargetTuning &t) {
 /// Columns per group such that a group's weights take half of L2, in whole
 /// panels; 0 or one panel when K is too deep for that.
 static int64_t groupColumns(const DenseShape &shape, const TargetTuning &t) {
-  return t.l2WeightBytes / 2 / (4 * shape.k) / t.tileCols * t.tileCols;
+  return t.l2WeightBytes / 2 / (shape.weightElementBytes * shape.k) /
+         t.tileCols * t.tileCols;
 }
 
 static DenseStrategy autoStrategy(const DenseShape &shape,

@@ -44,7 +44,10 @@ struct DenseShape {
   /// is never split by columns.
   bool fusedHead = false;
 
-  int64_t weightBytes() const { return k * n * 4; }
+  /// 4 for f32 weights, 2 for bf16, 1 for i8.
+  int64_t weightElementBytes = 4;
+
+  int64_t weightBytes() const { return k * n * weightElementBytes; }
 };
 
 struct DenseSchedule {

@@ -33,10 +33,12 @@ Value resourceConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 std::function<Value(OpBuilder &, Location, Value)>
 PackedWeights::reader(OpBuilder &b, Location loc, Value j, int64_t off,
                       int64_t width, Value pad) const {
-  auto vt = VectorType::get({width}, b.getF32Type());
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
+  if (elementType && !elementType.isF32())
+    return narrowReader(b, loc, j, off, width);
+  auto vt = VectorType::get({width}, b.getF32Type());
   if (kn) {
     Value col =
         off ? arith::AddIOp::create(b, loc, j, cst(off)).getResult() : j;
@@ -63,6 +65,112 @@ PackedWeights::reader(OpBuilder &b, Location loc, Value j, int64_t off,
     return vector::TransferReadOp::create(
         rb, l, vt, src, ValueRange{panel, k, lane}, pad, ArrayRef<bool>{true});
   };
+}
+
+std::function<Value(OpBuilder &, Location, Value)>
+PackedWeights::narrowReader(OpBuilder &b, Location loc, Value j, int64_t off,
+                            int64_t width) const {
+  auto vt = VectorType::get({width * group}, elementType);
+  auto cst = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  Value pad =
+      elementType.isBF16()
+          ? arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, 0.0))
+                .getResult()
+          : arith::ConstantIntOp::create(b, loc, elementType, 0).getResult();
+  std::optional<int64_t> js = getConstantIntValue(j);
+  if (js && *js + off >= packedCols) {
+    Value col = cst((*js + off - packedCols) * group);
+    return [=, src = rest](OpBuilder &rb, Location l, Value k) -> Value {
+      return vector::TransferReadOp::create(rb, l, vt, src, ValueRange{k, col},
+                                            pad, ArrayRef<bool>{true});
+    };
+  }
+  Value panel = js ? cst((*js + off) / panelWidth)
+                   : arith::DivUIOp::create(
+                         b, loc, arith::AddIOp::create(b, loc, j, cst(off)),
+                         cst(panelWidth))
+                         .getResult();
+  Value lane = cst(((js ? *js : 0) + off) % panelWidth * group);
+  return [=, src = panels](OpBuilder &rb, Location l, Value k) -> Value {
+    return vector::TransferReadOp::create(
+        rb, l, vt, src, ValueRange{panel, k, lane}, pad, ArrayRef<bool>{true});
+  };
+}
+
+PackedWeights mlpc::packNarrowWeights(OpBuilder &b, Location loc, Value w,
+                                      bool transposed, int64_t panelWidth,
+                                      int64_t vectorWidth, int64_t group,
+                                      bool correction) {
+  auto type = cast<RankedTensorType>(w.getType());
+  int64_t n = type.getDimSize(transposed ? 0 : 1);
+  int64_t k = type.getDimSize(transposed ? 1 : 0);
+  Type elem = type.getElementType();
+  size_t bytes = elem.getIntOrFloatBitWidth() / 8;
+  std::vector<char> raw = *constantBytes(w);
+  auto at = [&](int64_t kk, int64_t col) -> const char * {
+    int64_t i = transposed ? col * k + kk : kk * n + col;
+    return raw.data() + i * bytes;
+  };
+  PackedWeights wts;
+  wts.elementType = elem;
+  wts.group = group;
+  wts.panelWidth = panelWidth;
+  int64_t kg = (k + group - 1) / group;
+  int64_t numPanels = n / panelWidth, restCols = n % panelWidth;
+  wts.packedCols = numPanels * panelWidth;
+  // Columns [c0, c0 + cols) as [kg][cols * group], zero past K.
+  auto pack = [&](int64_t c0, int64_t cols, std::vector<char> &data) {
+    for (int64_t g = 0; g < kg; ++g)
+      for (int64_t c = 0; c < cols; ++c)
+        for (int64_t t = 0; t < group; ++t) {
+          int64_t kk = g * group + t;
+          if (kk < k)
+            data.insert(data.end(), at(kk, c0 + c), at(kk, c0 + c) + bytes);
+          else
+            data.insert(data.end(), bytes, 0);
+        }
+  };
+  if (numPanels) {
+    std::vector<char> data;
+    for (int64_t p = 0; p < numPanels; ++p)
+      pack(p * panelWidth, panelWidth, data);
+    wts.panels = rawConstant(
+        b, loc,
+        RankedTensorType::get({numPanels, kg, panelWidth * group}, elem), data,
+        "mlpc_weight_panels");
+  }
+  if (restCols) {
+    // Zero columns up to whole vectors, which the tiles read.
+    int64_t padded = (restCols + vectorWidth - 1) / vectorWidth * vectorWidth;
+    std::vector<char> data, row;
+    pack(wts.packedCols, restCols, row);
+    int64_t rowBytes = restCols * group * bytes;
+    for (int64_t g = 0; g < kg; ++g) {
+      data.insert(data.end(), row.begin() + g * rowBytes,
+                  row.begin() + (g + 1) * rowBytes);
+      data.insert(data.end(), (padded - restCols) * group * bytes, 0);
+    }
+    wts.rest =
+        rawConstant(b, loc, RankedTensorType::get({kg, padded * group}, elem),
+                    data, "mlpc_weight_rest");
+  }
+  if (correction) {
+    // Padded like the scales (see LayerEmitter).
+    std::vector<int32_t> sums((n + panelWidth - 1) / panelWidth * panelWidth,
+                              0);
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t c = 0; c < n; ++c)
+        sums[c] += 128 * static_cast<int32_t>(
+                             *reinterpret_cast<const int8_t *>(at(kk, c)));
+    wts.correction =
+        rawConstant(b, loc, RankedTensorType::get({n}, b.getI32Type()),
+                    ArrayRef<char>(reinterpret_cast<const char *>(sums.data()),
+                                   sums.size() * sizeof(int32_t)),
+                    "mlpc_weight_correction");
+  }
+  return wts;
 }
 
 PackedWeights mlpc::packWeights(OpBuilder &b, Location loc, Value w,

@@ -23,6 +23,14 @@ struct PackedWeights {
   Value kn;           // [K, N], for non-constant weights
   Value panels, rest; // packed constants (either may be null)
   int64_t panelWidth = 1, packedCols = 0;
+  /// Narrow weights in groups of `group` K steps per 32-bit lane: panels
+  /// [N/P][ceil(K/group)][P * group], the rest [ceil(K/group)][(N % P) *
+  /// group], the group's values of one column adjacent (zero past K).
+  int64_t group = 1;
+  Type elementType;
+  /// For vpdpbusd: 128 · Σ_k w[k, n] ([N] i32), what the activations'
+  /// offset adds to each column's sum.
+  Value correction;
 
   /// A reader of columns [j + off, j + off + width) at any k. `j` is either
   /// a constant or a multiple of panelWidth (a tile loop's induction
@@ -31,12 +39,26 @@ struct PackedWeights {
   std::function<Value(OpBuilder &, Location, Value)>
   reader(OpBuilder &b, Location loc, Value j, int64_t off, int64_t width,
          Value pad) const;
+
+private:
+  std::function<Value(OpBuilder &, Location, Value)>
+  narrowReader(OpBuilder &b, Location loc, Value j, int64_t off,
+               int64_t width) const;
 };
 
 /// The weights `w` ([K, N], or [N, K] when `transposed`) packed into panels
 /// of `panelWidth` columns when they are a constant, else as [K, N].
 PackedWeights packWeights(OpBuilder &b, Location loc, Value w, bool transposed,
                           int64_t panelWidth);
+
+/// Constant narrow (bf16 or i8) weights packed likewise in groups of
+/// `group`, the rest's columns padded with zeros to whole vectors of
+/// `vectorWidth`, with the vpdpbusd correction (padded with zeros to whole
+/// panels) when `correction`.
+PackedWeights packNarrowWeights(OpBuilder &b, Location loc, Value w,
+                                bool transposed, int64_t panelWidth,
+                                int64_t vectorWidth, int64_t group,
+                                bool correction);
 
 } // namespace mlir::mlpc
 

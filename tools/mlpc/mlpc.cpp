@@ -117,6 +117,12 @@ static cl::opt<std::string> precision(
     cl::desc("Precision of the layers' weights: f32 (default), bf16 or int8 "
              "(activations quantized per row); inputs and outputs stay f32"),
     cl::value_desc("f32|bf16|int8"), cl::init("f32"), cl::cat(category));
+static cl::opt<bool> bf16Dot(
+    "bf16-dot",
+    cl::desc("With --precision=bf16: round the activations to bf16 too and "
+             "multiply with vdpbf16ps (AVX512-BF16): faster at large "
+             "batches, less accurate (docs/accuracy.md)"),
+    cl::cat(category));
 static cl::list<std::string> keepF32(
     "keep-f32",
     cl::desc("Layers whose weights stay f32 under --precision: first, last, "
@@ -147,11 +153,6 @@ static cl::opt<std::string> int8Product(
     "int8-product",
     cl::desc("How i8 weights are multiplied: vnni, maddwd or generic, "
              "instead of the target's best (testing only)"),
-    cl::Hidden, cl::cat(category));
-static cl::opt<std::string> bf16Product(
-    "bf16-product",
-    cl::desc("How bf16 weights are multiplied: widen or dot, instead of the "
-             "target's choice (testing only)"),
     cl::Hidden, cl::cat(category));
 
 static const char *overview =
@@ -206,7 +207,7 @@ bool applyKernelTile(mlpc::TargetTuning &opts) {
   // The target's narrow dot products work on its own vectors only.
   if (lanes != opts.vectorWidth) {
     opts.int8 = mlpc::Int8Product::Generic;
-    opts.bf16 = mlpc::BF16Product::Widen;
+    opts.hasBf16Dot = false;
   }
   opts.tileRows = rows;
   opts.tileCols = cols;
@@ -549,8 +550,15 @@ int run() {
   opts.denseStrategy = denseStrategy;
   if (!int8Product.empty())
     opts.int8Product = int8Product;
-  if (!bf16Product.empty())
-    opts.bf16Product = bf16Product;
+  if (bf16Dot) {
+    if (!tuning.hasBf16Dot || tuning.vectorWidth != 16) {
+      llvm::WithColor::error(llvm::errs(), "mlpc")
+          << "--bf16-dot needs a target with AVX512-BF16 (such as "
+             "--mcpu=znver4 or sapphirerapids); this one has none\n";
+      return 1;
+    }
+    opts.bf16Product = "dot";
+  }
   opts.precision = precision;
   opts.keepF32 = ArrayRef<std::string>(std::vector<std::string>(keepF32));
 

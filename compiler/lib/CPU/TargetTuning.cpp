@@ -32,8 +32,7 @@ mlpc::TargetTuning mlpc::tuningForFeatures(llvm::StringRef features) {
       tuning.int8 = Int8Product::Vnni;
     else if (has("avx512bw"))
       tuning.int8 = Int8Product::Maddwd;
-    if (has("avx512bf16"))
-      tuning.bf16 = BF16Product::Dot;
+    tuning.hasBf16Dot = has("avx512bf16");
   } else if (has("avx")) {
     // 16 ymm registers: 6 x 2 accumulators, 2 weight vectors, 1 broadcast.
     tuning.tileRows = 6;

@@ -42,9 +42,11 @@ struct TargetTuning {
   /// multiplies in i32 (any target).
   Int8Product int8 = Int8Product::Generic;
   /// How a tile multiplies bf16 weights: widened to f32 for an FMA with the
-  /// f32 activations, or vdpbf16ps on activations rounded to bf16
-  /// (AVX512-BF16 with the AVX-512 tile).
+  /// f32 activations (the default: exact products, and the faster one at
+  /// small batches), or vdpbf16ps on activations rounded to bf16 (twice the
+  /// FMA rate, on request), which needs AVX512-BF16 and the AVX-512 tile.
   BF16Product bf16 = BF16Product::Widen;
+  bool hasBf16Dot = false;
 
   /// Weight matrices up to this many bytes stay in L2 across a call (half
   /// of a 512 KiB-1 MiB L2, leaving room for activations): such layers run

@@ -7,6 +7,9 @@
 // RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8 strategy=column-split" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s --check-prefix=BY-SPLIT
 // RUN: not mlpc-opt %s -mlp-lower-dense="strategy=rows" -split-input-file 2>&1 | FileCheck %s --check-prefix=BY-BAD
 // RUN: not mlpc-opt %s -mlp-lower-dense="tile-rows=0" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD-TILE
+// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8 int8-product=vnni" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s --check-prefix=VNNI
+// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8 int8-product=maddwd" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s --check-prefix=MADD
+// RUN: mlpc-opt %s -mlp-lower-dense="tile-rows=2 tile-cols=8 vector-width=8 bf16-product=dot" -split-input-file --mlir-elide-resource-strings-if-larger=64 | FileCheck %s --check-prefix=DOT
 // BAD-TILE: error: mlp-lower-dense: tile-rows, tile-cols and vector-width must be at least 1
 
 // The dense layer becomes a loop over 2x8 register tiles. Inside a tile, the
@@ -552,4 +555,53 @@ func.func @forced(%x: tensor<?x2048xf32>) -> tensor<?x72xf32> {
   %b = arith.constant dense<0.25> : tensor<72xf32>
   %y = mlp.dense %x, %w, %b {activation = "relu", transpose_w = true} : tensor<?x2048xf32>, tensor<72x2048xf32>, tensor<72xf32> -> tensor<?x72xf32>
   return %y : tensor<?x72xf32>
+}
+
+// -----
+
+// Narrow weights. int8: each row of x is quantized before the tiles (its
+// scale, then its values packed four bytes to an i32 lane, offset by 128
+// for vpdpbusd); the K loop takes ceil(K / 4) steps of one vpdpbusd per
+// row and vector; the epilogue corrects the offset per column, scales the
+// sum to f32 and adds the bias.
+// VNNI-LABEL: func.func @dense_int8
+// VNNI: math.roundeven
+// VNNI: arith.trunci {{.*}} : vector<8xi32> to vector<8xi8>
+// VNNI: vector.bitcast {{.*}} : vector<8xi8> to vector<2xi32>
+// VNNI: scf.for {{.*}} = %c0 to %c3 step %c1
+// VNNI: mlp.intrinsic "llvm.x86.avx512.vpdpbusd.256"({{.*}}) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+// VNNI: arith.subi {{.*}} : vector<8xi32>
+// VNNI: arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
+// VNNI: arith.addf
+// MADD-LABEL: func.func @dense_int8
+// MADD: vector.bitcast {{.*}} : vector<8xi16> to vector<4xi32>
+// MADD: scf.for {{.*}} = %c0 to %c5 step %c1
+// MADD: arith.extsi {{.*}} : vector<16xi8> to vector<16xi16>
+// MADD: mlp.intrinsic "llvm.x86.avx2.pmadd.wd"
+// MADD-NOT: arith.subi
+// MADD: arith.sitofp
+func.func @dense_int8(%x: tensor<?x10xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<3> : tensor<10x8xi8>
+  %s = arith.constant dense<0.5> : tensor<8xf32>
+  %b = arith.constant dense<1.0> : tensor<8xf32>
+  %y = mlp.dense %x, %w, %b w_scale(%s : tensor<8xf32>) {activation = "relu"} : tensor<?x10xf32>, tensor<10x8xi8>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// bf16 weights widened for the f32 FMAs (the default), or, with
+// bf16-product=dot, the row rounded to bf16 and packed in pairs for
+// vdpbf16ps.
+// VNNI-LABEL: func.func @dense_bf16
+// VNNI: arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
+// VNNI: vector.fma
+// DOT-LABEL: func.func @dense_bf16
+// DOT: arith.truncf {{.*}} : vector<8xf32> to vector<8xbf16>
+// DOT: mlp.intrinsic "llvm.x86.avx512bf16.dpbf16ps.256"
+func.func @dense_bf16(%x: tensor<?x10xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<3.0> : tensor<10x8xbf16>
+  %b = arith.constant dense<1.0> : tensor<8xf32>
+  %y = mlp.dense %x, %w, %b : tensor<?x10xf32>, tensor<10x8xbf16>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
 }

@@ -248,3 +248,51 @@ func.func @concat_other_dims(%a: tensor<2x4xf32>, %b: tensor<3x3xf32>) -> tensor
   %0 = mlp.concat %a, %b {axis = 1} : tensor<2x4xf32>, tensor<3x3xf32> -> tensor<2x7xf32>
   return %0 : tensor<2x7xf32>
 }
+
+// -----
+
+func.func @int8_without_scale(%x: tensor<?x4xf32>, %w: tensor<4x2xi8>, %b: tensor<2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{'mlp.dense' op has i8 weights but no w_scale; give it one f32 scale per output, w_scale(%s : tensor<Nxf32>)}}
+  %0 = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x2xi8>, tensor<2xf32> -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @scale_of_f32(%x: tensor<?x4xf32>, %w: tensor<4x2xf32>, %b: tensor<2xf32>, %s: tensor<2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{'mlp.dense' op has a w_scale but its weights are 'f32'; only i8 weights take a scale, remove it}}
+  %0 = mlp.dense %x, %w, %b w_scale(%s : tensor<2xf32>) : tensor<?x4xf32>, tensor<4x2xf32>, tensor<2xf32> -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @scale_length(%x: tensor<?x4xf32>, %w: tensor<2x4xi8>, %b: tensor<2xf32>, %s: tensor<4xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{'mlp.dense' op w_scale has length 4 but the layer has 2 outputs; give it one scale per output}}
+  %0 = mlp.dense %x, %w, %b w_scale(%s : tensor<4xf32>) {transpose_w = true} : tensor<?x4xf32>, tensor<2x4xi8>, tensor<2xf32> -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @keep_narrow(%x: tensor<?x4xf32>, %w: tensor<4x2xbf16>, %b: tensor<2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{'mlp.dense' op has keep_f32 but its weights are 'bf16'; remove keep_f32 or give it f32 weights}}
+  %0 = mlp.dense %x, %w, %b {keep_f32} : tensor<?x4xf32>, tensor<4x2xbf16>, tensor<2xf32> -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @f16_weights(%x: tensor<?x4xf32>, %w: tensor<4x2xf16>, %b: tensor<2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{'mlp.dense' op weight has element type 'f16': a dense layer's weights are f32, bf16 or i8 (with w_scale); convert them to one of these}}
+  %0 = mlp.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x2xf16>, tensor<2xf32> -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @intrinsic_name(%a: vector<8xi32>) -> vector<8xi32> {
+  // expected-error @+1 {{'mlp.intrinsic' op names 'vpdpbusd', which is not an LLVM intrinsic; give the intrinsic's full name, such as llvm.x86.avx2.pmadd.wd}}
+  %0 = mlp.intrinsic "vpdpbusd"(%a) : (vector<8xi32>) -> vector<8xi32>
+  return %0 : vector<8xi32>
+}

@@ -106,3 +106,20 @@ func.func @imported_ops(%x: tensor<?x12xf32>, %c: tensor<12xf32>) -> (tensor<?x1
   %22 = mlp.concat %18, %x {axis = 1} : tensor<?x12xf32>, tensor<?x12xf32> -> tensor<?x24xf32>
   return %18, %19, %20, %21, %22 : tensor<?x12xf32>, tensor<?x1xf32>, tensor<?x4x3xf32>, tensor<12x?xf32>, tensor<?x24xf32>
 }
+
+// Narrow weights: bf16, and i8 with one scale per output; keep_f32 on f32
+// layers; the kernels' target instructions.
+// CHECK-LABEL: func.func @narrow
+func.func @narrow(%x: tensor<?x4xf32>, %wb: tensor<4x2xbf16>, %wq: tensor<2x4xi8>, %w: tensor<4x2xf32>, %b: tensor<2xf32>, %s: tensor<2xf32>, %v: vector<8xi32>, %p: vector<32xi8>) -> (tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, vector<8xi32>) {
+  // CHECK: mlp.dense %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4x2xbf16>, tensor<2xf32> -> tensor<?x2xf32>
+  %0 = mlp.dense %x, %wb, %b : tensor<?x4xf32>, tensor<4x2xbf16>, tensor<2xf32> -> tensor<?x2xf32>
+  // CHECK: mlp.dense %{{.*}}, %{{.*}}, %{{.*}} w_scale(%{{.*}} : tensor<2xf32>) {activation = "relu", transpose_w = true} : tensor<?x4xf32>, tensor<2x4xi8>, tensor<2xf32> -> tensor<?x2xf32>
+  %1 = mlp.dense %x, %wq, %b w_scale(%s : tensor<2xf32>) {activation = "relu", transpose_w = true} : tensor<?x4xf32>, tensor<2x4xi8>, tensor<2xf32> -> tensor<?x2xf32>
+  // CHECK: mlp.dense {{.*}} {keep_f32}
+  %2 = mlp.dense %x, %w, %b {keep_f32} : tensor<?x4xf32>, tensor<4x2xf32>, tensor<2xf32> -> tensor<?x2xf32>
+  // CHECK: mlp.matmul {{.*}} {keep_f32}
+  %3 = mlp.matmul %x, %w {keep_f32} : tensor<?x4xf32>, tensor<4x2xf32> -> tensor<?x2xf32>
+  // CHECK: mlp.intrinsic "llvm.x86.avx512.vpdpbusd.256"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+  %4 = mlp.intrinsic "llvm.x86.avx512.vpdpbusd.256"(%v, %p, %p) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+  return %0, %1, %2, %3, %4 : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, vector<8xi32>
+}

@@ -206,3 +206,28 @@ func.func @prelu(%x: tensor<?x3xf32>, %s: tensor<3xf32>) -> tensor<?x3xf32> {
   %0 = mlp.prelu %x, %s : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }
+
+// -----
+
+// i8 weights in generic form: each row's max |x| and Σ x · 0, the row
+// quantized to i32, the exact i32 sum of products, then sum · (s · scale)
+// with s = max / 127 (+ Σ x · 0), the bias and the activation.
+// CHECK-LABEL: func.func @dense_int8_generic
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?xf32>, %[[W:.*]]: tensor<?x4xi8>, %[[B:.*]]: tensor<4xf32>, %[[S:.*]]: tensor<4xf32>)
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<?x?xf32>)
+// CHECK: math.absf
+// CHECK: arith.cmpf ogt
+// CHECK: %[[NAN:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<?x?xf32>)
+// CHECK: %[[Q:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]] : tensor<?x?xf32>, tensor<?xf32>) outs(%{{.*}} : tensor<?x?xi32>)
+// CHECK: math.roundeven
+// CHECK: arith.fptosi
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%[[Q]], %[[W]] : tensor<?x?xi32>, tensor<?x4xi8>) outs(%{{.*}} : tensor<?x4xi32>)
+// CHECK: arith.extsi
+// CHECK: arith.muli
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[MAX]], %[[NAN]], %[[S]] : tensor<?x4xi32>, tensor<?xf32>, tensor<?xf32>, tensor<4xf32>)
+// CHECK: arith.sitofp
+// CHECK: linalg.generic {{.*}} ins(%[[P]], %[[B]]
+func.func @dense_int8_generic(%x: tensor<?x?xf32>, %w: tensor<?x4xi8>, %b: tensor<4xf32>, %s: tensor<4xf32>) -> tensor<?x4xf32> {
+  %y = mlp.dense %x, %w, %b w_scale(%s : tensor<4xf32>) {activation = "relu"} : tensor<?x?xf32>, tensor<?x4xi8>, tensor<4xf32> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}

@@ -30,14 +30,17 @@ import mlpc_run  # noqa: E402
 # Documented bounds (docs/accuracy.md): max |y - y_f64| / max |y_f64| over
 # the test inputs, per model and precision.
 BOUNDS = {
-    ("mnist", "f32"): 1e-5, ("mnist", "bf16"): 1e-2, ("mnist", "bf16-dot"): 2e-2,
-    ("mnist", "int8"): 3e-2,
-    ("wide", "f32"): 1e-5, ("wide", "bf16"): 1e-2, ("wide", "bf16-dot"): 2e-2,
+    ("mnist", "f32"): 1e-5, ("mnist", "bf16"): 5e-3, ("mnist", "bf16-dot"): 1e-2,
+    ("mnist", "int8"): 1.5e-2,
+    ("wide", "f32"): 1e-5, ("wide", "bf16"): 5e-3, ("wide", "bf16-dot"): 1e-2,
     ("wide", "int8"): 3e-2,
 }
 # Semantics: max |y - emulation| / max |emulation|. The emulation sums in
-# another order (f32 products), or, for int8, exactly as the kernel does.
-SEMANTICS = {"f32": 1e-5, "bf16": 1e-5, "bf16-dot": 1e-5, "int8": 1e-5}
+# another order (float64), or, for int8, exactly as the kernel does. With
+# vdpbf16ps a hidden layer's f32 sum that differs in its last bit can round
+# to another bf16 for the next layer, hence its wider tolerance (a wrong
+# pairing of K steps would be off by 1e-1).
+SEMANTICS = {"f32": 1e-5, "bf16": 1e-5, "bf16-dot": 2e-3, "int8": 1e-5}
 
 
 def make_model(work, name, dims, head):

@@ -45,3 +45,19 @@ TEST(TargetTuning, RowChunksKeepIntermediatesInL2) {
   EXPECT_EQ(chooseRowChunk(t, 2048, -1, 6), 0);
   EXPECT_EQ(chooseRowChunk(t, 2048, t.l2WeightBytes, 6), 60);
 }
+
+TEST(TargetTuning, NarrowProductsFollowTheFeatures) {
+  TargetTuning zen4 = tuningForFeatures(
+      "+avx,+avx2,+fma,+avx512f,+avx512bw,+avx512vl,+avx512vnni,+avx512bf16");
+  EXPECT_EQ(zen4.int8, Int8Product::Vnni);
+  EXPECT_TRUE(zen4.hasBf16Dot);
+  EXPECT_EQ(zen4.bf16, BF16Product::Widen);
+  TargetTuning skx = tuningForFeatures("+avx,+avx2,+fma,+avx512f,+avx512bw");
+  EXPECT_EQ(skx.int8, Int8Product::Maddwd);
+  EXPECT_FALSE(skx.hasBf16Dot);
+  EXPECT_EQ(tuningForFeatures("+avx,+avx2,+fma,+avxvnni").int8,
+            Int8Product::Vnni);
+  EXPECT_EQ(tuningForFeatures("+avx,+avx2,+fma").int8, Int8Product::Maddwd);
+  EXPECT_EQ(tuningForFeatures("+avx").int8, Int8Product::Generic);
+  EXPECT_EQ(tuningForFeatures("+sse2").int8, Int8Product::Generic);
+}

@@ -2,8 +2,11 @@
 """Writes the benchmark's MLP as an ONNX model for ONNX Runtime, from the
 same weights file mlp_bench reads (W1 b1 W2 b2 ..., f32, [out][in]).
 
-  make_onnx.py WEIGHTS.bin DIMS HEAD OUT.onnx [HIDDEN]
+  make_onnx.py WEIGHTS.bin DIMS HEAD OUT.onnx [HIDDEN] [--int8]
     e.g. make_onnx.py mnist_weights.bin 784,128,64,10 1 mnist.onnx
+
+With --int8, each layer is written as ONNX Runtime's quantize_dynamic
+writes it (see quantized_layer): the int8 peer of mlpc --precision=int8.
 
 Each layer is a Gemm (transB = 1) followed by Relu on hidden layers (Gelu,
 ONNX opset 20, when HIDDEN is gelu), then a
@@ -44,9 +47,32 @@ def f_str(number, text):
     return f_bytes(number, text.encode())
 
 
-def tensor(name, array):  # TensorProto: dims=1, data_type=2, name=8, raw_data=9
+def tensor(name, array, data_type=1):  # TensorProto: dims=1, data_type=2, name=8, raw_data=9
     dims = b"".join(f_int(1, d) for d in array.shape)
-    return dims + f_int(2, 1) + f_str(8, name) + f_bytes(9, array.astype("<f4").tobytes())
+    raw = array.astype({1: "<f4", 3: "i1"}[data_type]).tobytes()
+    return dims + f_int(2, data_type) + f_str(8, name) + f_bytes(9, raw)
+
+
+def quantized_layer(i, prev, w, b):
+    """What ONNX Runtime's quantize_dynamic (per_channel=True, QInt8
+    weights) writes for a MatMul: the input quantized per tensor to uint8
+    (DynamicQuantizeLinear), an integer product with the symmetric
+    per-column int8 weights, then the scales and the bias in float. ORT's
+    optimizer fuses it into DynamicQuantizeMatMul / MatMulIntegerToFloat."""
+    wt = w.T.astype(np.float64)  # [K, N]
+    scale = (np.abs(wt).max(axis=0) / 127).astype(np.float32)
+    q = np.clip(np.rint(wt / np.where(scale > 0, scale, 1)), -127, 127).astype(np.int8)
+    inits = [tensor("wq%d" % i, q, 3), tensor("wzp%d" % i, np.zeros(len(scale), np.int8), 3),
+             tensor("ws%d" % i, scale), tensor("b%d" % i, b)]
+    names = ["%s%d" % (n, i) for n in ("xq", "xs", "xzp", "acc", "accf", "s", "p", "z")]
+    xq, xs, xzp, acc, accf, s, p, z = names
+    nodes = [node("DynamicQuantizeLinear", [prev], [xq, xs, xzp]),
+             node("MatMulInteger", [xq, "wq%d" % i, xzp, "wzp%d" % i], [acc]),
+             node("Cast", [acc], [accf], [attr_int("to", 1)]),
+             node("Mul", [xs, "ws%d" % i], [s]),
+             node("Mul", [accf, s], [p]),
+             node("Add", [p, "b%d" % i], [z])]
+    return nodes, inits, z
 
 
 def attr_int(name, value):  # AttributeProto: name=1, i=3, type=20 (INT=2)
@@ -65,8 +91,10 @@ def value_info(name, width):  # ValueInfoProto{name=1, type=2{tensor_type=1{elem
 
 
 def main():
-    weights_path, dims_arg, head, out_path = sys.argv[1:5]
-    hidden = sys.argv[5] if len(sys.argv) > 5 else "relu"
+    args = [a for a in sys.argv[1:] if a != "--int8"]
+    int8 = "--int8" in sys.argv
+    weights_path, dims_arg, head, out_path = args[:4]
+    hidden = args[4] if len(args) > 4 else "relu"
     hidden_op = {"relu": "Relu", "gelu": "Gelu"}[hidden]
     dims = [int(d) for d in dims_arg.split(",")]
     data = np.fromfile(weights_path, dtype="<f4")
@@ -76,10 +104,15 @@ def main():
         pos += n * k
         b = data[pos:pos + n]
         pos += n
-        inits += [tensor("w%d" % i, w), tensor("b%d" % i, b)]
         last = i == len(dims) - 2
-        z = "z%d" % i
-        nodes.append(node("Gemm", [prev, "w%d" % i, "b%d" % i], [z], [attr_int("transB", 1)]))
+        if int8:
+            layer_nodes, layer_inits, z = quantized_layer(i, prev, w, b)
+            nodes += layer_nodes
+            inits += layer_inits
+        else:
+            inits += [tensor("w%d" % i, w), tensor("b%d" % i, b)]
+            z = "z%d" % i
+            nodes.append(node("Gemm", [prev, "w%d" % i, "b%d" % i], [z], [attr_int("transB", 1)]))
         if last:
             prev = z
         else:

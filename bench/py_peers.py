@@ -11,13 +11,15 @@ one run. Same forward pass, weights file and inputs as mlp_bench.
 
   threads T       PyTorch's and numpy's BLAS threads
   batch B         the input for the next calls: B rows
-  time PEER K [W] PEER is torch or numpy: W warm-up calls (default 2), then
+  time PEER K [W] PEER is torch, numpy, torch-int8 (quantize_dynamic) or
+                  torch-bf16: W warm-up calls (default 2), then
                   K timed
                   ones; prints the K times in seconds on one line
   out PATH        writes PyTorch's output for the current batch to PATH
                   (f32), for mlp_bench to compare with mlpc's
 Replies end with a newline and are flushed; errors go to stderr.
 """
+import copy
 import ctypes
 import ctypes.util
 import sys
@@ -99,6 +101,31 @@ def main():
         with torch.inference_mode():
             return model(tx)
 
+    # The same-precision peers of mlpc --precision: quantize_dynamic's qint8
+    # Linear layers (activations quantized per call), and bf16 weights and
+    # activations.
+    model_int8 = model_bf16 = None
+    if model is not None:
+        engines = torch.backends.quantized.supported_engines
+        for engine in ("x86", "fbgemm", "onednn"):
+            if engine in engines:
+                torch.backends.quantized.engine = engine
+                break
+        try:
+            model_int8 = torch.ao.quantization.quantize_dynamic(
+                copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+        except (RuntimeError, AttributeError) as e:
+            print("py_peers: no quantize_dynamic: %s" % e, file=sys.stderr)
+        model_bf16 = copy.deepcopy(model).to(torch.bfloat16)
+
+    def torch_int8(tx):
+        with torch.inference_mode():
+            return model_int8(tx)
+
+    def torch_bf16(tx):
+        with torch.inference_mode():
+            return model_bf16(tx.to(torch.bfloat16)).float()
+
     blas = openblas()
     x = tx = None
     for line in sys.stdin:
@@ -116,10 +143,13 @@ def main():
             tx = torch.from_numpy(x) if torch is not None else None
             reply = "ok"
         elif cmd[0] == "time":
-            if (cmd[1] == "torch" and torch is None) or (cmd[1] == "numpy" and hidden != "relu"):
+            if ((cmd[1].startswith("torch") and torch is None) or (cmd[1] == "numpy" and hidden != "relu")
+                    or (cmd[1] == "torch-int8" and model_int8 is None)):
                 reply = "unavailable"
             else:
-                fn, arg = (torch_forward, tx) if cmd[1] == "torch" else (numpy_forward, x)
+                fn, arg = {"torch": (torch_forward, tx), "numpy": (numpy_forward, x),
+                           "torch-int8": (torch_int8, tx),
+                           "torch-bf16": (torch_bf16, tx)}[cmd[1]]
                 warm = int(cmd[3]) if len(cmd) > 3 else 2
                 times = []
                 for j in range(int(cmd[2]) + warm):

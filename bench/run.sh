@@ -7,7 +7,9 @@
 # feed-forward block with gelu (256-1024(gelu)-256) and a wide one
 # (1024-4096-4096-1024), on 1 and 2
 # threads, in one run; prints a markdown table with the machine's measured
-# FMA peak and the best library sgemm's share of it. Installs Debian's
+# FMA peak and the best library sgemm's share of it; then the MNIST-shaped
+# and wide models at --precision=bf16 and int8 against ONNX Runtime's,
+# oneDNN's and PyTorch's int8 and bf16 paths (precision_bench.c). Installs Debian's
 # libopenblas-dev, libdnnl-dev and python3-torch, and ONNX Runtime from the
 # npm package onnxruntime-node (its libonnxruntime.so), if needed.
 #   bench/run.sh [quick]     quick: fewer batch sizes
@@ -91,6 +93,34 @@ else
   run classifier 256,1000 1 1,64
   run ffn 256,1024,256 0 1,64,512 gelu
   run wide 1024,4096,4096,1024 0 1,64,512
+fi
+# --precision: mlpc's f32, bf16 and int8 objects of the same model against
+# the same-precision peers (precision_bench.c), in one more table.
+run_precision() { # name dims head(0 none, 1 softmax) batches
+  local m="$1" objs=()
+  /usr/bin/python3 "$root/examples/mnist/make_model.py" "$out" "$m" "$2" \
+    "$(case "$3" in 1) echo softmax ;; *) echo none ;; esac)"
+  for v in f32:f32: bf16:bf16: int8:int8: bf16w:bf16:--bf16-product=widen; do
+    IFS=: read -r tag precision extra <<<"$v"
+    sed "s/@$m(/@${m}_$tag(/" "$out/$m.mlir" >"$out/${m}_$tag.mlir"
+    "$root/build/bin/mlpc" "$out/${m}_$tag.mlir" --precision="$precision" $extra -o "$out/${m}_$tag.o"
+    objs+=("$out/${m}_$tag.o")
+  done
+  /usr/bin/python3 "$root/bench/make_onnx.py" "$out/${m}_weights.bin" "$2" "$3" "$out/${m}_int8.onnx" relu --int8
+  cc -std=c11 -O2 -DENTRY="$m" -I"$root/runtime/include" "$root/bench/precision_bench.c" \
+    "$root/bench/ort_peer.c" "${objs[@]}" -L"$root/build/lib" -fopenmp -lmlpc_runtime -ldnnl \
+    -lm -lpthread -ldl -o "$out/precision_$m"
+  ORT_LIB="$ort_lib" ORT_MODEL="$out/${m}_int8.onnx" PY_PEERS="$root/bench/py_peers.py" \
+    "$out/precision_$m" "$out/${m}_weights.bin" "$2" "$3" "$4"
+}
+echo
+echo "Precisions (mlpc --precision; us per call, medians; peers at the same precision):"
+echo
+if [ "${1:-}" = quick ]; then
+  run_precision mnist 784,128,64,10 1 1,256
+else
+  run_precision mnist 784,128,64,10 1 1,256,4096
+  run_precision wide 1024,4096,4096,1024 0 1,64,512 | tail -n +3
 fi
 read -r total1 steal1 < <(cpu_times)
 # The peak again: a lower figure than at the start means something else ran

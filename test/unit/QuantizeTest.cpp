@@ -88,6 +88,7 @@ TEST(Product, FollowsTheWeightsAndTheTarget) {
   MLIRContext ctx;
   Builder b(&ctx);
   TargetTuning t = tuningForFeatures("+avx512f,+avx512bw,+avx512vnni,+fma");
+  ASSERT_EQ(t.bf16, BF16Product::Widen);
   EXPECT_EQ(chooseProduct(b.getF32Type(), 784, t).kind, ProductKind::F32);
   EXPECT_EQ(chooseProduct(b.getBF16Type(), 784, t).kind,
             ProductKind::BF16Widen);

@@ -51,10 +51,11 @@ TEST(TargetTuning, NarrowProductsFollowTheFeatures) {
       "+avx,+avx2,+fma,+avx512f,+avx512bw,+avx512vl,+avx512vnni,+avx512bf16");
   EXPECT_EQ(zen4.int8, Int8Product::Vnni);
   EXPECT_TRUE(zen4.hasBf16Dot);
-  EXPECT_EQ(zen4.bf16, BF16Product::Widen);
+  EXPECT_EQ(zen4.bf16, BF16Product::Dot);
   TargetTuning skx = tuningForFeatures("+avx,+avx2,+fma,+avx512f,+avx512bw");
   EXPECT_EQ(skx.int8, Int8Product::Maddwd);
   EXPECT_FALSE(skx.hasBf16Dot);
+  EXPECT_EQ(skx.bf16, BF16Product::Widen);
   EXPECT_EQ(tuningForFeatures("+avx,+avx2,+fma,+avxvnni").int8,
             Int8Product::Vnni);
   EXPECT_EQ(tuningForFeatures("+avx,+avx2,+fma").int8, Int8Product::Maddwd);

@@ -117,12 +117,13 @@ static cl::opt<std::string> precision(
     cl::desc("Precision of the layers' weights: f32 (default), bf16 or int8 "
              "(activations quantized per row); inputs and outputs stay f32"),
     cl::value_desc("f32|bf16|int8"), cl::init("f32"), cl::cat(category));
-static cl::opt<bool> bf16Dot(
-    "bf16-dot",
-    cl::desc("With --precision=bf16: round the activations to bf16 too and "
-             "multiply with vdpbf16ps (AVX512-BF16): faster at large "
-             "batches, less accurate (docs/accuracy.md)"),
-    cl::cat(category));
+static cl::opt<std::string> bf16Product(
+    "bf16-product",
+    cl::desc("With --precision=bf16: dot rounds the activations to bf16 too "
+             "and multiplies with vdpbf16ps (the default where the target "
+             "has AVX512-BF16); widen multiplies the f32 activations by the "
+             "weights widened to f32 (exact products; docs/accuracy.md)"),
+    cl::value_desc("dot|widen"), cl::cat(category));
 static cl::list<std::string> keepF32(
     "keep-f32",
     cl::desc("Layers whose weights stay f32 under --precision: first, last, "
@@ -208,6 +209,7 @@ bool applyKernelTile(mlpc::TargetTuning &opts) {
   if (lanes != opts.vectorWidth) {
     opts.int8 = mlpc::Int8Product::Generic;
     opts.hasBf16Dot = false;
+    opts.bf16 = mlpc::BF16Product::Widen;
   }
   opts.tileRows = rows;
   opts.tileCols = cols;
@@ -550,14 +552,21 @@ int run() {
   opts.denseStrategy = denseStrategy;
   if (!int8Product.empty())
     opts.int8Product = int8Product;
-  if (bf16Dot) {
-    if (!tuning.hasBf16Dot || tuning.vectorWidth != 16) {
+  if (!bf16Product.empty()) {
+    if (bf16Product != "dot" && bf16Product != "widen") {
       llvm::WithColor::error(llvm::errs(), "mlpc")
-          << "--bf16-dot needs a target with AVX512-BF16 (such as "
+          << "--bf16-product=" << bf16Product
+          << " is not one; use dot or widen\n";
+      return 1;
+    }
+    if (bf16Product == "dot" &&
+        (!tuning.hasBf16Dot || tuning.vectorWidth != 16)) {
+      llvm::WithColor::error(llvm::errs(), "mlpc")
+          << "--bf16-product=dot needs a target with AVX512-BF16 (such as "
              "--mcpu=znver4 or sapphirerapids); this one has none\n";
       return 1;
     }
-    opts.bf16Product = "dot";
+    opts.bf16Product = bf16Product;
   }
   opts.precision = precision;
   opts.keepF32 = ArrayRef<std::string>(std::vector<std::string>(keepF32));

@@ -33,6 +33,8 @@ mlpc::TargetTuning mlpc::tuningForFeatures(llvm::StringRef features) {
     else if (has("avx512bw"))
       tuning.int8 = Int8Product::Maddwd;
     tuning.hasBf16Dot = has("avx512bf16");
+    if (tuning.hasBf16Dot)
+      tuning.bf16 = BF16Product::Dot;
   } else if (has("avx")) {
     // 16 ymm registers: 6 x 2 accumulators, 2 weight vectors, 1 broadcast.
     tuning.tileRows = 6;

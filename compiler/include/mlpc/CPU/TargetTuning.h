@@ -41,10 +41,10 @@ struct TargetTuning {
   /// vpmaddwd on bytes widened to i16 (AVX2, AVX512-BW), or plain vector
   /// multiplies in i32 (any target).
   Int8Product int8 = Int8Product::Generic;
-  /// How a tile multiplies bf16 weights: widened to f32 for an FMA with the
-  /// f32 activations (the default: exact products, and the faster one at
-  /// small batches), or vdpbf16ps on activations rounded to bf16 (twice the
-  /// FMA rate, on request), which needs AVX512-BF16 and the AVX-512 tile.
+  /// How a tile multiplies bf16 weights: vdpbf16ps on activations rounded
+  /// to bf16 (twice the FMA rate; AVX512-BF16 with the AVX-512 tile), or
+  /// widened to f32 for an FMA with the f32 activations (exact products;
+  /// every other target).
   BF16Product bf16 = BF16Product::Widen;
   bool hasBf16Dot = false;
 

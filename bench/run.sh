@@ -12,7 +12,8 @@
 # oneDNN's and PyTorch's int8 and bf16 paths (precision_bench.c). Installs Debian's
 # libopenblas-dev, libdnnl-dev and python3-torch, and ONNX Runtime from the
 # npm package onnxruntime-node (its libonnxruntime.so), if needed.
-#   bench/run.sh [quick]     quick: fewer batch sizes
+#   bench/run.sh [quick|precision]   quick: fewer batch sizes; precision:
+#                                    only the precision table
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/build/bench"
@@ -67,8 +68,10 @@ echo "best library sgemm (2048^3, best of 5 calls): OpenBLAS $blas1 GFLOP/s" \
 echo "reading mnist's $mnist_bytes bytes of weights and biases from L2 (the floor" \
      "of its batch-1 call on one thread): $l2floor us"
 echo
-echo "| model | threads | batch | mlpc us/call | OpenBLAS+C | oneDNN+C | ONNX Runtime | PyTorch | numpy | mlpc samples/s | mlpc GFLOP/s | % of peak | best peer/mlpc | max rel diff |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+if [ "${1:-}" != precision ]; then
+  echo "| model | threads | batch | mlpc us/call | OpenBLAS+C | oneDNN+C | ONNX Runtime | PyTorch | numpy | mlpc samples/s | mlpc GFLOP/s | % of peak | best peer/mlpc | max rel diff |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+fi
 run() { # name dims head(0 none, 1 softmax, 2 sigmoid) batches [hidden]
   local hidden="${5:-relu}"
   /usr/bin/python3 "$root/examples/mnist/make_model.py" "$out" "$1" "$2" \
@@ -85,7 +88,9 @@ run() { # name dims head(0 none, 1 softmax, 2 sigmoid) batches [hidden]
 # tell a slow run on a shared VM from slow code.
 cpu_times() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat; }
 read -r total0 steal0 < <(cpu_times)
-if [ "${1:-}" = quick ]; then
+if [ "${1:-}" = precision ]; then
+  : # only the precision table below
+elif [ "${1:-}" = quick ]; then
   run mnist 784,128,64,10 1 1,256
 else
   run tiny 2,3,1 2 1

@@ -4,6 +4,8 @@
 #include "mlpc/Utils/Activation.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -190,15 +192,42 @@ PackedRows mlpc::packRows(OpBuilder &b, Location loc, Value x, const Product &p,
     inits.push_back(
         tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
                                 b.getF32Type(), ValueRange{m}));
+  // The model's input comes from memory or L3 one row after the other;
+  // each chunk of a row prefetches the same chunk (one cache line) of the
+  // row kAhead rows further, so that the rows stream in while the
+  // quantization's dependency chains run.
+  constexpr int64_t kAhead = 2;
+  Value rowsBuffer, lastRow;
+  if (isa<BlockArgument>(x) && width * 4 == 64) {
+    auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                                         {ShapedType::kDynamic, 1});
+    rowsBuffer = bufferization::ToBufferOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic, k}, b.getF32Type(), layout), x,
+        /*read_only=*/true);
+    lastRow = arith::SubIOp::create(b, loc, m, cst(1));
+  }
   auto rows = scf::ForOp::create(
       b, loc, cst(0), m, cst(1), inits,
       [&](OpBuilder &rb, Location l, Value i, ValueRange it) {
         Value scale, inv;
         if (p.isInt8())
           std::tie(scale, inv) = rowScale(rb, l, x, i, k, width);
+        Value ahead =
+            rowsBuffer ? arith::MinUIOp::create(
+                             rb, l, arith::AddIOp::create(rb, l, i, cst(kAhead)),
+                             lastRow)
+                             .getResult()
+                       : Value();
         Value packedRow = forChunks(
             rb, l, x, i, k, width, it[0],
             [&](OpBuilder &cb, Location cl, Value k0, Value v, Value o) {
+              if (ahead)
+                memref::PrefetchOp::create(cb, cl, rowsBuffer,
+                                           ValueRange{ahead, k0},
+                                           /*isWrite=*/false,
+                                           /*localityHint=*/3,
+                                           /*isDataCache=*/true);
               Value packed = packVector(cb, cl, p, v, inv);
               Value lane0 = arith::DivUIOp::create(cb, cl, k0, cst(p.group));
               return vector::TransferWriteOp::create(cb, cl, packed, o,

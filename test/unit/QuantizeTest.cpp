@@ -1,6 +1,6 @@
 //===- QuantizeTest.cpp - the arithmetic of --precision -------------------===//
-#include "Product.h"
 #include "mlpc/Utils/Quantize.h"
+#include "Product.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -103,4 +103,15 @@ TEST(Product, FollowsTheWeightsAndTheTarget) {
   TargetTuning sse = tuningForFeatures("+sse2");
   EXPECT_EQ(chooseProduct(b.getI8Type(), 784, sse).kind,
             ProductKind::Int8Generic);
+}
+
+TEST(Product, DotTakesMoreRowsThanTheFma) {
+  MLIRContext ctx;
+  Builder b(&ctx);
+  TargetTuning t = tuningForFeatures("+avx512f,+avx512bf16,+fma");
+  ASSERT_EQ(t.tileRows, 6);
+  EXPECT_EQ(productTileRows(chooseProduct(b.getBF16Type(), 784, t), t), 8);
+  EXPECT_EQ(productTileRows(chooseProduct(b.getF32Type(), 784, t), t), 6);
+  t.bf16 = BF16Product::Widen;
+  EXPECT_EQ(productTileRows(chooseProduct(b.getBF16Type(), 784, t), t), 6);
 }

@@ -840,11 +840,19 @@ DenseSchedule DenseKernel::schedule(DenseOp op, const Epilogue &ep) const {
   shape.n = cast<RankedTensorType>(op.getType()).getDimSize(1);
   shape.fusedHead = ep.head != Head::None;
   shape.weightElementBytes = op.getWeightType().getIntOrFloatBitWidth() / 8;
-  return chooseDenseSchedule(shape, tuning, strategy);
+  return chooseDenseSchedule(shape, tuningFor(op), strategy);
+}
+
+TargetTuning DenseKernel::tuningFor(DenseOp op) const {
+  int64_t k = cast<RankedTensorType>(op.getX().getType()).getDimSize(1);
+  TargetTuning t = tuning;
+  t.tileRows =
+      productTileRows(chooseProduct(op.getWeightType(), k, tuning), tuning);
+  return t;
 }
 
 Value DenseKernel::lower(DenseOp op, const Epilogue &ep,
                          PatternRewriter &b) const {
   DenseSchedule s = schedule(op, ep);
-  return LayerEmitter(tuning, op, ep, b).emit(s);
+  return LayerEmitter(tuningFor(op), op, ep, b).emit(s);
 }

@@ -69,6 +69,10 @@ struct DenseKernel {
   };
   static std::optional<Residual> fusableResidual(mlp::DenseOp op);
 
+  /// The tuning `op`'s kernel uses: the target's, with the tile rows its
+  /// product needs (productTileRows).
+  TargetTuning tuningFor(mlp::DenseOp op) const;
+
   /// The schedule of `op` (with epilogue `ep`).
   DenseSchedule schedule(mlp::DenseOp op, const Epilogue &ep) const;
 

@@ -5,8 +5,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -50,6 +50,13 @@ Product mlpc::chooseProduct(Type weights, int64_t k,
     return {ProductKind::Int8Generic, 1};
   }
   return {ProductKind::Int8Generic, 1};
+}
+
+int64_t mlpc::productTileRows(const Product &p, const TargetTuning &tuning) {
+  bool twoVectorRows = tuning.tileCols == 2 * tuning.vectorWidth;
+  if (p.kind == ProductKind::BF16Dot && twoVectorRows && tuning.tileRows < 8)
+    return 8;
+  return tuning.tileRows;
 }
 
 VectorType mlpc::accumulatorType(MLIRContext *ctx, const Product &p,
@@ -214,11 +221,12 @@ PackedRows mlpc::packRows(OpBuilder &b, Location loc, Value x, const Product &p,
         if (p.isInt8())
           std::tie(scale, inv) = rowScale(rb, l, x, i, k, width);
         Value ahead =
-            rowsBuffer ? arith::MinUIOp::create(
-                             rb, l, arith::AddIOp::create(rb, l, i, cst(kAhead)),
-                             lastRow)
-                             .getResult()
-                       : Value();
+            rowsBuffer
+                ? arith::MinUIOp::create(
+                      rb, l, arith::AddIOp::create(rb, l, i, cst(kAhead)),
+                      lastRow)
+                      .getResult()
+                : Value();
         Value packedRow = forChunks(
             rb, l, x, i, k, width, it[0],
             [&](OpBuilder &cb, Location cl, Value k0, Value v, Value o) {

@@ -52,6 +52,13 @@ struct Product {
 /// vpmaddwd (127 · 127) instead.
 Product chooseProduct(Type weights, int64_t k, const TargetTuning &tuning);
 
+/// The rows of a register tile for product `p` on `tuning`'s tile:
+/// vdpbf16ps has a longer latency than the FMA, and 6 rows of 2 vectors
+/// leave it waiting on its accumulators, so it takes 8 rows of 2 (16
+/// accumulators, 2 weight vectors and a broadcast in 32 registers). Every
+/// other product keeps the target's rows.
+int64_t productTileRows(const Product &p, const TargetTuning &tuning);
+
 /// The activations of a packing product: per row, `x` [M, K] converted
 /// into lanes of `group` values ([M, ceil(K / V) · V / group] i32, V the
 /// vector width), and for int8 the row scales [M] (max |x| / 127).

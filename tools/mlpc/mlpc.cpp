@@ -506,6 +506,19 @@ int run() {
   }
   if (!module)
     return 1;
+  if (!mlpc::parsePrecision(precision)) {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "--precision=" << precision
+        << " is not a precision; use f32, bf16 or int8\n";
+    return 1;
+  }
+  if (emitKind == Emit::MLP && precision != "f32") {
+    llvm::WithColor::error(llvm::errs(), "mlpc")
+        << "--emit=mlp prints the model as read, before --precision narrows "
+           "its weights; leave out --precision (and compile the printed "
+           "model with it), or see the narrowed IR with --emit=mlir\n";
+    return 1;
+  }
   if (emitKind == Emit::MLP) {
     std::string text;
     llvm::raw_string_ostream textStream(text);
@@ -513,12 +526,6 @@ int run() {
     return writeOutputs(text, {}, /*gpu=*/false);
   }
 
-  if (!mlpc::parsePrecision(precision)) {
-    llvm::WithColor::error(llvm::errs(), "mlpc")
-        << "--precision=" << precision
-        << " is not a precision; use f32, bf16 or int8\n";
-    return 1;
-  }
   if (target == Target::NVPTX && precision != "f32") {
     llvm::WithColor::error(llvm::errs(), "mlpc")
         << "--precision=" << precision

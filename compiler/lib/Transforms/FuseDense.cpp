@@ -43,11 +43,15 @@ struct FuseBiasAdd : OpRewritePattern<AddOp> {
           biasType.getDimSize(0) != mmType.getDimSize(1) ||
           ShapedType::isDynamic(biasType.getDimSize(0)))
         continue;
-      rewriter.replaceOpWithNewOp<DenseOp>(
-          add, add.getType(), mm.getA(), mm.getB(), bias, /*w_scale=*/Value(),
+      // The matmul's location first: the layer's name (an ONNX MatMul or
+      // Gemm node's, which --keep-f32 takes) is the product's.
+      auto dense = DenseOp::create(
+          rewriter, rewriter.getFusedLoc({mm.getLoc(), add.getLoc()}),
+          add.getType(), mm.getA(), mm.getB(), bias, /*w_scale=*/Value(),
           rewriter.getStringAttr("none"), rewriter.getF32FloatAttr(0.01f),
           rewriter.getF32FloatAttr(0.0f),
           rewriter.getBoolAttr(mm.getTransposeB()), mm.getKeepF32Attr());
+      rewriter.replaceOp(add, dense.getResult());
       rewriter.eraseOp(mm);
       return success();
     }
@@ -68,12 +72,14 @@ struct FuseActivation : RewritePattern {
     auto dense = act->getOperand(0).getDefiningOp<DenseOp>();
     if (!dense || !dense->hasOneUse() || dense.getActivation() != "none")
       return rewriter.notifyMatchFailure(act, "operand is not a bare dense");
-    rewriter.replaceOpWithNewOp<DenseOp>(
-        act, act->getResultTypes(), dense.getX(), dense.getW(), dense.getB(),
+    auto fused = DenseOp::create(
+        rewriter, rewriter.getFusedLoc({dense.getLoc(), act->getLoc()}),
+        act->getResultTypes(), dense.getX(), dense.getW(), dense.getB(),
         dense.getWScale(), rewriter.getStringAttr(spec->name),
         rewriter.getF32FloatAttr(spec->alpha),
         rewriter.getF32FloatAttr(spec->beta), dense.getTransposeWAttr(),
         dense.getKeepF32Attr());
+    rewriter.replaceOp(act, fused.getResult());
     rewriter.eraseOp(dense);
     return success();
   }

@@ -37,6 +37,12 @@
 // from zero, then bias, then activation) whichever tile covers it, so the
 // batch size and the split over threads never change a result.
 //
+// bf16 and i8 weights change only the K loop and the start of the
+// epilogue (Product.h): the layer's rows are first converted into packed
+// lanes, each K step multiplies several K values per lane, and the
+// accumulators become f32 before the bias. Loop orders, splits and
+// epilogues are the f32 kernel's.
+//
 #include "DenseKernel.h"
 #include "PackedWeights.h"
 #include "PanelPrefetch.h"

@@ -6,6 +6,7 @@
 // compilation has succeeded, so a failed run never leaves a partial file.
 //
 //===----------------------------------------------------------------------===//
+#include "LinkShared.h"
 #include "mlpc/CAbi/Header.h"
 #include "mlpc/CPU/Passes.h"
 #include "mlpc/CodeGen/CodeGen.h"
@@ -62,7 +63,7 @@ static cl::opt<std::string>
                        "file's stem as a C identifier)"),
               cl::value_desc("NAME"), cl::cat(category));
 
-enum class Emit { MLP, MLIR, LLVM, Asm, Obj, PTX };
+enum class Emit { MLP, MLIR, LLVM, Asm, Obj, Shared, PTX };
 static cl::opt<Emit> emitKind(
     "emit", cl::desc("What to write (default: obj)"), cl::init(Emit::Obj),
     cl::values(
@@ -75,6 +76,9 @@ static cl::opt<Emit> emitKind(
                    "optimized LLVM IR (weights as byte strings)"),
         clEnumValN(Emit::Asm, "asm", "assembly for the target"),
         clEnumValN(Emit::Obj, "obj", "a position-independent object"),
+        clEnumValN(Emit::Shared, "shared",
+                   "a shared library of the model with the runtime linked "
+                   "in (for dlopen, Python's ctypes, plugins)"),
         clEnumValN(Emit::PTX, "ptx", "the kernels' PTX (--target=nvptx)")),
     cl::cat(category));
 static cl::opt<std::string>
@@ -129,6 +133,12 @@ static cl::list<std::string> keepF32(
     cl::desc("Layers whose weights stay f32 under --precision: first, last, "
              "a 0-based layer index or a layer's (ONNX node's) name"),
     cl::value_desc("layer,..."), cl::CommaSeparated, cl::cat(category));
+
+static cl::opt<std::string>
+    runtimeLib("runtime-lib",
+               cl::desc("The runtime archive --emit=shared links in (default: "
+                        "lib/libmlpc_runtime.a beside mlpc's bin/)"),
+               cl::value_desc("path"), cl::cat(category));
 
 // For testing: the AVX-512 kernel (6x32x16) runs on an AVX2 host, where
 // LLVM splits its 16-lane vectors in two, so its tiles, leftovers, panels
@@ -238,14 +248,17 @@ bool writeOutput(StringRef path, StringRef data) {
 }
 
 std::string defaultOutput(StringRef input) {
-  StringRef suffix = emitKind == Emit::MLP    ? ".mlp.mlir"
-                     : emitKind == Emit::MLIR ? ".out.mlir"
-                     : emitKind == Emit::LLVM ? ".ll"
-                     : emitKind == Emit::Asm  ? ".s"
-                     : emitKind == Emit::PTX  ? ".ptx"
-                                              : ".o";
+  StringRef suffix = emitKind == Emit::MLP      ? ".mlp.mlir"
+                     : emitKind == Emit::MLIR   ? ".out.mlir"
+                     : emitKind == Emit::LLVM   ? ".ll"
+                     : emitKind == Emit::Asm    ? ".s"
+                     : emitKind == Emit::PTX    ? ".ptx"
+                     : emitKind == Emit::Shared ? ".so"
+                                                : ".o";
   if (input == "-")
-    return emitKind == Emit::Obj ? "a.o" : "-";
+    return emitKind == Emit::Obj      ? "a.o"
+           : emitKind == Emit::Shared ? "a.so"
+                                      : "-";
   SmallString<128> path(llvm::sys::path::filename(input));
   llvm::sys::path::replace_extension(path, "");
   return (path + suffix).str();
@@ -310,7 +323,7 @@ int writeOutputs(llvm::function_ref<bool(llvm::raw_pwrite_stream &)> produce,
   std::string output = outputFile.getNumOccurrences()
                            ? outputFile.getValue()
                            : defaultOutput(inputFile);
-  if (emitKind == Emit::Obj && output == "-" &&
+  if ((emitKind == Emit::Obj || emitKind == Emit::Shared) && output == "-" &&
       llvm::sys::Process::StandardOutIsDisplayed()) {
     llvm::WithColor::error(llvm::errs(), "mlpc")
         << "not writing an object file to a terminal; use -o FILE\n";
@@ -357,11 +370,21 @@ int emitOutputs(MLIRContext &context, ModuleOp module,
   return writeOutputs(
       [&](llvm::raw_pwrite_stream &os) {
         std::string error;
-        if (mlpc::emitModule(module, target, kind, os, error,
-                             [&] { mlpc::releaseWeightBlobs(&context); }))
-          return true;
-        llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
-        return false;
+        auto release = [&] { mlpc::releaseWeightBlobs(&context); };
+        bool ok;
+        if (emitKind == Emit::Shared) {
+          // The object in memory, then linked with the runtime.
+          SmallString<0> object;
+          llvm::raw_svector_ostream objectStream(object);
+          ok = mlpc::emitModule(module, target, kind, objectStream, error,
+                                release) &&
+               mlpc::linkShared(object, runtimeLib, os, error);
+        } else {
+          ok = mlpc::emitModule(module, target, kind, os, error, release);
+        }
+        if (!ok)
+          llvm::WithColor::error(llvm::errs(), "mlpc") << error << "\n";
+        return ok;
       },
       entries, gpu);
 }
@@ -606,5 +629,7 @@ int main(int argc, char **argv) {
        << LLVM_VERSION_STRING << ")\n";
   });
   cl::ParseCommandLineOptions(argc, argv, overview);
+  if (runtimeLib.empty())
+    runtimeLib = mlpc::defaultRuntimeArchive(argv[0]);
   return run();
 }

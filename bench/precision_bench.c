@@ -23,6 +23,7 @@
 #define CAT(a, b) CAT2(a, b)
 #define STR2(x) #x
 #define STR(x) STR2(x)
+#include "bench_util.h"
 #include "ort_peer.h"
 
 #include <math.h>
@@ -54,11 +55,6 @@ static int8_t *wq[MaxLayers];
 static uint8_t *xq;
 static int32_t *acc;
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* oneDNN u8s8: each layer's input quantized per tensor to uint8 with a
    zero point (as ONNX Runtime's DynamicQuantizeLinear), the weights per
@@ -101,50 +97,6 @@ static void onednnInt8(const float *x, float *y, int batch) {
     for (int c = 0; c < n; ++c)
       row[c] /= sum;
   }
-}
-
-static FILE *pyIn, *pyOut;
-
-static int pyStart(const char *script, const char *weights, const char *dims,
-                   const char *head) {
-  int toChild[2], fromChild[2];
-  if (pipe(toChild) || pipe(fromChild))
-    return 1;
-  pid_t pid = fork();
-  if (pid < 0)
-    return 1;
-  if (pid == 0) {
-    dup2(toChild[0], 0);
-    dup2(fromChild[1], 1);
-    close(toChild[1]);
-    close(fromChild[0]);
-    execl("/usr/bin/python3", "python3", script, weights, dims, head, "relu",
-          (char *)NULL);
-    _exit(127);
-  }
-  close(toChild[0]);
-  close(fromChild[1]);
-  pyIn = fdopen(toChild[1], "w");
-  pyOut = fdopen(fromChild[0], "r");
-  return !pyIn || !pyOut;
-}
-
-static char *pyCommand(char *reply, size_t size, const char *command) {
-  fprintf(pyIn, "%s\n", command);
-  fflush(pyIn);
-  return fgets(reply, (int)size, pyOut);
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static int parseList(const char *s, int *out, int max) {
-  int n = 0;
-  for (char *end; *s && n < max; s = *end ? end + 1 : end)
-    out[n++] = (int)strtol(s, &end, 10);
-  return n;
 }
 
 static int loadWeights(const char *path, double *flopsPerRow) {
@@ -210,7 +162,7 @@ int main(int argc, char **argv) {
   have[3] = ortLib && ortModel && ortLoad(ortLib, ortModel) == 0;
   const char *py = getenv("PY_PEERS");
   char reply[1 << 16], command[64];
-  have[5] = have[6] = py && pyStart(py, argv[1], argv[2], argv[3]) == 0;
+  have[5] = have[6] = py && pyStart(py, argv[1], argv[2], argv[3], "relu") == 0;
   printf("| model | threads | batch |");
   for (int p = 0; p < NumPeers; ++p)
     printf(" %s us |", names[p]);
@@ -225,14 +177,14 @@ int main(int argc, char **argv) {
     if (have[3] && ortSetThreads(threads))
       return 1;
     snprintf(command, sizeof command, "threads %d", threads);
-    if (have[5] && !pyCommand(reply, sizeof reply, command))
+    if (have[5] && !pyCommand(reply, sizeof reply, "%s", command))
       return 1;
     for (int bi = 0; bi < numBatches; ++bi) {
       int batch = batches[bi];
       if (have[3] && ortBind(x, y, batch, dims[0], dims[numLayers]))
         return 1;
       snprintf(command, sizeof command, "batch %d", batch);
-      if (have[5] && !pyCommand(reply, sizeof reply, command))
+      if (have[5] && !pyCommand(reply, sizeof reply, "%s", command))
         return 1;
       /* About 0.4 s of mlpc f32 per cell, in blocks of up to 20 ms, each
          peer starting the rounds in turn (see mlp_bench.c). */
@@ -254,7 +206,7 @@ int main(int argc, char **argv) {
           if (p == 5 || p == 6) {
             snprintf(command, sizeof command, "time %s %d 2",
                      p == 5 ? "torch-int8" : "torch-bf16", n);
-            if (!pyCommand(reply, sizeof reply, command))
+            if (!pyCommand(reply, sizeof reply, "%s", command))
               return 1;
             if (strncmp(reply, "unavailable", 11) == 0) {
               have[p] = 0;

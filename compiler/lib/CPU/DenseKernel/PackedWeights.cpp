@@ -36,9 +36,13 @@ PackedWeights::reader(OpBuilder &b, Location loc, Value j, int64_t off,
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
-  if (elementType && !elementType.isF32())
-    return narrowReader(b, loc, j, off, width);
-  auto vt = VectorType::get({width}, b.getF32Type());
+  Type elem = elementType ? elementType : b.getF32Type();
+  if (!pad)
+    pad = elem.isInteger()
+              ? arith::ConstantIntOp::create(b, loc, elem, 0).getResult()
+              : arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0.0))
+                    .getResult();
+  auto vt = VectorType::get({width * group}, elem);
   if (kn) {
     Value col =
         off ? arith::AddIOp::create(b, loc, j, cst(off)).getResult() : j;
@@ -47,38 +51,6 @@ PackedWeights::reader(OpBuilder &b, Location loc, Value j, int64_t off,
                                             pad, ArrayRef<bool>{true});
     };
   }
-  std::optional<int64_t> js = getConstantIntValue(j);
-  if (js && *js + off >= packedCols) {
-    Value col = cst(*js + off - packedCols);
-    return [=, src = rest](OpBuilder &rb, Location l, Value k) -> Value {
-      return vector::TransferReadOp::create(rb, l, vt, src, ValueRange{k, col},
-                                            pad, ArrayRef<bool>{true});
-    };
-  }
-  Value panel = js ? cst((*js + off) / panelWidth)
-                   : arith::DivUIOp::create(
-                         b, loc, arith::AddIOp::create(b, loc, j, cst(off)),
-                         cst(panelWidth))
-                         .getResult();
-  Value lane = cst(((js ? *js : 0) + off) % panelWidth);
-  return [=, src = panels](OpBuilder &rb, Location l, Value k) -> Value {
-    return vector::TransferReadOp::create(
-        rb, l, vt, src, ValueRange{panel, k, lane}, pad, ArrayRef<bool>{true});
-  };
-}
-
-std::function<Value(OpBuilder &, Location, Value)>
-PackedWeights::narrowReader(OpBuilder &b, Location loc, Value j, int64_t off,
-                            int64_t width) const {
-  auto vt = VectorType::get({width * group}, elementType);
-  auto cst = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
-  Value pad =
-      elementType.isBF16()
-          ? arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, 0.0))
-                .getResult()
-          : arith::ConstantIntOp::create(b, loc, elementType, 0).getResult();
   std::optional<int64_t> js = getConstantIntValue(j);
   if (js && *js + off >= packedCols) {
     Value col = cst((*js + off - packedCols) * group);

@@ -27,7 +27,7 @@ struct PackedWeights {
   /// [N/P][ceil(K/group)][P * group], the rest [ceil(K/group)][(N % P) *
   /// group], the group's values of one column adjacent (zero past K).
   int64_t group = 1;
-  Type elementType;
+  Type elementType; // null for f32
   /// For vpdpbusd: 128 · Σ_k w[k, n] ([N] i32), what the activations'
   /// offset adds to each column's sum.
   Value correction;
@@ -39,11 +39,6 @@ struct PackedWeights {
   std::function<Value(OpBuilder &, Location, Value)>
   reader(OpBuilder &b, Location loc, Value j, int64_t off, int64_t width,
          Value pad) const;
-
-private:
-  std::function<Value(OpBuilder &, Location, Value)>
-  narrowReader(OpBuilder &b, Location loc, Value j, int64_t off,
-               int64_t width) const;
 };
 
 /// The weights `w` ([K, N], or [N, K] when `transposed`) packed into panels

@@ -289,6 +289,72 @@ static LogicalResult verifySoftmaxLike(Operation *op, int64_t axis) {
   return checkResult(op, xt->getShape());
 }
 
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// input [B, C] f32; target: i32 [B] class indices (when `classTargets`)
+/// or f32 of input's shape; the result [B] or, reduced, [1].
+LogicalResult verifyLoss(Operation *op, Value input, Value target,
+                         StringRef reduction, bool classTargets) {
+  if (reduction != "none" && reduction != "mean" && reduction != "sum")
+    return op->emitOpError() << "reduction \"" << reduction
+                             << "\" is not one; use \"none\" (a loss per "
+                                "row), \"mean\" or \"sum\"";
+  auto it = checkTensor(op, input, "input", 2);
+  if (failed(it))
+    return failure();
+  auto tt = dyn_cast<RankedTensorType>(target.getType());
+  if (tt && tt.getElementType().isInteger(32)) {
+    if (!classTargets)
+      return op->emitOpError()
+             << "target has element type i32, but this loss compares "
+                "values; give it f32 targets of the input's shape "
+             << shapeStr(it->getShape());
+    if (tt.getRank() != 1 || !dimsAgree(tt.getDimSize(0), it->getDimSize(0)))
+      return op->emitOpError()
+             << "class-index target has shape " << shapeStr(tt.getShape())
+             << " but the input has shape " << shapeStr(it->getShape())
+             << "; give it one index per row, shape ["
+             << (it->isDynamicDim(0) ? std::string("?")
+                                     : std::to_string(it->getDimSize(0)))
+             << "]";
+  } else {
+    auto ft = checkTensor(op, target, "target");
+    if (failed(ft))
+      return failure();
+    bool agree = ft->getRank() == 2 &&
+                 dimsAgree(ft->getDimSize(0), it->getDimSize(0)) &&
+                 ft->getDimSize(1) == it->getDimSize(1);
+    if (!agree)
+      return op->emitOpError()
+             << "target has shape " << shapeStr(ft->getShape())
+             << " but the input has shape " << shapeStr(it->getShape())
+             << "; give it the input's shape"
+             << (classTargets ? " (probabilities), or class indices as an "
+                                "i32 tensor of one index per row"
+                              : "");
+  }
+  if (reduction == "none")
+    return checkResult(op, {it->getDimSize(0)});
+  return checkResult(op, {1});
+}
+} // namespace
+
+LogicalResult CrossEntropyOp::verify() {
+  return verifyLoss(*this, getInput(), getTarget(), getReduction(), true);
+}
+LogicalResult NllLossOp::verify() {
+  return verifyLoss(*this, getInput(), getTarget(), getReduction(), true);
+}
+LogicalResult BceWithLogitsOp::verify() {
+  return verifyLoss(*this, getInput(), getTarget(), getReduction(), false);
+}
+LogicalResult MseLossOp::verify() {
+  return verifyLoss(*this, getInput(), getTarget(), getReduction(), false);
+}
+
 LogicalResult SoftmaxOp::verify() {
   return verifySoftmaxLike(*this, static_cast<int64_t>(getAxis()));
 }

@@ -23,6 +23,8 @@ const char *mlpc_status_string(int32_t status) {
   case MLPC_ERR_OVERLAP:
     return "an output buffer overlaps an input or another output; give each "
            "output its own memory";
+  case MLPC_ERR_BAD_INDEX:
+    return "a class index is outside [0, number of classes)";
   default:
     return "unknown mlpc status code";
   }

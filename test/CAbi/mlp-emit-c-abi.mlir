@@ -217,3 +217,28 @@ module {
     llvm.return
   }
 }
+
+// -----
+
+// An argument of class indices (its loss's lowering gives it
+// mlpc.class_count) is read after the buffer checks: every index below the
+// class count, compared unsigned so that a negative one is refused too,
+// else MLPC_ERR_BAD_INDEX.
+// CHECK-LABEL: llvm.func @indexed(
+// CHECK-SAME: %[[X:.*]]: !llvm.ptr, %[[T:.*]]: !llvm.ptr, %[[O:.*]]: !llvm.ptr, %[[N:.*]]: i64) -> i32
+// CHECK: %[[C7:.*]] = llvm.mlir.constant(7 : i32)
+// CHECK-NEXT: llvm.return %[[C7]]
+// CHECK-NEXT: ^[[HEAD:.*]](%[[I:.*]]: i64):
+// CHECK-NEXT: %[[MORE:.*]] = llvm.icmp "slt" %[[I]], %[[N]]
+// CHECK-NEXT: llvm.cond_br %[[MORE]], ^[[BODY:.*]], ^[[CALL:.*]]
+// CHECK: ^[[BODY]]:
+// CHECK-NEXT: %[[P:.*]] = llvm.getelementptr %[[T]][%[[I]]] : (!llvm.ptr, i64) -> !llvm.ptr, i32
+// CHECK-NEXT: %[[V:.*]] = llvm.load %[[P]] : !llvm.ptr -> i32
+// CHECK-NEXT: %[[C:.*]] = llvm.mlir.constant(4 : i32)
+// CHECK-NEXT: %[[OUTSIDE:.*]] = llvm.icmp "uge" %[[V]], %[[C]] : i32
+// CHECK: llvm.cond_br %[[OUTSIDE]], ^{{.*}}, ^[[HEAD]](%{{.*}} : i64)
+// CHECK: ^[[CALL]]:
+// CHECK: llvm.call @__mlpc_indexed
+func.func @indexed(%x: tensor<?x4xf32>, %t: tensor<?xi32> {mlpc.class_count = 4 : i64}) -> tensor<?x4xf32> {
+  return %x : tensor<?x4xf32>
+}

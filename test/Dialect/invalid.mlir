@@ -296,3 +296,67 @@ func.func @intrinsic_name(%a: vector<8xi32>) -> vector<8xi32> {
   %0 = mlp.intrinsic "vpdpbusd"(%a) : (vector<8xi32>) -> vector<8xi32>
   return %0 : vector<8xi32>
 }
+
+// -----
+
+func.func @loss_reduction(%x: tensor<?x10xf32>, %t: tensor<?xi32>) -> tensor<?xf32> {
+  // expected-error @+1 {{reduction "avg" is not one; use "none" (a loss per row), "mean" or "sum"}}
+  %l = mlp.cross_entropy %x, %t {reduction = "avg"} : tensor<?x10xf32>, tensor<?xi32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}
+
+// -----
+
+func.func @loss_index_shape(%x: tensor<?x10xf32>, %t: tensor<?x1xi32>) -> tensor<?xf32> {
+  // expected-error @+1 {{class-index target has shape [?, 1] but the input has shape [?, 10]; give it one index per row, shape [?]}}
+  %l = mlp.nll_loss %x, %t : tensor<?x10xf32>, tensor<?x1xi32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}
+
+// -----
+
+func.func @loss_index_for_values(%x: tensor<?x3xf32>, %t: tensor<?xi32>) -> tensor<?xf32> {
+  // expected-error @+1 {{target has element type i32, but this loss compares values; give it f32 targets of the input's shape [?, 3]}}
+  %l = mlp.mse_loss %x, %t : tensor<?x3xf32>, tensor<?xi32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}
+
+// -----
+
+func.func @loss_target_shape(%x: tensor<?x10xf32>, %p: tensor<?x9xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{target has shape [?, 9] but the input has shape [?, 10]; give it the input's shape (probabilities), or class indices as an i32 tensor of one index per row}}
+  %l = mlp.cross_entropy %x, %p : tensor<?x10xf32>, tensor<?x9xf32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}
+
+// -----
+
+func.func @loss_bce_shape(%x: tensor<?x1xf32>, %y: tensor<?x2xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{target has shape [?, 2] but the input has shape [?, 1]; give it the input's shape}}
+  %l = mlp.bce_with_logits %x, %y : tensor<?x1xf32>, tensor<?x2xf32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}
+
+// -----
+
+func.func @loss_input_rank(%x: tensor<?xf32>, %y: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{input must have rank 2 but has shape [?]; reshape it to a matrix}}
+  %l = mlp.mse_loss %x, %y : tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}
+
+// -----
+
+func.func @loss_reduced_type(%x: tensor<?x10xf32>, %t: tensor<?xi32>) -> tensor<?xf32> {
+  // expected-error @+1 {{declared result type 'tensor<?xf32>' does not match the type its operands imply, 'tensor<1xf32>'; change the result type to that}}
+  %l = mlp.cross_entropy %x, %t {reduction = "sum"} : tensor<?x10xf32>, tensor<?xi32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}
+
+// -----
+
+func.func @loss_per_row_type(%x: tensor<?x10xf32>, %t: tensor<?xi32>) -> tensor<1xf32> {
+  // expected-error @+1 {{declared result type 'tensor<1xf32>' does not match the type its operands imply, 'tensor<?xf32>'}}
+  %l = mlp.cross_entropy %x, %t : tensor<?x10xf32>, tensor<?xi32> -> tensor<1xf32>
+  return %l : tensor<1xf32>
+}

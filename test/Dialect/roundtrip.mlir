@@ -123,3 +123,23 @@ func.func @narrow(%x: tensor<?x4xf32>, %wb: tensor<4x2xbf16>, %wq: tensor<2x4xi8
   %4 = mlp.intrinsic "llvm.x86.avx512.vpdpbusd.256"(%v, %p, %p) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
   return %0, %1, %2, %3, %4 : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, vector<8xi32>
 }
+
+// CHECK-LABEL: func.func @losses
+// CHECK-SAME: (%[[X:.*]]: tensor<?x10xf32>, %[[T:.*]]: tensor<?xi32>, %[[P:.*]]: tensor<?x10xf32>)
+func.func @losses(%x: tensor<?x10xf32>, %t: tensor<?xi32>, %p: tensor<?x10xf32>)
+    -> (tensor<?xf32>, tensor<1xf32>, tensor<?xf32>, tensor<1xf32>, tensor<?xf32>, tensor<?xf32>) {
+  // CHECK: %[[CE:.*]] = mlp.cross_entropy %[[X]], %[[T]] : tensor<?x10xf32>, tensor<?xi32> -> tensor<?xf32>
+  %ce = mlp.cross_entropy %x, %t : tensor<?x10xf32>, tensor<?xi32> -> tensor<?xf32>
+  // CHECK: %[[CEP:.*]] = mlp.cross_entropy %[[X]], %[[P]] {reduction = "mean"} : tensor<?x10xf32>, tensor<?x10xf32> -> tensor<1xf32>
+  %cep = mlp.cross_entropy %x, %p {reduction = "mean"} : tensor<?x10xf32>, tensor<?x10xf32> -> tensor<1xf32>
+  // CHECK: %[[NLL:.*]] = mlp.nll_loss %[[X]], %[[T]] : tensor<?x10xf32>, tensor<?xi32> -> tensor<?xf32>
+  %nll = mlp.nll_loss %x, %t : tensor<?x10xf32>, tensor<?xi32> -> tensor<?xf32>
+  // CHECK: %[[BCE:.*]] = mlp.bce_with_logits %[[X]], %[[P]] {reduction = "sum"} : tensor<?x10xf32>, tensor<?x10xf32> -> tensor<1xf32>
+  %bce = mlp.bce_with_logits %x, %p {reduction = "sum"} : tensor<?x10xf32>, tensor<?x10xf32> -> tensor<1xf32>
+  // CHECK: %[[MSE:.*]] = mlp.mse_loss %[[X]], %[[P]] : tensor<?x10xf32>, tensor<?x10xf32> -> tensor<?xf32>
+  %mse = mlp.mse_loss %x, %p {reduction = "none"} : tensor<?x10xf32>, tensor<?x10xf32> -> tensor<?xf32>
+  // CHECK: %[[NLLP:.*]] = mlp.nll_loss %[[X]], %[[P]] : tensor<?x10xf32>, tensor<?x10xf32> -> tensor<?xf32>
+  %nllp = mlp.nll_loss %x, %p : tensor<?x10xf32>, tensor<?x10xf32> -> tensor<?xf32>
+  // CHECK: return %[[CE]], %[[CEP]], %[[NLL]], %[[BCE]], %[[MSE]], %[[NLLP]]
+  return %ce, %cep, %nll, %bce, %mse, %nllp : tensor<?xf32>, tensor<1xf32>, tensor<?xf32>, tensor<1xf32>, tensor<?xf32>, tensor<?xf32>
+}

@@ -20,6 +20,15 @@ func.func @two_outputs(%x: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<2xf32>) 
   return %r, %c : tensor<?x3xf32>, tensor<2xf32>
 }
 
+// A loss's class indices: their count goes on the kernel, one value per
+// argument (0: not indices), for the wrapper to check them.
+// CHECK-LABEL: func.func private @__mlpc_indexed
+// CHECK-SAME: (%{{.*}}: memref<?x3xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: memref<?x3xf32>)
+// CHECK-SAME: mlpc.class_counts = array<i64: 0, 3>
+func.func @indexed(%x: tensor<?x3xf32>, %t: tensor<?xi32> {mlpc.class_count = 3 : i64}) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
+
 // Private functions are not entry points and stay as they are.
 // CHECK-LABEL: func.func private @helper(%{{.*}}: tensor<2xf32>) -> tensor<2xf32>
 func.func private @helper(%x: tensor<2xf32>) -> tensor<2xf32> {

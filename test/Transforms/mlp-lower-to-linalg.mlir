@@ -231,3 +231,87 @@ func.func @dense_int8_generic(%x: tensor<?x?xf32>, %w: tensor<?x4xi8>, %b: tenso
   %y = mlp.dense %x, %w, %b w_scale(%s : tensor<4xf32>) {activation = "relu"} : tensor<?x?xf32>, tensor<?x4xi8>, tensor<4xf32> -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+
+// -----
+
+// A loss of class indices reads each row's class from the log-probabilities
+// (NaN for an index outside [0, C), which entry points refuse first) and
+// records the class count on the argument for the entry point's check.
+// CHECK-LABEL: func.func @nll_classes
+// CHECK-SAME: (%[[LOGP:.*]]: tensor<?x4xf32>, %[[T:.*]]: tensor<?xi32> {mlpc.class_count = 4 : i64})
+// CHECK: %[[L:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%[[T]] : tensor<?xi32>)
+// CHECK: ^bb0(%[[C:.*]]: i32, %{{.*}}: f32):
+// CHECK: %[[ROW:.*]] = linalg.index 0
+// CHECK: %[[I:.*]] = arith.index_cast %[[C]] : i32 to index
+// CHECK: %[[IN:.*]] = arith.andi
+// CHECK: %[[SAFE:.*]] = arith.select %[[IN]], %[[I]]
+// CHECK: %[[V:.*]] = tensor.extract %[[LOGP]][%[[ROW]], %[[SAFE]]]
+// CHECK: %[[NEG:.*]] = arith.negf %[[V]]
+// CHECK: arith.select %[[IN]], %[[NEG]], %{{.*}} : f32
+// CHECK: return %[[L]]
+func.func @nll_classes(%logp: tensor<?x4xf32>, %t: tensor<?xi32>) -> tensor<?xf32> {
+  %l = mlp.nll_loss %logp, %t : tensor<?x4xf32>, tensor<?xi32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}
+
+// -----
+
+// Probabilities as targets: -sum p * logp per row, a zero probability
+// adding 0 even against -inf; then the batch mean.
+// CHECK-LABEL: func.func @nll_probabilities
+// CHECK-SAME: (%[[LOGP:.*]]: tensor<?x4xf32>, %[[P:.*]]: tensor<?x4xf32>)
+// CHECK: %[[ROWS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[LOGP]], %[[P]] : tensor<?x4xf32>, tensor<?x4xf32>)
+// CHECK: ^bb0(%[[L:.*]]: f32, %[[W:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[NEG:.*]] = arith.negf %[[L]]
+// CHECK: %[[ZERO:.*]] = arith.cmpf oeq, %[[W]]
+// CHECK: %[[PROD:.*]] = arith.mulf %[[W]], %[[NEG]]
+// CHECK: %[[TERM:.*]] = arith.select %[[ZERO]], %{{.*}}, %[[PROD]]
+// CHECK: arith.addf %[[ACC]], %[[TERM]]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[ROWS]] : tensor<?xf32>) outs(%{{.*}} : tensor<1xf32>)
+// CHECK: %[[B:.*]] = tensor.dim %[[ROWS]]
+// CHECK: %[[N:.*]] = arith.sitofp
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<1xf32>)
+// CHECK: arith.divf %{{.*}}, %[[N]]
+// CHECK: return %[[MEAN]]
+func.func @nll_probabilities(%logp: tensor<?x4xf32>, %p: tensor<?x4xf32>) -> tensor<1xf32> {
+  %l = mlp.nll_loss %logp, %p {reduction = "mean"} : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<1xf32>
+  return %l : tensor<1xf32>
+}
+
+// -----
+
+// BCE with logits: y * softplus(-x) + (1 - y) * softplus(x), sharing one
+// log1p(exp(-|x|)), averaged over the row (times 1/4); then the batch sum.
+// CHECK-LABEL: func.func @bce
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?x4xf32>)
+// CHECK: %[[ROWS:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[Y]] : tensor<?x4xf32>, tensor<?x4xf32>)
+// CHECK: ^bb0(%[[XV:.*]]: f32, %[[YV:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: math.absf %[[XV]]
+// CHECK: %[[TAIL:.*]] = math.log1p
+// CHECK-NOT: math.log1p
+// CHECK: arith.cmpf oeq, %[[YV]]
+// CHECK: arith.addf %[[ACC]]
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[ROWS]] : tensor<?xf32>)
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[MEAN]] : tensor<?xf32>)
+// CHECK-NOT: arith.divf
+// CHECK: return %[[SUM]]
+func.func @bce(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>) -> tensor<1xf32> {
+  %l = mlp.bce_with_logits %x, %y {reduction = "sum"} : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<1xf32>
+  return %l : tensor<1xf32>
+}
+
+// -----
+
+// MSE: the row's mean of (x - y)^2.
+// CHECK-LABEL: func.func @mse
+// CHECK: ^bb0(%[[XV:.*]]: f32, %[[YV:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[D:.*]] = arith.subf %[[XV]], %[[YV]]
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[D]], %[[D]]
+// CHECK-NEXT: %[[NEW:.*]] = arith.addf %[[ACC]], %[[SQ]]
+// CHECK-NEXT: linalg.yield %[[NEW]]
+// CHECK: arith.constant 2.500000e-01
+func.func @mse(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>) -> tensor<?xf32> {
+  %l = mlp.mse_loss %x, %y : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}

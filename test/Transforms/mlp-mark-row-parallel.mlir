@@ -23,6 +23,21 @@ func.func @softmax_over_batch(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   return %p : tensor<?x4xf32>
 }
 
+// A loss per row reads its own row of logits and targets; its mean over
+// the batch mixes rows.
+// CHECK-LABEL: func.func @loss_per_row
+// CHECK-SAME: mlpc.row_parallel_flops
+// CHECK-LABEL: func.func @loss_mean
+// CHECK-NOT: mlpc.row_parallel_flops
+func.func @loss_per_row(%x: tensor<?x4xf32>, %t: tensor<?xi32>) -> tensor<?xf32> {
+  %l = mlp.cross_entropy %x, %t : tensor<?x4xf32>, tensor<?xi32> -> tensor<?xf32>
+  return %l : tensor<?xf32>
+}
+func.func @loss_mean(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>) -> tensor<1xf32> {
+  %l = mlp.mse_loss %x, %y {reduction = "mean"} : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<1xf32>
+  return %l : tensor<1xf32>
+}
+
 // A product of two batched values mixes rows.
 // CHECK-LABEL: func.func @batched_weights
 // CHECK-NOT: mlpc.row_parallel_flops

@@ -15,7 +15,10 @@
 
 // CHECK-LABEL: func.func private @__mlpc_chain
 // CHECK-SAME: (%{{.*}}: memref<?x10xf32>, %{{.*}}: memref<?x10xf32>, %[[S:.*]]: memref<?xi8>)
-// Per batch row: 3 x (10 floats + 64 bytes of alignment slack).
+// For mlpc --stats, each buffer's bytes without the batch and whether the
+// batch multiplies them; per batch row: 3 x (10 floats + 64 bytes of
+// alignment slack).
+// CHECK-SAME: mlpc.scratch_plan = array<i64: 40, 1, 40, 1, 40, 1>
 // CHECK-SAME: mlpc.scratch_row_bytes = 312
 // CHECK-NOT: memref.alloc
 // CHECK: memref.view %[[S]][%{{.*}}][%{{.*}}] : memref<?xi8> to memref<?x10xf32>

@@ -169,3 +169,20 @@ func.func @log_softmax_short(%x: tensor<5xf32>) -> tensor<5xf32> {
   %p = mlp.log_softmax %x : tensor<5xf32> -> tensor<5xf32>
   return %p : tensor<5xf32>
 }
+
+// -----
+
+// cross_entropy becomes nll_loss of the log_softmax, decomposed like any
+// other: the class's logit minus logsumexp, with the maximum subtracted.
+// CHECK-LABEL: func.func @cross_entropy
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[T:.*]]: tensor<?xi32>)
+// CHECK-NOT: mlp.cross_entropy
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<?x4xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[LOGP:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]], %{{.*}} : tensor<?x4xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK: %[[L:.*]] = mlp.nll_loss %[[LOGP]], %[[T]] {reduction = "mean"} : tensor<?x4xf32>, tensor<?xi32> -> tensor<1xf32>
+// CHECK: return %[[L]]
+func.func @cross_entropy(%x: tensor<?x4xf32>, %t: tensor<?xi32>) -> tensor<1xf32> {
+  %l = mlp.cross_entropy %x, %t {reduction = "mean"} : tensor<?x4xf32>, tensor<?xi32> -> tensor<1xf32>
+  return %l : tensor<1xf32>
+}

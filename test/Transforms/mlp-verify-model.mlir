@@ -27,9 +27,40 @@ func.func @scalar(%x: tensor<2xf32>) -> tensor<f32> {
 
 // -----
 
-// expected-error @+1 {{entry point @f64: argument #0 has type 'tensor<2xf64>'; only f32 is supported}}
+// expected-error @+1 {{entry point @f64: argument #0 has type 'tensor<2xf64>'; arguments are f32, or i32 class indices for a loss, convert it to one of these}}
 func.func @f64(%x: tensor<2xf64>) -> tensor<2xf64> {
   return %x : tensor<2xf64>
+}
+
+// -----
+
+// Class indices (i32) are arguments of one value per row that losses read.
+func.func @indices_ok(%x: tensor<?x3xf32>, %t: tensor<?xi32>) -> tensor<1xf32> {
+  %l = mlp.cross_entropy %x, %t {reduction = "mean"} : tensor<?x3xf32>, tensor<?xi32> -> tensor<1xf32>
+  return %l : tensor<1xf32>
+}
+
+// -----
+
+// expected-error @+1 {{entry point @indices_read: argument #1 has type 'tensor<?xi32>'; an i32 argument may only be the class-index target of mlp.cross_entropy or mlp.nll_loss, but 'func.return' reads it}}
+func.func @indices_read(%x: tensor<?x3xf32>, %t: tensor<?xi32>) -> (tensor<?xf32>, tensor<?xi32>) {
+  %l = mlp.cross_entropy %x, %t : tensor<?x3xf32>, tensor<?xi32> -> tensor<?xf32>
+  return %l, %t : tensor<?xf32>, tensor<?xi32>
+}
+
+// -----
+
+// expected-error @+1 {{entry point @indices_rank: argument #1 has type 'tensor<?x1xi32>'; i32 arguments are class indices, one per batch row: give it shape [B], e.g. tensor<?xi32>}}
+func.func @indices_rank(%x: tensor<?x3xf32>, %t: tensor<?x1xi32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
+
+// -----
+
+// expected-error @+1 {{entry point @int_result: result #0 has type 'tensor<2xi32>'; results are f32, convert it to f32}}
+func.func @int_result(%x: tensor<?x3xf32>) -> tensor<2xi32> {
+  %c = arith.constant dense<1> : tensor<2xi32>
+  return %c : tensor<2xi32>
 }
 
 // -----

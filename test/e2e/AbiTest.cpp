@@ -43,7 +43,7 @@ TEST(Abi, StatusCodes) {
   EXPECT_STREQ(mlpc_status_string(12345), "unknown mlpc status code");
   // Every status has its own string.
   std::set<std::string> seen;
-  for (int32_t s = MLPC_OK; s <= MLPC_ERR_OVERLAP; ++s) {
+  for (int32_t s = MLPC_OK; s <= MLPC_ERR_BAD_INDEX; ++s) {
     std::string text = mlpc_status_string(s);
     EXPECT_NE(text, "unknown mlpc status code") << s;
     EXPECT_TRUE(seen.insert(text).second) << s;

@@ -30,8 +30,19 @@ struct TempDir {
 };
 } // namespace
 
+/// The C source of `const char mlpc_manifest[]` holding `manifest`.
+static std::string manifestSource(StringRef manifest) {
+  std::string c = "/* What mlpc compiled into this library (JSON). */\n"
+                  "__attribute__((visibility(\"default\")))\n"
+                  "const char mlpc_manifest[] = {";
+  for (unsigned char ch : manifest)
+    c += std::to_string(ch) + ",";
+  return c + "0};\n";
+}
+
 bool mlir::mlpc::linkShared(StringRef object, StringRef runtime,
-                            raw_ostream &os, std::string &error) {
+                            StringRef manifest, raw_ostream &os,
+                            std::string &error) {
   if (!sys::fs::exists(runtime)) {
     error = ("--emit=shared links the runtime, but '" + runtime +
              "' does not exist; give its path with --runtime-lib")
@@ -52,17 +63,20 @@ bool mlir::mlpc::linkShared(StringRef object, StringRef runtime,
     error = "cannot make a temporary directory: " + ec.message();
     return false;
   }
-  SmallString<128> obj(dir.path), lib(dir.path), log(dir.path);
+  SmallString<128> obj(dir.path), lib(dir.path), log(dir.path), src(dir.path);
   sys::path::append(obj, "model.o");
+  sys::path::append(src, "manifest.c");
   sys::path::append(lib, "model.so");
   sys::path::append(log, "link.log");
-  {
+  std::string source = manifestSource(manifest);
+  for (auto [path, text] : {std::pair{obj.str(), object},
+                            std::pair{src.str(), StringRef(source)}}) {
     std::error_code ec;
-    raw_fd_ostream f(obj, ec);
-    f << object;
+    raw_fd_ostream f(path, ec);
+    f << text;
     if (ec || f.has_error()) {
       f.clear_error();
-      error = "cannot write a temporary object in " + dir.path.str().str();
+      error = "cannot write a temporary file in " + dir.path.str().str();
       return false;
     }
   }
@@ -75,6 +89,7 @@ bool mlir::mlpc::linkShared(StringRef object, StringRef runtime,
                                  "-o",
                                  lib,
                                  obj,
+                                 src,
                                  "-Wl,--whole-archive",
                                  runtime,
                                  "-Wl,--no-whole-archive",

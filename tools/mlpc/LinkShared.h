@@ -26,8 +26,11 @@ std::string defaultRuntimeArchive(const char *argv0);
 /// independent object) and `runtime` (libmlpc_runtime.a) to `os`, linked
 /// by the C compiler driver `$CC` or `cc`. False, with a message in
 /// `error`, when no driver or runtime is found or the link fails.
+/// `manifest` (mlpc::writeManifest's JSON) is exported as
+/// `const char mlpc_manifest[]`.
 bool linkShared(llvm::StringRef object, llvm::StringRef runtime,
-                llvm::raw_ostream &os, std::string &error);
+                llvm::StringRef manifest, llvm::raw_ostream &os,
+                std::string &error);
 
 } // namespace mlir::mlpc
 

@@ -9,6 +9,7 @@
 #include "LinkShared.h"
 #include "mlpc/CAbi/Header.h"
 #include "mlpc/CPU/Passes.h"
+#include "mlpc/CPU/Stats.h"
 #include "mlpc/CodeGen/CodeGen.h"
 #include "mlpc/CodeGen/Registration.h"
 #include "mlpc/Frontend/ONNX.h"
@@ -133,6 +134,37 @@ static cl::list<std::string> keepF32(
     cl::desc("Layers whose weights stay f32 under --precision: first, last, "
              "a 0-based layer index or a layer's (ONNX node's) name"),
     cl::value_desc("layer,..."), cl::CommaSeparated, cl::cat(category));
+
+static cl::opt<bool>
+    trace("trace",
+          cl::desc("Also export NAME_trace beside each entry NAME: NAME's "
+                   "outputs, then every layer's pre-activation z and output "
+                   "a (named and shaped in the header)"),
+          cl::cat(category));
+
+enum class StatsFormat { None, Text, Json };
+/// --stats. LLVM registers a -stats of its own (its pass statistics, which
+/// mlpc does not print): main() removes that one and only then makes this
+/// one, on first use.
+static cl::opt<StatsFormat> &statsOption() {
+  static cl::opt<StatsFormat> option(
+      "stats",
+      cl::desc("Also print, on standard output, each op's shapes, "
+               "parameters, packed weight bytes, FLOPs and activation bytes "
+               "per batch row and what was fused into it, with totals per "
+               "entry"),
+      cl::init(StatsFormat::None), cl::ValueOptional,
+      cl::values(clEnumValN(StatsFormat::Text, "", "a table (the default)"),
+                 clEnumValN(StatsFormat::Text, "text", "a table"),
+                 clEnumValN(StatsFormat::Json, "json", "JSON")),
+      cl::cat(category));
+  return option;
+}
+static cl::opt<int64_t> statsBatch(
+    "stats-batch",
+    cl::desc("The batch at which --stats gives a call's scratch bytes "
+             "(default: 1)"),
+    cl::init(1), cl::cat(category));
 
 static cl::opt<std::string>
     runtimeLib("runtime-lib",
@@ -374,11 +406,14 @@ int emitOutputs(MLIRContext &context, ModuleOp module,
         bool ok;
         if (emitKind == Emit::Shared) {
           // The object in memory, then linked with the runtime.
+          std::string manifest;
+          llvm::raw_string_ostream manifestStream(manifest);
+          mlpc::writeManifest(manifestStream, entries, gpu);
           SmallString<0> object;
           llvm::raw_svector_ostream objectStream(object);
           ok = mlpc::emitModule(module, target, kind, objectStream, error,
                                 release) &&
-               mlpc::linkShared(object, runtimeLib, os, error);
+               mlpc::linkShared(object, runtimeLib, manifest, os, error);
         } else {
           ok = mlpc::emitModule(module, target, kind, os, error, release);
         }
@@ -402,12 +437,13 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
                 llvm::join(mlpc::supportedGpuArchs(), ", "));
   PassManager verify(&context);
   mlpc::addVerifyModel(verify);
+  mlpc::buildGpuFusionPipeline(verify, optLevel, trace);
   if (failed(verify.run(module)))
     return 1;
   SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(module);
 
   PassManager high(&context);
-  mlpc::buildGpuLoweringPipeline(high, optLevel);
+  mlpc::buildGpuKernelPipeline(high);
   if (failed(high.run(module)))
     return 1;
   std::string text;
@@ -444,6 +480,41 @@ int compileForGpu(MLIRContext &context, ModuleOp module) {
 }
 #endif
 
+/// --stats, once the outputs are written.
+void printStats(ArrayRef<mlpc::EntryStats> stats) {
+  if (statsOption() == StatsFormat::Json)
+    mlpc::printStatsJson(llvm::outs(), stats);
+  else if (statsOption() == StatsFormat::Text)
+    mlpc::printStats(llvm::outs(), stats);
+  llvm::outs().flush();
+}
+
+/// The options that cannot go together, checked before any work.
+bool checkOptions() {
+  auto fail = [](const Twine &message) {
+    llvm::WithColor::error(llvm::errs(), "mlpc") << message << "\n";
+    return false;
+  };
+  std::string output = outputFile.getNumOccurrences()
+                           ? outputFile.getValue()
+                           : defaultOutput(inputFile);
+  if (statsOption() != StatsFormat::None) {
+    if (output == "-")
+      return fail("--stats prints on standard output, where the output "
+                  "would go too; write the output to a file with -o");
+    if (target == Target::NVPTX)
+      return fail("--stats describes the CPU kernels; leave out "
+                  "--target=nvptx, or --stats");
+    if (emitKind == Emit::MLP)
+      return fail("--stats describes the layers after fusion, which "
+                  "--emit=mlp does not run; use another --emit");
+  }
+  if (statsBatch < 1)
+    return fail("--stats-batch=" + Twine(statsBatch) +
+                " is not a batch; give a number of rows of 1 or more");
+  return true;
+}
+
 std::string inputPath() {
   return inputFile == "-" ? "<stdin>" : inputFile.getValue();
 }
@@ -475,6 +546,8 @@ LogicalResult reportAtOnnxNode(Diagnostic &d) {
 }
 
 int run() {
+  if (!checkOptions())
+    return 1;
   if (optLevel > 3) {
     llvm::WithColor::error(llvm::errs(), "mlpc")
         << "-O" << optLevel << " is not a level; use -O0, -O1, -O2 or -O3\n";
@@ -599,10 +672,19 @@ int run() {
     opts.bf16Product = bf16Product;
   }
   opts.precision = precision;
+  opts.trace = trace;
   opts.keepF32 = ArrayRef<std::string>(std::vector<std::string>(keepF32));
 
+  // Fusion first: --stats describes the layers as the kernels get them.
+  PassManager fusion(&context);
+  mlpc::buildCpuFusionPipeline(fusion, opts);
+  if (failed(fusion.run(*module)))
+    return 1;
+  std::vector<mlpc::EntryStats> stats;
+  if (statsOption() != StatsFormat::None)
+    stats = mlpc::collectStats(*module, tuning);
   PassManager high(&context);
-  mlpc::buildCpuTensorPipeline(high, opts);
+  mlpc::buildCpuKernelPipeline(high, opts);
   if (failed(high.run(*module)))
     return 1;
   SmallVector<mlpc::EntrySignature> entries = mlpc::collectEntries(*module);
@@ -611,18 +693,30 @@ int run() {
     std::string text;
     llvm::raw_string_ostream textStream(text);
     module->print(textStream);
-    return writeOutputs(text, entries, /*gpu=*/false);
+    int rc = writeOutputs(text, entries, /*gpu=*/false);
+    if (rc == 0)
+      printStats(stats); // without the scratch, which lowering plans
+    return rc;
   }
   PassManager low(&context);
   mlpc::buildCpuToLLVMPipeline(low);
   if (failed(low.run(*module)))
     return 1;
-  return emitOutputs(context, *module, target, entries, /*gpu=*/false);
+  if (statsOption() != StatsFormat::None)
+    mlpc::addScratch(stats, *module, statsBatch);
+  int rc = emitOutputs(context, *module, target, entries, /*gpu=*/false);
+  if (rc == 0)
+    printStats(stats);
+  return rc;
 }
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  if (auto llvmStats = cl::getRegisteredOptions().find("stats");
+      llvmStats != cl::getRegisteredOptions().end())
+    llvmStats->second->removeArgument();
+  statsOption();
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "mlpc " << MLPC_VERSION_STRING << " (LLVM/MLIR "

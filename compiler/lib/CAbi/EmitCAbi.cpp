@@ -243,6 +243,12 @@ LogicalResult WrapperBuilder::build(StringRef name) {
     scratchRowBytes = scratch.getInt();
   Block *callBlock = mlpc::buildEntryChecks(b, loc, body, ptrs, batch, shapes,
                                             numInputs, scratchRowBytes);
+  if (auto counts =
+          kernel->getAttrOfType<DenseI64ArrayAttr>(mlpc::kClassCountsAttr)) {
+    mlpc::buildIndexChecks(b, loc, body, ptrs, batch, shapes,
+                           counts.asArrayRef());
+    callBlock = b.getInsertionBlock();
+  }
 
   auto flops = kernel->getAttrOfType<IntegerAttr>(mlpc::kRowParallelAttr);
   bool allBatched = llvm::all_of(

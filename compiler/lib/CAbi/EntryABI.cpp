@@ -184,6 +184,44 @@ Block *mlpc::buildEntryChecks(OpBuilder &b, Location loc, Region &region,
   return ok;
 }
 
+void mlpc::buildIndexChecks(OpBuilder &b, Location loc, Region &region,
+                            ValueRange ptrs, Value batch,
+                            ArrayRef<ArrayRef<int64_t>> shapes,
+                            ArrayRef<int64_t> classCounts) {
+  LLVMEmitter e(b.getContext(), loc); // for its types and blocks only
+  Block *bad = e.addBlock(region);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(bad);
+    LLVM::ReturnOp::create(b, loc, llvmI32(b, loc, MLPC_ERR_BAD_INDEX));
+  }
+  for (auto [ptr, shape, classes] : llvm::zip(ptrs, shapes, classCounts)) {
+    if (classes <= 0)
+      continue;
+    // for (i = 0; i < rows; ++i) if ((uint32_t)ptr[i] >= classes) bad;
+    Value rows =
+        ShapedType::isDynamic(shape[0]) ? batch : llvmI64(b, loc, shape[0]);
+    Block *head = e.addBlock(region, {e.i64}), *body = e.addBlock(region),
+          *next = e.addBlock(region);
+    LLVM::BrOp::create(b, loc, ValueRange{llvmI64(b, loc, 0)}, head);
+    b.setInsertionPointToStart(head);
+    Value i = head->getArgument(0);
+    LLVM::CondBrOp::create(
+        b, loc, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, i, rows),
+        body, next);
+    b.setInsertionPointToStart(body);
+    Value slot = LLVM::GEPOp::create(b, loc, e.ptrTy, e.i32, ptr,
+                                     ArrayRef<LLVM::GEPArg>{i});
+    Value index = LLVM::LoadOp::create(b, loc, e.i32, slot);
+    Value outside = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::uge,
+                                         index, llvmI32(b, loc, classes));
+    Value step = LLVM::AddOp::create(b, loc, i, llvmI64(b, loc, 1));
+    LLVM::CondBrOp::create(b, loc, outside, bad, ValueRange{}, head,
+                           ValueRange{step});
+    b.setInsertionPointToStart(next);
+  }
+}
+
 FailureOr<SmallVector<ArrayRef<int64_t>>>
 mlpc::entryShapes(Operation *kernel, unsigned *numInputs) {
   auto args = kernel->getAttrOfType<ArrayAttr>(kArgShapesAttr);

@@ -1,7 +1,10 @@
 //===- Header.cpp - the C header declaring a model's entry points ---------===//
 #include "mlpc/CAbi/Header.h"
 
+#include "mlpc/Utils/Attributes.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/JSON.h"
 
 using namespace mlir;
 
@@ -12,10 +15,22 @@ SmallVector<mlpc::EntrySignature> mlpc::collectEntries(ModuleOp module) {
       continue;
     EntrySignature sig;
     sig.name = func.getSymName().str();
-    for (Type t : func.getArgumentTypes())
+    for (Type t : func.getArgumentTypes()) {
       sig.inputs.emplace_back(cast<ShapedType>(t).getShape());
+      sig.indexInputs.push_back(
+          cast<ShapedType>(t).getElementType().isInteger(32));
+    }
     for (Type t : func.getResultTypes())
       sig.outputs.emplace_back(cast<ShapedType>(t).getShape());
+    if (auto of = func->getAttrOfType<StringAttr>(kTraceOfAttr)) {
+      sig.traceOf = of.str();
+      for (unsigned i = 0; i < func.getNumResults(); ++i) {
+        auto name = func.getResultAttrOfType<StringAttr>(i, kTraceNameAttr);
+        auto layer = func.getResultAttrOfType<StringAttr>(i, kTraceLayerAttr);
+        sig.outputNames.push_back(name ? name.str() : "");
+        sig.outputLayers.push_back(layer ? layer.str() : "");
+      }
+    }
     entries.push_back(std::move(sig));
   }
   return entries;
@@ -51,9 +66,17 @@ void mlpc::writeHeader(llvm::raw_ostream &os, ArrayRef<EntrySignature> entries,
     for (const auto &s :
          llvm::concat<const SmallVector<int64_t>>(e.inputs, e.outputs))
       batched |= ShapedType::isDynamic(s.front());
+    bool anyIndex = llvm::is_contained(e.indexInputs, true);
     os << "/* " << e.name << ": " << e.inputs.size() << " input(s), "
-       << e.outputs.size() << " output(s), row-major f32.\n"
-       << " * batch: "
+       << e.outputs.size() << " output(s), row-major f32"
+       << (anyIndex ? " (class indices: int32_t, one per row)" : "") << ".\n";
+    if (!e.traceOf.empty())
+      os << " * " << e.name << ": " << e.traceOf
+         << "'s outputs (bitwise the same), then every layer's values:\n";
+    for (auto [i, name] : llvm::enumerate(e.outputNames))
+      os << " *   out" << i << " = " << name << ": " << e.outputLayers[i]
+         << "\n";
+    os << " * batch: "
        << (batched ? "the number of rows (>= 1)"
                    : "must equal the static leading dimension")
        << ". Returns MLPC_OK or an mlpc_status code. */\n";
@@ -61,7 +84,8 @@ void mlpc::writeHeader(llvm::raw_ostream &os, ArrayRef<EntrySignature> entries,
     auto declare = [&](StringRef suffix, StringRef tail) {
       os << "int32_t " << e.name << suffix << "(";
       for (unsigned i = 0; i < e.inputs.size(); ++i)
-        os << "const float *in" << i << ", ";
+        os << (e.indexInputs[i] ? "const int32_t *in" : "const float *in") << i
+           << ", ";
       for (unsigned i = 0; i < e.outputs.size(); ++i)
         os << "float *out" << i << ", ";
       os << tail << ");\n";
@@ -79,7 +103,49 @@ void mlpc::writeHeader(llvm::raw_ostream &os, ArrayRef<EntrySignature> entries,
       writeShapeMacros(os, e.name, "IN", i, s);
     for (auto [i, s] : llvm::enumerate(e.outputs))
       writeShapeMacros(os, e.name, "OUT", i, s);
+    for (auto [i, name] : llvm::enumerate(e.outputNames))
+      os << "#define " << e.name << "_OUT" << i << "_NAME \"" << name << "\"\n";
     os << "\n";
   }
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+}
+
+void mlpc::writeManifest(llvm::raw_ostream &os,
+                         ArrayRef<EntrySignature> entries, bool gpu) {
+  llvm::json::OStream j(os);
+  auto shape = [&](ArrayRef<int64_t> dims) {
+    j.attributeArray("shape", [&] {
+      for (int64_t d : dims)
+        j.value(ShapedType::isDynamic(d) ? -1 : d);
+    });
+  };
+  j.object([&] {
+    j.attribute("version", 1);
+    j.attribute("gpu", gpu);
+    j.attributeArray("entries", [&] {
+      for (const EntrySignature &e : entries)
+        j.object([&] {
+          j.attribute("name", e.name);
+          j.attribute("trace_of", e.traceOf);
+          j.attributeArray("inputs", [&] {
+            for (auto [i, s] : llvm::enumerate(e.inputs))
+              j.object([&] {
+                shape(s);
+                j.attribute("dtype", e.indexInputs[i] ? "int32" : "float32");
+              });
+          });
+          j.attributeArray("outputs", [&] {
+            for (auto [i, s] : llvm::enumerate(e.outputs))
+              j.object([&] {
+                shape(s);
+                j.attribute("dtype", "float32");
+                if (i < e.outputNames.size()) {
+                  j.attribute("name", e.outputNames[i]);
+                  j.attribute("layer", e.outputLayers[i]);
+                }
+              });
+          });
+        });
+    });
+  });
 }

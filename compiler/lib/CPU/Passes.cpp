@@ -34,6 +34,12 @@ void mlpc::CpuPipelineOptions::setTuning(const TargetTuning &t) {
 
 void mlpc::buildCpuTensorPipeline(OpPassManager &pm,
                                   const CpuPipelineOptions &opts) {
+  buildCpuFusionPipeline(pm, opts);
+  buildCpuKernelPipeline(pm, opts);
+}
+
+void mlpc::buildCpuFusionPipeline(OpPassManager &pm,
+                                  const CpuPipelineOptions &opts) {
   addVerifyModel(pm);
   if (opts.optLevel > 0)
     addSimplifyModel(pm);
@@ -47,6 +53,14 @@ void mlpc::buildCpuTensorPipeline(OpPassManager &pm,
     narrow.keepF32.assign(opts.keepF32.begin(), opts.keepF32.end());
     pm.addPass(createNarrowWeights(narrow));
   }
+  // After fusion and narrowing: NAME_trace's copy of NAME computes its
+  // results exactly as NAME does.
+  if (opts.trace)
+    pm.addPass(createTraceEntries());
+}
+
+void mlpc::buildCpuKernelPipeline(OpPassManager &pm,
+                                  const CpuPipelineOptions &opts) {
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   // The dense kernel first: it takes a softmax that follows a dense layer
   // into its epilogue; the softmax ops left are decomposed after it.

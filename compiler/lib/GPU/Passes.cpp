@@ -37,11 +37,22 @@ void mlpc::buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel) {
   buildGpuLoweringPipeline(pm, optLevel);
 }
 
-void mlpc::buildGpuLoweringPipeline(OpPassManager &pm, unsigned optLevel) {
+void mlpc::buildGpuFusionPipeline(OpPassManager &pm, unsigned optLevel,
+                                  bool trace) {
   if (optLevel > 0) {
     addSimplifyModel(pm);
     pm.nest<func::FuncOp>().addPass(createFuseDense());
   }
+  if (trace)
+    pm.addPass(createTraceEntries());
+}
+
+void mlpc::buildGpuLoweringPipeline(OpPassManager &pm, unsigned optLevel) {
+  buildGpuFusionPipeline(pm, optLevel);
+  buildGpuKernelPipeline(pm);
+}
+
+void mlpc::buildGpuKernelPipeline(OpPassManager &pm) {
   pm.addPass(createLowerToGpu());
   // Only CSE: it merges the launch sequences' repeated constants without
   // creating ops mlp-emit-gpu-host does not translate.

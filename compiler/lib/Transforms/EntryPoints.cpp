@@ -60,6 +60,14 @@ struct EntryPointsPass : mlpc::impl::EntryPointsBase<EntryPointsPass> {
 
     SmallVector<Type> argTypes(entry.getArgumentTypes());
     func.setFunctionType(b.getFunctionType(argTypes, {}));
+    SmallVector<int64_t> classCounts;
+    for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+      auto count = func.getArgAttrOfType<IntegerAttr>(i, mlpc::kClassCountAttr);
+      classCounts.push_back(count ? count.getInt() : 0);
+    }
+    if (llvm::any_of(classCounts, [](int64_t c) { return c > 0; }))
+      func->setAttr(mlpc::kClassCountsAttr,
+                    b.getDenseI64ArrayAttr(classCounts));
     func->setAttr(mlpc::kEntryNameAttr, b.getStringAttr(func.getSymName()));
     func->setAttr(mlpc::kArgShapesAttr, mlpc::shapesAttr(b, type.getInputs()));
     func->setAttr(mlpc::kResultShapesAttr,

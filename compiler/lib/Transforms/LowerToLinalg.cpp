@@ -5,6 +5,7 @@
 // into one loop nest.
 //
 //===----------------------------------------------------------------------===//
+#include "LowerLosses.h"
 #include "LowerShapeOps.h"
 #include "mlp/MlpOps.h"
 #include "mlpc/Transforms/Passes.h"
@@ -284,6 +285,7 @@ struct LowerToLinalgPass : mlpc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     patterns.add<LowerMatmul, LowerDenseGeneric, LowerBinary, LowerActivation>(
         ctx);
     mlpc::populateLowerShapeOpsPatterns(patterns);
+    mlpc::populateLowerLossPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -11,6 +11,7 @@
 //                 over the leading dimension
 //   activations   batched -> batched
 //   softmax       batched, along any axis but the leading one
+//   losses        per row (reduction "none"), of batched input and target
 //   layer_norm, reduce_mean  over dimensions other than the leading one
 //   batch_norm    with constant statistics
 //   reshape, transpose, concat  when row i stays row i
@@ -179,6 +180,16 @@ struct Analysis {
         return std::nullopt;
       return Kind::Batched;
     };
+    // A loss per row reads its row of the input and of the targets; a mean
+    // or sum over the batch mixes rows.
+    if (isa<CrossEntropyOp, NllLossOp, BceWithLogitsOp, MseLossOp>(op)) {
+      bool perRow =
+          op->getAttrOfType<StringAttr>("reduction").getValue() == "none";
+      if (perRow && isBatched(op->getOperand(0)) &&
+          isBatched(op->getOperand(1)))
+        return Kind::Batched;
+      return std::nullopt;
+    }
     if (auto s = dyn_cast<SoftmaxOp>(op))
       return softmaxAxis(static_cast<int64_t>(s.getAxis()), s.getX());
     if (auto s = dyn_cast<LogSoftmaxOp>(op))

@@ -9,6 +9,7 @@
 #include "mlp/MlpOps.h"
 #include "mlpc/Transforms/Passes.h"
 #include "mlpc/Utils/Constants.h"
+#include "mlpc/Utils/Layers.h"
 #include "mlpc/Utils/Quantize.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -24,20 +25,6 @@ using namespace mlir::mlp;
 using namespace mlir::mlpc;
 
 namespace {
-
-/// The first name in `loc` (an ONNX node's, or a NameLoc a model author
-/// wrote), or "".
-std::string layerName(Location loc) {
-  std::string name;
-  loc->walk([&](Location l) {
-    if (auto n = dyn_cast<NameLoc>(l)) {
-      name = n.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
-}
 
 /// `op`'s weights narrowed to `p`: the new weight constant and, for int8,
 /// the scales.
@@ -103,7 +90,7 @@ struct NarrowWeightsPass : mlpc::impl::NarrowWeightsBase<NarrowWeightsPass> {
     f.walk([&](Operation *op) {
       if (isa<DenseOp, MatmulOp>(op)) {
         layers.push_back(op);
-        names.push_back(layerName(op->getLoc()));
+        names.push_back(mlpc::layerName(op->getLoc()));
       }
     });
     std::string error;

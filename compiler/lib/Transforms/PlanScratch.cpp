@@ -28,7 +28,7 @@ namespace mlir::mlpc {
 using namespace mlir;
 
 namespace {
-constexpr int64_t kAlign = 64; // cache line; also AVX-512 vector size
+constexpr int64_t kAlign = mlpc::kScratchAlign; // cache line; AVX-512 vector
 
 /// Clones the computation of `v` from the function arguments at `b`'s
 /// insertion point, mapping the kernel's arguments through `map`. Fails if
@@ -133,6 +133,7 @@ struct PlanScratchPass : mlpc::impl::PlanScratchBase<PlanScratchPass> {
       kernelMap.map(arg, arg);
     Value offset = arith::ConstantIndexOp::create(kb, loc, 0);
     int64_t staticRowBytes = 0;
+    SmallVector<int64_t> plan; // per alloc: its static bytes, whether batched
     for (memref::AllocOp alloc : allocs) {
       Value bytes = *allocBytes(kb, alloc, kernelMap); // succeeded above
       OpBuilder ab(alloc);
@@ -145,14 +146,17 @@ struct PlanScratchPass : mlpc::impl::PlanScratchBase<PlanScratchPass> {
       for (int64_t d : alloc.getType().getShape())
         if (!ShapedType::isDynamic(d))
           elems *= d;
-      staticRowBytes +=
-          elems * (alloc.getType().getElementTypeBitWidth() / 8) + kAlign;
+      int64_t allocBytes =
+          elems * (alloc.getType().getElementTypeBitWidth() / 8);
+      staticRowBytes += allocBytes + kAlign;
+      plan.append({allocBytes, int64_t(alloc.getType().getNumDynamicDims())});
     }
     for (memref::AllocOp alloc : allocs)
       alloc.erase();
     // For the wrapper: no batch may make the scratch size overflow int64.
     func->setAttr(mlpc::kScratchRowBytesAttr,
                   b.getI64IntegerAttr(staticRowBytes));
+    func->setAttr(mlpc::kScratchPlanAttr, b.getDenseI64ArrayAttr(plan));
   }
 };
 } // namespace

@@ -11,6 +11,8 @@
 // other axes: three linalg.generic ops (max, sum of exp, normalize), with
 // exp(x - m) recomputed in the last rather than kept in a temporary.
 //
+// cross_entropy becomes nll_loss of the stable log_softmax.
+//
 //===----------------------------------------------------------------------===//
 #include "SoftmaxRows.h"
 #include "mlp/MlpOps.h"
@@ -117,6 +119,20 @@ struct DecomposeSoftmax : OpRewritePattern<SoftmaxLikeOp> {
   }
 };
 
+/// cross_entropy(x, t) = nll_loss(log_softmax(x), t): the stable
+/// log-softmax keeps logsumexp(x) - x[t] finite for logits of any size.
+struct DecomposeCrossEntropy : OpRewritePattern<CrossEntropyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CrossEntropyOp op,
+                                PatternRewriter &b) const override {
+    Value logp = LogSoftmaxOp::create(b, op.getLoc(), op.getInput().getType(),
+                                      op.getInput(), b.getI64IntegerAttr(-1));
+    b.replaceOpWithNewOp<NllLossOp>(op, op.getType(), logp, op.getTarget(),
+                                    op.getReductionAttr());
+    return success();
+  }
+};
+
 struct StableSoftmaxPass : mlpc::impl::StableSoftmaxBase<StableSoftmaxPass> {
   using StableSoftmaxBase::StableSoftmaxBase;
   void runOnOperation() override {
@@ -128,6 +144,7 @@ struct StableSoftmaxPass : mlpc::impl::StableSoftmaxBase<StableSoftmaxPass> {
     RewritePatternSet patterns(&getContext());
     patterns.add<DecomposeSoftmax<SoftmaxOp>, DecomposeSoftmax<LogSoftmaxOp>>(
         &getContext(), vectorWidth);
+    patterns.add<DecomposeCrossEntropy>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

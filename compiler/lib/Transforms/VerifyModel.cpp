@@ -23,7 +23,28 @@ using namespace mlir;
 
 namespace {
 
-/// Entry arguments and results: ranked f32, rank >= 1, only dim 0 dynamic.
+/// An i32 argument holds class indices: a [B] tensor that only the
+/// targets of cross_entropy and nll_loss read, so that the entry point can
+/// check each index against its loss's class count.
+template <typename Fail>
+LogicalResult checkClassIndices(func::FuncOp func, unsigned index, Fail fail) {
+  BlockArgument arg = func.getArgument(index);
+  if (cast<RankedTensorType>(arg.getType()).getRank() != 1)
+    return fail() << "; i32 arguments are class indices, one per batch row: "
+                     "give it shape [B], e.g. tensor<?xi32>";
+  for (OpOperand &use : arg.getUses()) {
+    Operation *user = use.getOwner();
+    if (!isa<mlp::CrossEntropyOp, mlp::NllLossOp>(user) ||
+        use.getOperandNumber() != 1)
+      return fail() << "; an i32 argument may only be the class-index "
+                       "target of mlp.cross_entropy or mlp.nll_loss, but '"
+                    << user->getName() << "' reads it";
+  }
+  return success();
+}
+
+/// Entry arguments and results: ranked f32 (arguments: or i32 class
+/// indices), rank >= 1, only dim 0 dynamic.
 LogicalResult checkBoundaryType(func::FuncOp func, Type t, StringRef what,
                                 unsigned index) {
   auto fail = [&]() {
@@ -34,8 +55,13 @@ LogicalResult checkBoundaryType(func::FuncOp func, Type t, StringRef what,
   if (!ranked)
     return fail() << "; entry points take and return ranked tensors such as "
                      "tensor<?x784xf32>";
+  if (ranked.getElementType().isInteger(32) && what == "argument")
+    return checkClassIndices(func, index, fail);
   if (!ranked.getElementType().isF32())
-    return fail() << "; only f32 is supported, convert it to f32";
+    return fail() << (what == "argument"
+                          ? "; arguments are f32, or i32 class indices for "
+                            "a loss, convert it to one of these"
+                          : "; results are f32, convert it to f32");
   if (ranked.getRank() == 0)
     return fail() << "; give it rank 1 or more (the leading dimension is "
                      "the batch)";

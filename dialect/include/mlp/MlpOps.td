@@ -339,6 +339,81 @@ def Mlp_ReduceMeanOp : Mlp_Op<"reduce_mean", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+// A loss of `input` [B, C] against `target`: one value per batch row, or
+// their mean or sum over the batch as a tensor<1xf32>.
+class Mlp_LossOp<string mnemonic, string formula, string targets,
+                 string example>
+    : Mlp_Op<mnemonic, [Pure]> {
+  let summary = "loss per batch row: " # formula;
+  let description = [{
+    The loss of each batch row of `input` [B, C]: }] # formula # [{.
+    }] # targets # [{
+
+    `reduction` is "none" (a tensor<Bxf32>, one loss per row), "mean" or
+    "sum" (a tensor<1xf32>: the mean or sum of the rows' losses).
+
+    Example:
+
+    ```mlir
+    }] # example # [{
+    ```
+  }];
+  let arguments = (ins Mlp_Tensor:$input, Mlp_Tensor:$target,
+                   DefaultValuedAttr<StrAttr, "\"none\"">:$reduction);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $target attr-dict `:` type($input) `,` type($target) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Whether the targets are class indices (an i32 [B] tensor).
+    bool hasClassTargets() {
+      return ::llvm::cast<::mlir::ShapedType>(getTarget().getType())
+          .getElementType().isInteger(32);
+    }
+  }];
+}
+
+def Mlp_CrossEntropyOp : Mlp_LossOp<"cross_entropy",
+    "-sum_c p[c] * log_softmax(input)[c], computed as logsumexp(input) - input[t] for a class t",
+    [{`input` holds logits. `target` is an i32 [B] tensor of class indices
+    in [0, C) (p one-hot; an entry point reports an index outside as
+    MLPC_ERR_BAD_INDEX), or an f32 [B, C] tensor of class probabilities.
+    The log-softmax is taken stably (max-subtracted). A class or
+    term whose target weight is 0 adds 0, even against a logit of -inf;
+    logits of ±1e4 neither overflow nor lose precision.}],
+    [{%l = mlp.cross_entropy %logits, %labels {reduction = "mean"}
+        : tensor<?x10xf32>, tensor<?xi32> -> tensor<1xf32>}]>;
+
+def Mlp_NllLossOp : Mlp_LossOp<"nll_loss",
+    "-sum_c p[c] * input[c], i.e. -input[t] for a class t",
+    [{`input` holds log-probabilities (a log_softmax's result). `target` is
+    an i32 [B] tensor of class indices in [0, C), or an f32 [B, C] tensor
+    of class probabilities. A class whose probability is 0 adds 0, even
+    where `input` is -inf.}],
+    [{%l = mlp.nll_loss %logp, %labels
+        : tensor<?x10xf32>, tensor<?xi32> -> tensor<?xf32>}]>;
+
+def Mlp_BceWithLogitsOp : Mlp_LossOp<"bce_with_logits",
+    "the mean over c of y * softplus(-x) + (1 - y) * softplus(x)",
+    [{`input` x holds logits and `target` y, of the same shape, the
+    probabilities of the positive class. This is binary cross-entropy of
+    sigmoid(x) without forming it: max(x, 0) - x * y + log(1 + exp(-|x|)). A class or
+    term whose target weight is 0 adds 0, even against a logit of -inf;
+    logits of ±1e4 neither overflow nor lose precision.}],
+    [{%l = mlp.bce_with_logits %logits, %y {reduction = "mean"}
+        : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<1xf32>}]>;
+
+def Mlp_MseLossOp : Mlp_LossOp<"mse_loss",
+    "the mean over c of (input[c] - target[c])^2",
+    [{`target` has the shape of `input`.}],
+    [{%l = mlp.mse_loss %pred, %y : tensor<?x3xf32>, tensor<?x3xf32> -> tensor<?xf32>}]>;
+
+//===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
 

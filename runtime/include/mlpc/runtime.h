@@ -6,6 +6,8 @@
  *
  *   int32_t NAME(const float *in0, ..., float *out0, ..., int64_t batch);
  *
+ * (an input of class indices for a loss is a `const int32_t *`)
+ *
  * and returns MLPC_OK or one of the codes below. Buffers are row-major,
  * contiguous and need no particular alignment; an output that overlaps
  * an input or another output is refused (MLPC_ERR_OVERLAP). `batch` is the
@@ -41,6 +43,9 @@ enum mlpc_status {
   /* An output buffer overlaps an input or another output (for this call's
      batch): the model would read what it has already overwritten. */
   MLPC_ERR_OVERLAP = 6,
+  /* A class index (an i32 input of a loss) is outside [0, classes).
+     Checked after the buffers, before anything is computed. */
+  MLPC_ERR_BAD_INDEX = 7,
 };
 
 /* The last error of the calling thread with more detail than its status:

@@ -88,6 +88,15 @@ Block *buildEntryChecks(OpBuilder &b, Location loc, Region &region,
                         ArrayRef<ArrayRef<int64_t>> shapes, unsigned numInputs,
                         int64_t extraRowBytes = 0);
 
+/// At b's insertion point in `region`, after buildEntryChecks: each buffer
+/// i with classCounts[i] > 0 holds one i32 class index per row, which must
+/// lie in [0, classCounts[i]); a new block returns MLPC_ERR_BAD_INDEX
+/// for the first that does not. b is left where a valid call goes on.
+void buildIndexChecks(OpBuilder &b, Location loc, Region &region,
+                      ValueRange ptrs, Value batch,
+                      ArrayRef<ArrayRef<int64_t>> shapes,
+                      ArrayRef<int64_t> classCounts);
+
 /// The shapes of an entry's arguments, then its results, as mlp-entry-points
 /// and mlp-lower-to-gpu record them on its kernel (kArgShapesAttr,
 /// kResultShapesAttr); `numInputs`, if given, gets the argument count.

@@ -65,6 +65,10 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
       *this, "keep-f32",
       llvm::cl::desc("Layers whose weights stay f32 (first, last, an index "
                      "or a name)")};
+  Option<bool> trace{
+      *this, "trace",
+      llvm::cl::desc("Add NAME_trace beside each entry (mlp-trace-entries)"),
+      llvm::cl::init(false)};
   Option<unsigned> optLevel{
       *this, "opt-level",
       llvm::cl::desc("0 skips fusion and cleanup (for debugging)"),
@@ -78,6 +82,11 @@ struct CpuPipelineOptions : PassPipelineOptions<CpuPipelineOptions> {
 /// kernel, stable softmax, the rest to linalg, cleanup. What `mlpc
 /// --emit=mlir` prints; registered as `mlpc-cpu-pipeline`.
 void buildCpuTensorPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
+
+/// Its two halves, for a driver that looks at the fused model (mlpc
+/// --stats): verify, fuse, narrow and trace; then the kernels and linalg.
+void buildCpuFusionPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
+void buildCpuKernelPipeline(OpPassManager &pm, const CpuPipelineOptions &opts);
 
 /// Tensors -> LLVM dialect: entry points, bufferization, scratch,
 /// deallocation, loops, and the C entry points; registered as

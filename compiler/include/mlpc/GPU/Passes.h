@@ -37,6 +37,12 @@ struct GpuPipelineOptions : PassPipelineOptions<GpuPipelineOptions> {
 /// dense layers (when optLevel > 0) and mlp-lower-to-gpu.
 void buildGpuLoweringPipeline(OpPassManager &pm, unsigned optLevel);
 
+/// Its two halves, for a driver that reads the entry points in between:
+/// the fusion (and, with `trace`, mlp-trace-entries), then mlp-lower-to-gpu.
+void buildGpuFusionPipeline(OpPassManager &pm, unsigned optLevel,
+                            bool trace = false);
+void buildGpuKernelPipeline(OpPassManager &pm);
+
 /// The same, starting with mlp-verify-model: what `mlpc --target=nvptx
 /// --emit=mlir` prints; registered as `mlpc-gpu-pipeline`.
 void buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel);

@@ -85,6 +85,27 @@ def FoldAffine : Pass<"mlp-fold-affine", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def TraceEntries : Pass<"mlp-trace-entries", "::mlir::ModuleOp"> {
+  let summary = "Add NAME_trace beside each entry NAME, returning every layer's z and a";
+  let description = [{
+    For each public entry point @NAME, adds @NAME_trace: NAME's results,
+    computed by NAME's own ops (so they fuse and round exactly as in NAME),
+    then the result of every mlp op in order, computed by a copy of the
+    model in which each dense layer with an activation is split into the
+    layer without it (its pre-activation z) and the activation as an op
+    (its output a). The copy is what makes each a exactly act(z) and each z
+    the layer applied to the previous a; the price is that NAME_trace does
+    about twice NAME's work. NAME itself is left as it is.
+
+    Each result gets `mlpc.trace_name` ("out0", ...: NAME's results; then
+    "z1", "a1", ...: layer l's pre-activation and output, as in the seed
+    texts' caches; an op that is not a dense layer gives "a<l>" only) and
+    `mlpc.trace_layer` (the op, its activation and its source name, for
+    the header); NAME_trace gets `mlpc.trace_of` = "NAME".
+  }];
+  let dependentDialects = ["::mlir::mlp::MlpDialect"];
+}
+
 def NarrowWeights : Pass<"mlp-narrow-weights", "::mlir::ModuleOp"> {
   let summary = "Convert dense layers' f32 weights to bf16, or to i8 with per-output scales";
   let description = [{
@@ -136,6 +157,9 @@ def StableSoftmax : Pass<"mlp-stable-softmax", "::mlir::func::FuncOp"> {
     and its sum; the scaling (log_softmax: (x - max) - log(sum)). Other
     axes, and every axis with `vector-width` = 0, become three
     linalg.generic ops on tensors (max, sum, normalize).
+
+    `mlp.cross_entropy` becomes `mlp.nll_loss` of the log_softmax of its
+    logits, which is then decomposed as above.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "0",

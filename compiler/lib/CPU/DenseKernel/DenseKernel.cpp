@@ -58,6 +58,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 
 #include <functional>
 
@@ -861,4 +862,19 @@ Value DenseKernel::lower(DenseOp op, const Epilogue &ep,
                          PatternRewriter &b) const {
   DenseSchedule s = schedule(op, ep);
   return LayerEmitter(tuningFor(op), op, ep, b).emit(s);
+}
+
+int64_t DenseKernel::packedWeightBytes(DenseOp op) const {
+  if (!applies(op) || !matchPattern(op.getW(), m_Constant()))
+    return 0;
+  TargetTuning t = tuningFor(op);
+  auto w = cast<RankedTensorType>(op.getW().getType());
+  int64_t k = cast<RankedTensorType>(op.getX().getType()).getDimSize(1);
+  int64_t n = cast<RankedTensorType>(op.getType()).getDimSize(1);
+  Product product = chooseProduct(op.getWeightType(), k, t);
+  int64_t elementBytes = std::max<int64_t>(w.getElementTypeBitWidth() / 8, 1);
+  if (product.kind == ProductKind::F32)
+    return packedBytes(k, n, 4, t.tileCols, t.vectorWidth, 1, false);
+  return packedBytes(k, n, elementBytes, t.tileCols, t.vectorWidth,
+                     product.group, product.kind == ProductKind::Int8Vnni);
 }

@@ -50,6 +50,12 @@ struct DenseKernel {
   /// The kernel needs static K and N.
   static bool applies(mlp::DenseOp op);
 
+  /// The bytes of `op`'s constant weights once packed for this kernel
+  /// (panels and the columns after them, narrow ones grouped and padded,
+  /// with the int8 correction), or 0 when they are not constant or the
+  /// kernel does not apply.
+  int64_t packedWeightBytes(mlp::DenseOp op) const;
+
   /// The softmax, log_softmax or layer_norm (with a [N] scale and bias)
   /// over the last axis that is `op`'s only user, when a whole row fits in
   /// one tile (N <= tile-cols), so the epilogue can normalize each row in

@@ -190,3 +190,15 @@ PackedWeights mlpc::packWeights(OpBuilder &b, Location loc, Value w,
   }
   return wts;
 }
+
+int64_t mlpc::packedBytes(int64_t k, int64_t n, int64_t elementBytes,
+                          int64_t panelWidth, int64_t vectorWidth,
+                          int64_t group, bool correction) {
+  if (elementBytes == 4 && group == 1 && !correction)
+    return k * n * 4; // packWeights: a permutation, no padding
+  int64_t kg = (k + group - 1) / group;
+  int64_t panels = n / panelWidth, rest = n % panelWidth;
+  int64_t padded = (rest + vectorWidth - 1) / vectorWidth * vectorWidth;
+  return (panels * panelWidth + padded) * kg * group * elementBytes +
+         (correction ? n * 4 : 0);
+}

@@ -41,6 +41,12 @@ struct PackedWeights {
          Value pad) const;
 };
 
+/// The bytes packNarrowWeights (or, with group 1, element bytes 4 and no
+/// correction, packWeights) stores for [K, N] weights.
+int64_t packedBytes(int64_t k, int64_t n, int64_t elementBytes,
+                    int64_t panelWidth, int64_t vectorWidth, int64_t group,
+                    bool correction);
+
 /// The weights `w` ([K, N], or [N, K] when `transposed`) packed into panels
 /// of `panelWidth` columns when they are a constant, else as [K, N].
 PackedWeights packWeights(OpBuilder &b, Location loc, Value w, bool transposed,

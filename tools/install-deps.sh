@@ -4,7 +4,7 @@
 # GoogleTest, a C compiler for apps (`cc`), pkg-config (the test of the
 # installed package uses it), ONNX's C++ library, its conformance test
 # data and its Python package (the ONNX frontend and its tests), and Python
-# with scikit-learn for the examples. Idempotent: does nothing when
+# with scikit-learn for the examples and matplotlib for mlpc-inspect. Idempotent: does nothing when
 # everything is already installed.
 set -euo pipefail
 
@@ -13,7 +13,7 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   libclang-rt-22-dev
   libgtest-dev
-  python3 python3-numpy python3-sklearn
+  python3 python3-numpy python3-sklearn python3-matplotlib
   libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx
   pkgconf
 )

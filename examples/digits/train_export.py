@@ -6,7 +6,10 @@ Writes, next to this script:
   digits.mlir      the trained model in the mlp dialect (entry point @digits)
   digits_test.txt  the held-out digits: label, 64 pixels (scaled to [0,1])
                    and sklearn's predict_proba for each, for the app to check
+With --pickle PATH it writes only the fitted classifier, pickled, to PATH
+(what `mlpc-export sklearn` reads; tools.sh uses it).
 """
+import pickle
 import os
 import sys
 
@@ -30,6 +33,11 @@ clf.fit(x_train, y_train)
 proba = clf.predict_proba(x_test)
 print("sklearn: %d training digits, held-out accuracy %.4f"
       % (len(x_train), clf.score(x_test, y_test)))
+if len(sys.argv) == 3 and sys.argv[1] == "--pickle":
+    with open(sys.argv[2], "wb") as f:
+        pickle.dump(clf, f)
+    print("wrote %s" % sys.argv[2])
+    sys.exit(0)
 
 with open(os.path.join(here, "digits.mlir"), "w") as f:
     f.write(mlpc_export.from_sklearn(clf, name="digits"))

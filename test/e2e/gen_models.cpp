@@ -54,7 +54,12 @@ int main(int argc, char **argv) {
             toMlir(large, "large_tile512", Form::Unfused)) &&
       write(dir, "split_tile512",
             toMlir(split, "split_tile512", Form::Unfused)) &&
-      write(dir, "split_once", toMlir(split, "split_once", Form::Unfused));
+      write(dir, "split_once", toMlir(split, "split_once", Form::Unfused)) &&
+      write(dir, "mnist_traced",
+            toMlir(mnist, "mnist_traced", Form::Unfused)) &&
+      write(dir, "mnist_traced_o0",
+            toMlir(mnist, "mnist_traced_o0", Form::Unfused)) &&
+      write(dir, "acts_traced", toMlir(acts, "acts_traced", Form::Unfused));
   for (const char *s : {"rows", "groups", "panels", "split"})
     for (auto [name, model] :
          {std::pair<std::string, const Mlp *>{"mnist", &mnist},

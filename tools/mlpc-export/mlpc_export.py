@@ -22,6 +22,8 @@ compiler can prepack them at compile time.
 Command line:
   mlpc-export sklearn MODEL.pkl -o model.mlir [--name NAME]
   mlpc-export torch MODEL.pt -o model.mlir [--name NAME]
+  ... [--loss cross_entropy|bce_with_logits|mse [--loss-reduction mean|sum|none]]
+      also writes NAME_loss(x, targets) -> (output, loss)
       MODEL.pt: a whole nn.Sequential (torch.save(model)), or a state_dict
       together with --activations relu,relu,none [--head softmax]
 
@@ -41,6 +43,8 @@ import sys
 ACTIVATIONS = ("none", "relu", "sigmoid", "tanh", "gelu", "gelu_tanh",
                "leaky_relu")
 HEADS = ("none", "softmax", "log_softmax")
+LOSSES = ("cross_entropy", "bce_with_logits", "mse")
+REDUCTIONS = ("mean", "sum", "none")
 
 
 class ExportError(Exception):
@@ -156,19 +160,30 @@ class _Writer:
         raise ExportError("%s: unknown operation %r" % (where, op))
 
 
-def from_layers(layers, head="none", name="model", alpha=0.01, pre=None):
+def from_layers(layers, head="none", name="model", alpha=0.01, pre=None,
+                loss=None, reduction="mean"):
     """Layers: (W [out][in], b [out], activation) triples, PyTorch layout.
     The activation is a name (ACTIVATIONS; leaky_relu's slope is `alpha`)
     or a list of post-ops, e.g. [("elu", {"alpha": 0.5}), ("prelu", [0.25]),
     ("layer_norm", (gamma, beta, 1e-5))]. `pre` is an optional (scale,
     shift) applied to the input features first (a fitted scaler); mlpc
-    folds it into the first layer's weights."""
+    folds it into the first layer's weights.
+
+    With `loss` (LOSSES), a second entry NAME_loss(x, targets) returns the
+    model's output and the loss (`reduction`: "mean", "sum" or "none", a
+    loss per row): cross_entropy of the last layer's logits against class
+    indices (int32, the index into the classifier's classes), bce_with_logits
+    of them against probabilities, or mse of the output against targets."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ExportError("name %r is not a C identifier" % name)
     if head not in HEADS:
         raise ExportError("head must be one of %s" % ", ".join(HEADS))
     if not layers:
         raise ExportError("a model needs at least one layer")
+    if loss is not None and loss not in LOSSES:
+        raise ExportError("loss must be one of %s" % ", ".join(LOSSES))
+    if reduction not in REDUCTIONS:
+        raise ExportError("reduction must be one of %s" % ", ".join(REDUCTIONS))
     out = _Writer(name)
     width = None
     cur = "%x"
@@ -200,18 +215,60 @@ def from_layers(layers, head="none", name="model", alpha=0.01, pre=None):
         h = out.op("mlp.matmul %s, %s {transpose_b = true} : %s, %s -> %s"
                    % (cur, wv, in_t, w_t, out_t))
         cur = out.op("mlp.add %s, %s : %s, %s -> %s" % (h, bv, out_t, b_t, out_t))
+        logits, last_posts = cur, posts
         for op, params in posts:
             cur = out.post(cur, n, op, params, "layer %d" % i)
     out_t = "tensor<?x%dxf32>" % width
     if head != "none":
         cur = out.op("mlp.%s %s : %s -> %s" % (head, cur, out_t, out_t))
+    body = list(out.lines)
     out.lines.append("  return %s : %s" % (cur, out_t))
     header = ("// Exported by mlpc-export: %d layer(s), %d inputs -> %d outputs.\n"
               "func.func @%s(%%x: tensor<?x%dxf32>) -> %s {"
               % (len(layers), in_width, width, name, in_width, out_t))
-    return "\n".join([header] + out.lines + [
-        "}", "", "{-#", "  dialect_resources: {", "    builtin: {",
+    functions = [header] + out.lines + ["}"]
+    if loss is not None:
+        functions += [""] + _loss_entry(
+            name, body, loss, reduction, in_width, width, cur, logits,
+            [op for op, _ in last_posts], head)
+    return "\n".join(functions + [
+        "", "{-#", "  dialect_resources: {", "    builtin: {",
         ",\n".join(out.resources), "    }", "  }", "#-}", ""])
+
+
+def _loss_entry(name, body, loss, reduction, in_width, width, output, logits,
+                last_posts, head):
+    """The lines of NAME_loss: the model's body again (its weights are the
+    same resources), then the loss."""
+    out_t = "tensor<?x%dxf32>" % width
+    if loss in ("cross_entropy", "bce_with_logits"):
+        allowed = ("sigmoid",) if loss == "bce_with_logits" else ()
+        if any(op not in allowed for op in last_posts) or \
+                (loss == "bce_with_logits" and head != "none"):
+            raise ExportError(
+                "%s takes the last layer's logits, but that layer applies %s;"
+                " export the model without it or use --loss mse"
+                % (loss, ", ".join(last_posts + ([head] if head != "none"
+                                                  else []))))
+        if loss == "cross_entropy" and width < 2:
+            raise ExportError("cross_entropy needs two or more classes; a "
+                              "model with one output takes bce_with_logits")
+        value = logits
+    else:
+        value = output
+    if loss == "cross_entropy":
+        target_t, op = "tensor<?xi32>", "mlp.cross_entropy"
+    else:
+        target_t, op = out_t, "mlp." + ("mse_loss" if loss == "mse" else loss)
+    loss_t = "tensor<?xf32>" if reduction == "none" else "tensor<1xf32>"
+    attrs = "" if reduction == "none" else ' {reduction = "%s"}' % reduction
+    return ["// The output and its %s (%s over the batch) against the "
+            "targets %%t." % (loss, reduction),
+            "func.func @%s_loss(%%x: tensor<?x%dxf32>, %%t: %s) -> (%s, %s) {"
+            % (name, in_width, target_t, out_t, loss_t)] + body + [
+        "  %%loss = %s %s, %%t%s : %s, %s -> %s"
+        % (op, value, attrs, out_t, target_t, loss_t),
+        "  return %s, %%loss : %s, %s" % (output, out_t, loss_t), "}"]
 
 
 _SKLEARN_ACT = {"identity": "none", "logistic": "sigmoid", "tanh": "tanh",
@@ -237,7 +294,7 @@ def _scaler_affine(step, width):
                       "the MLP)" % kind)
 
 
-def from_sklearn(model, name="model"):
+def from_sklearn(model, name="model", loss=None, reduction="mean"):
     """A fitted sklearn.neural_network MLPClassifier / MLPRegressor, or a
     Pipeline of scalers (StandardScaler, MinMaxScaler, MaxAbsScaler) ending
     in one; the scalers become a per-feature affine map before the first
@@ -281,7 +338,8 @@ def from_sklearn(model, name="model"):
         rows = _as_rows(coef)
         w = [list(col) for col in zip(*rows)]
         layers.append((w, bias, hidden if i + 1 < count else out))
-    return from_layers(layers, head=head, name=name, pre=pre)
+    return from_layers(layers, head=head, name=name, pre=pre, loss=loss,
+                       reduction=reduction)
 
 
 def _torch_post_op(module):
@@ -351,7 +409,7 @@ def _batchnorm_affine(module):
     return s, [b - m * k for b, m, k in zip(beta, mean, s)]
 
 
-def from_torch_sequential(seq, name="model"):
+def from_torch_sequential(seq, name="model", loss=None, reduction="mean"):
     """An nn.Sequential (nested ones too) of Linear layers and the modules
     _torch_post_op knows; an eval-mode BatchNorm1d is folded into the
     Linear layer right before it (W, b scaled per output), or else into
@@ -409,10 +467,12 @@ def from_torch_sequential(seq, name="model"):
                           "after one, or with one after it")
     if pending is not None:
         layers.append(pending)
-    return from_layers([tuple(l) for l in layers], head=head, name=name)
+    return from_layers([tuple(l) for l in layers], head=head, name=name,
+                       loss=loss, reduction=reduction)
 
 
-def from_state_dict(state_dict, activations, head="none", name="model"):
+def from_state_dict(state_dict, activations, head="none", name="model",
+                    loss=None, reduction="mean"):
     """A Sequential's state_dict ("0.weight", "0.bias", "2.weight", ...)
     with one activation per Linear layer, in order."""
     prefixes = []
@@ -429,7 +489,8 @@ def from_state_dict(state_dict, activations, head="none", name="model"):
         if b is None:
             b = [0.0] * len(_as_rows(w))
         layers.append((w, b, act))
-    return from_layers(layers, head=head, name=name)
+    return from_layers(layers, head=head, name=name, loss=loss,
+                       reduction=reduction)
 
 
 def main(argv=None):
@@ -447,11 +508,21 @@ def main(argv=None):
                    "Linear layer, comma separated, from: " + ", ".join(ACTIVATIONS))
     p.add_argument("--head", default="none", choices=HEADS,
                    help="torch state_dict only: softmax / log_softmax at the end")
+    p.add_argument("--loss", choices=LOSSES,
+                   help="also write NAME_loss(x, targets), which returns the "
+                   "output and its loss: cross_entropy of the last layer's "
+                   "logits against int32 class indices (the index into the "
+                   "classifier's classes_), bce_with_logits against "
+                   "probabilities, or mse of the output")
+    p.add_argument("--loss-reduction", default="mean", choices=REDUCTIONS,
+                   help="the loss over the batch: mean (default), sum, or "
+                   "none (one loss per row)")
     args = p.parse_args(argv)
+    loss = {"loss": args.loss, "reduction": args.loss_reduction}
     try:
         if args.source == "sklearn":
             with open(args.model, "rb") as f:
-                text = from_sklearn(pickle.load(f), name=args.name)
+                text = from_sklearn(pickle.load(f), name=args.name, **loss)
         else:
             import torch  # only needed for this source
             obj = torch.load(args.model, map_location="cpu", weights_only=False) \
@@ -461,9 +532,9 @@ def main(argv=None):
                 if not args.activations:
                     raise ExportError("a state_dict needs --activations")
                 text = from_state_dict(obj, args.activations.split(","),
-                                       head=args.head, name=args.name)
+                                       head=args.head, name=args.name, **loss)
             else:
-                text = from_torch_sequential(obj, name=args.name)
+                text = from_torch_sequential(obj, name=args.name, **loss)
     except (ExportError, OSError, pickle.UnpicklingError) as e:
         print("mlpc-export: error: %s" % e, file=sys.stderr)
         return 1

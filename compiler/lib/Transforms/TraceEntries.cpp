@@ -135,8 +135,9 @@ SmallVector<Traced> copyTraced(OpBuilder &b, Block &body, IRMapping &map) {
     }
     auto pre = cast<DenseOp>(b.clone(*op, map));
     pre.setActivation("none");
-    pre->removeAttr(pre.getAlphaAttrName());
-    pre->removeAttr(pre.getBetaAttrName());
+    // The activation's parameters, back to their defaults.
+    pre.setAlpha(APFloat(0.01f));
+    pre.setBeta(APFloat(0.0f));
     Value a = mlpc::createActivationOp(b, op->getLoc(),
                                        getActivationSpec(dense), pre);
     map.map(op->getResult(0), a);

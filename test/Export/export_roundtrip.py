@@ -235,6 +235,72 @@ class ExportTest(unittest.TestCase):
         with self.assertRaisesRegex(mlpc_export.ExportError, "2 Linear layers but 1"):
             mlpc_export.from_state_dict({"0.weight": [[1.0]], "1.weight": [[1.0]]}, ["relu"])
 
+    def test_loss_entries(self):
+        """--loss: NAME_loss(x, targets) returns the output and the loss,
+        which matches scikit-learn's log_loss and the float64 formulas."""
+        from sklearn.datasets import load_iris
+        from sklearn.metrics import log_loss
+        from sklearn.neural_network import MLPClassifier, MLPRegressor
+        i32p = ctypes.POINTER(ctypes.c_int32)
+        fp = ctypes.POINTER(ctypes.c_float)
+
+        def loss_call(fn, x, t, width, rows):
+            x = np.ascontiguousarray(x, dtype=np.float32)
+            y = np.zeros((x.shape[0], width), dtype=np.float32)
+            loss = np.zeros(rows, dtype=np.float32)
+            tp = t.ctypes.data_as(i32p if t.dtype == np.int32 else fp)
+            status = fn(x.ctypes.data_as(fp), tp, y.ctypes.data_as(fp),
+                        loss.ctypes.data_as(fp), ctypes.c_int64(x.shape[0]))
+            return status, y, loss
+
+        x, labels = load_iris(return_X_y=True)
+        clf = MLPClassifier(hidden_layer_sizes=(7,), max_iter=300,
+                            random_state=1).fit(x, labels)
+        text = mlpc_export.from_sklearn(clf, name="iris", loss="cross_entropy")
+        self.assertIn("mlp.cross_entropy", text)
+        fn = compile_model(text, "iris_loss", self.tmp)
+        t = np.ascontiguousarray(labels, dtype=np.int32)
+        status, y, loss = loss_call(fn, x, t, 3, 1)
+        self.assertEqual(status, 0)
+        np.testing.assert_allclose(y, clf.predict_proba(x), atol=2e-6)
+        np.testing.assert_allclose(loss[0], log_loss(labels, clf.predict_proba(x)),
+                                   rtol=2e-5)
+        t[5] = 3
+        self.assertEqual(loss_call(fn, x, t, 3, 1)[0], 7)  # MLPC_ERR_BAD_INDEX
+
+        # A binary classifier's logit against the positive class: BCE per row.
+        rng = np.random.default_rng(0)
+        xb = rng.normal(size=(100, 4))
+        yb = (xb[:, 0] > xb[:, 1]).astype(int)
+        bin_clf = MLPClassifier(hidden_layer_sizes=(6,), max_iter=200,
+                                random_state=0).fit(xb, yb)
+        text = mlpc_export.from_sklearn(bin_clf, name="bin", loss="bce_with_logits",
+                                        reduction="none")
+        fn = compile_model(text, "bin_loss", self.tmp)
+        status, p, loss = loss_call(fn, xb, np.ascontiguousarray(yb[:, None], np.float32),
+                                    1, 100)
+        self.assertEqual(status, 0)
+        q = bin_clf.predict_proba(xb)[:, 1]
+        want = -(yb * np.log(q) + (1 - yb) * np.log1p(-q))
+        np.testing.assert_allclose(loss, want, rtol=1e-4, atol=1e-6)
+
+        # A regressor's MSE, summed over the batch.
+        reg = MLPRegressor(hidden_layer_sizes=(5,), max_iter=100,
+                           random_state=0).fit(xb, xb[:, :2])
+        text = mlpc_export.from_sklearn(reg, name="reg", loss="mse", reduction="sum")
+        fn = compile_model(text, "reg_loss", self.tmp)
+        target = np.ascontiguousarray(xb[:, :2], np.float32)
+        status, y, loss = loss_call(fn, xb, target, 2, 1)
+        self.assertEqual(status, 0)
+        want = ((reg.predict(xb) - xb[:, :2]) ** 2).mean(axis=1).sum()
+        np.testing.assert_allclose(loss[0], want, rtol=1e-4)
+
+        with self.assertRaisesRegex(mlpc_export.ExportError,
+                                    "takes the last layer's logits, but that layer applies sigmoid"):
+            mlpc_export.from_sklearn(bin_clf, loss="cross_entropy")
+        with self.assertRaisesRegex(mlpc_export.ExportError, "loss must be one of"):
+            mlpc_export.from_sklearn(clf, loss="hinge")
+
     def test_command_line(self):
         import pickle
         from sklearn.neural_network import MLPClassifier
@@ -250,6 +316,13 @@ class ExportTest(unittest.TestCase):
         with open(out) as f:
             fn = compile_model(f.read(), "cli", self.tmp)
         np.testing.assert_allclose(call(fn, x, 3), clf.predict_proba(x), atol=2e-6)
+        subprocess.run([sys.executable, tool, "sklearn", pkl, "-o", out, "--name",
+                        "cli", "--loss", "cross_entropy", "--loss-reduction", "sum"],
+                       check=True)
+        with open(out) as f:
+            text = f.read()
+        self.assertIn("func.func @cli_loss(%x: tensor<?x4xf32>, %t: tensor<?xi32>)", text)
+        self.assertIn('{reduction = "sum"}', text)
         bad = subprocess.run([sys.executable, tool, "sklearn", out, "-o", out + "2"],
                              capture_output=True, text=True)
         self.assertEqual(bad.returncode, 1)

@@ -480,6 +480,13 @@ LogicalResult GpuHostEmitter::emitEntries(func::FuncOp host,
     Value batch = fn.getArgument(n);
     mlpc::buildEntryChecks(b, loc, fn.getBody(), ptrs, batch, shapes,
                            numInputs);
+    // Class indices in host memory are checked here; on the device, an
+    // index outside the classes gives its row a NaN loss instead.
+    if (auto counts =
+            host->getAttrOfType<DenseI64ArrayAttr>(mlpc::kClassCountsAttr);
+        counts && !device)
+      mlpc::buildIndexChecks(b, loc, fn.getBody(), ptrs, batch, shapes,
+                             counts.asArrayRef());
     SmallVector<Value> sizes;
     for (ArrayRef<int64_t> s : shapes)
       sizes.push_back(mlpc::buildBufferBytes(b, loc, batch, s));

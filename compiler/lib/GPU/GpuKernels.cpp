@@ -516,6 +516,142 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildReduceMeanKernel(
       });
 }
 
+namespace {
+/// `weight` * `term`, or 0 where the weight is 0 (as the CPU's losses).
+Value weighted(KernelBuilder &k, Value weight, Value term) {
+  Value zero = k.f32(0.0);
+  Value isZero = arith::CmpFOp::create(k.b, k.loc, arith::CmpFPredicate::OEQ,
+                                       weight, zero);
+  return arith::SelectOp::create(
+      k.b, k.loc, isZero, zero,
+      arith::MulFOp::create(k.b, k.loc, weight, term));
+}
+
+/// Σ_c term(c) over row `row` of a [B, C] buffer, in order.
+Value sumOverRow(KernelBuilder &k, int64_t classes,
+                 llvm::function_ref<Value(Value c)> term) {
+  auto loop = scf::ForOp::create(
+      k.b, k.loc, k.c(0), k.c(classes), k.c(1), ValueRange{k.f32(0.0)},
+      [&](OpBuilder &, Location, Value c, ValueRange acc) {
+        scf::YieldOp::create(
+            k.b, k.loc,
+            ValueRange{arith::AddFOp::create(k.b, k.loc, acc[0], term(c))});
+      });
+  return loop.getResult(0);
+}
+
+/// The loss of batch row `row`.
+Value rowLoss(KernelBuilder &k, const mlpc::gpu_kernels::LossSpec &spec,
+              Value row, Value x, Value t) {
+  using Kind = mlpc::gpu_kernels::LossSpec::Kind;
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  int64_t classes = spec.input.getDimSize(1);
+  Value base = k.mul(row, k.c(classes));
+  auto xAt = [&](Value c) { return k.load(x, {k.add(base, c)}); };
+  bool indices = spec.target.getElementType().isInteger(32);
+  // log_softmax(x)[c] = (x[c] - m) - log(s), as the CPU's stable form.
+  Value m, logS;
+  if (spec.kind == Kind::CrossEntropy) {
+    auto maxLoop = scf::ForOp::create(
+        b, loc, k.c(0), k.c(classes), k.c(1),
+        ValueRange{k.f32(-std::numeric_limits<double>::infinity())},
+        [&](OpBuilder &, Location, Value c, ValueRange acc) {
+          scf::YieldOp::create(
+              b, loc,
+              ValueRange{arith::MaximumFOp::create(b, loc, acc[0], xAt(c))});
+        });
+    m = maxLoop.getResult(0);
+    logS = math::LogOp::create(b, loc, sumOverRow(k, classes, [&](Value c) {
+                                 return mlpc::buildExpNonPositive(
+                                     b, loc,
+                                     arith::SubFOp::create(b, loc, xAt(c), m));
+                               }));
+  }
+  auto logp = [&](Value c) -> Value {
+    if (spec.kind != Kind::CrossEntropy)
+      return xAt(c);
+    return arith::SubFOp::create(
+        b, loc, arith::SubFOp::create(b, loc, xAt(c), m), logS);
+  };
+  double perClass = 1.0 / double(classes);
+  switch (spec.kind) {
+  case Kind::CrossEntropy:
+  case Kind::Nll: {
+    if (!indices)
+      return sumOverRow(k, classes, [&](Value c) {
+        return weighted(k, k.load(t, {k.add(base, c)}),
+                        arith::NegFOp::create(b, loc, logp(c)));
+      });
+    Value cls =
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), k.load(t, {row}));
+    Value inRange = k.lt(cls, k.c(classes)); // unsigned: negatives too
+    Value v = logp(arith::SelectOp::create(b, loc, inRange, cls, k.c(0)));
+    return arith::SelectOp::create(
+        b, loc, inRange, arith::NegFOp::create(b, loc, v), k.f32(std::nan("")));
+  }
+  case Kind::Bce: {
+    Value sum = sumOverRow(k, classes, [&](Value c) {
+      Value xv = xAt(c), y = k.load(t, {k.add(base, c)});
+      Value zero = k.f32(0.0);
+      Value tail = math::Log1pOp::create(
+          b, loc,
+          mlpc::buildExpNonPositive(
+              b, loc,
+              arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, xv))));
+      Value spPos = arith::AddFOp::create(
+          b, loc, arith::MaximumFOp::create(b, loc, xv, zero), tail);
+      Value spNeg = arith::AddFOp::create(
+          b, loc,
+          arith::MaximumFOp::create(b, loc, arith::NegFOp::create(b, loc, xv),
+                                    zero),
+          tail);
+      Value notY = arith::SubFOp::create(b, loc, k.f32(1.0), y);
+      return arith::AddFOp::create(b, loc, weighted(k, y, spNeg),
+                                   weighted(k, notY, spPos));
+    });
+    return arith::MulFOp::create(b, loc, sum, k.f32(perClass));
+  }
+  case Kind::Mse: {
+    Value sum = sumOverRow(k, classes, [&](Value c) {
+      Value d =
+          arith::SubFOp::create(b, loc, xAt(c), k.load(t, {k.add(base, c)}));
+      return arith::MulFOp::create(b, loc, d, d);
+    });
+    return arith::MulFOp::create(b, loc, sum, k.f32(perClass));
+  }
+  }
+  llvm_unreachable("a loss kind");
+}
+} // namespace
+
+gpu::GPUFuncOp mlpc::gpu_kernels::buildLossKernel(OpBuilder &b, Location loc,
+                                                  StringRef name,
+                                                  const LossSpec &spec) {
+  return buildGatherKernel(
+      b, loc, name, {spec.input, spec.target}, spec.output,
+      [&](KernelBuilder &k, ArrayRef<Value> pos, ArrayRef<Value> in) {
+        if (spec.reduction == "none")
+          return rowLoss(k, spec, pos[0], in[0], in[1]);
+        Value rows = k.dim(spec.input, 0);
+        auto loop = scf::ForOp::create(
+            k.b, k.loc, k.c(0), rows, k.c(1), ValueRange{k.f32(0.0)},
+            [&](OpBuilder &, Location, Value r, ValueRange acc) {
+              scf::YieldOp::create(
+                  k.b, k.loc,
+                  ValueRange{arith::AddFOp::create(
+                      k.b, k.loc, acc[0], rowLoss(k, spec, r, in[0], in[1]))});
+            });
+        Value sum = loop.getResult(0);
+        if (spec.reduction == "sum")
+          return sum;
+        Value n = arith::UIToFPOp::create(
+            k.b, k.loc, k.b.getF32Type(),
+            arith::IndexCastUIOp::create(k.b, k.loc, k.b.getI64Type(), rows));
+        return Value(arith::DivFOp::create(k.b, k.loc, sum, n));
+      });
+}
+
 gpu::GPUFuncOp mlpc::gpu_kernels::buildElementwiseKernel(
     OpBuilder &b, Location loc, StringRef name, ArrayRef<MemRefType> inputs,
     MemRefType output, ScalarBody body, bool flat) {

@@ -75,6 +75,22 @@ gpu::GPUFuncOp buildReduceMeanKernel(OpBuilder &b, Location loc, StringRef name,
                                      MemRefType x, MemRefType output,
                                      ArrayRef<bool> reduced);
 
+/// A loss (mlp.cross_entropy, nll_loss, bce_with_logits, mse_loss) of
+/// `input` [B, C] against `target`: one thread per batch row, each looping
+/// over the row's C values as the CPU's lowering does (the log-softmax
+/// max-subtracted, zero-weight terms adding 0). Reduced over the batch
+/// (`reduction` "mean" or "sum"), one thread loops over the rows. An
+/// index outside [0, C) gives NaN (the host entry refuses it first).
+/// Arguments: input, target, output, batch. Grid as the elementwise
+/// kernels', over the output's elements.
+struct LossSpec {
+  enum Kind { CrossEntropy, Nll, Bce, Mse } kind;
+  MemRefType input, target, output;
+  llvm::StringRef reduction; ///< "none", "mean" or "sum"
+};
+gpu::GPUFuncOp buildLossKernel(OpBuilder &b, Location loc, StringRef name,
+                               const LossSpec &spec);
+
 /// A fused chain of elementwise ops: one thread per output element, inputs
 /// broadcast numpy-style into the output's shape. `body` computes the
 /// element from the inputs' scalars. Grid: (ceil(elements / kThreads), 1, 1).

@@ -13,6 +13,7 @@
 #include "mlpc/Utils/Attributes.h"
 
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::mlpc {
 #define GEN_PASS_DEF_LOWERTOGPU
@@ -85,6 +86,9 @@ private:
   gpu::GPUFuncOp insertKernel(llvm::function_ref<gpu::GPUFuncOp(OpBuilder &)>);
 
   LogicalResult lowerConstant(arith::ConstantOp op);
+  /// Per argument, the class count its indices must be below (0: not
+  /// indices), for the host entry's check (mlpc::buildIndexChecks).
+  void recordClassCounts();
   void lowerDense(Operation *op);
   void lowerSoftmax(Operation *op, int64_t axis, bool isLog);
   void lowerElementwise(Operation *root, Value dest);
@@ -144,6 +148,41 @@ LogicalResult EntryLowering::lowerConstant(arith::ConstantOp op) {
   buffers[op.getResult()] =
       memref::GetGlobalOp::create(b, op.getLoc(), memType, sym);
   return success();
+}
+
+/// What buildLossKernel needs for a loss op; nullopt for other ops.
+static std::optional<gk::LossSpec> lossSpec(Operation *op) {
+  using Kind = gk::LossSpec::Kind;
+  std::optional<Kind> kind =
+      llvm::TypeSwitch<Operation *, std::optional<Kind>>(op)
+          .Case([](CrossEntropyOp) { return Kind::CrossEntropy; })
+          .Case([](NllLossOp) { return Kind::Nll; })
+          .Case([](BceWithLogitsOp) { return Kind::Bce; })
+          .Case([](MseLossOp) { return Kind::Mse; })
+          .Default([](Operation *) { return std::nullopt; });
+  if (!kind)
+    return std::nullopt;
+  return gk::LossSpec{*kind, toMemRef(op->getOperand(0).getType()),
+                      toMemRef(op->getOperand(1).getType()),
+                      toMemRef(op->getResult(0).getType()),
+                      op->getAttrOfType<StringAttr>("reduction").getValue()};
+}
+
+void EntryLowering::recordClassCounts() {
+  SmallVector<int64_t> counts(func.getNumArguments(), 0);
+  func.walk([&](Operation *op) {
+    if (!isa<CrossEntropyOp, NllLossOp>(op))
+      return;
+    auto arg = dyn_cast<BlockArgument>(op->getOperand(1));
+    if (!arg || !cast<ShapedType>(arg.getType()).getElementType().isInteger(32))
+      return;
+    int64_t classes =
+        cast<ShapedType>(op->getOperand(0).getType()).getDimSize(1);
+    int64_t &count = counts[arg.getArgNumber()];
+    count = count ? std::min(count, classes) : classes;
+  });
+  if (llvm::any_of(counts, [](int64_t c) { return c > 0; }))
+    host->setAttr(mlpc::kClassCountsAttr, b.getDenseI64ArrayAttr(counts));
 }
 
 void EntryLowering::lowerDense(Operation *op) {
@@ -355,6 +394,7 @@ LogicalResult EntryLowering::run() {
   host->setAttr(mlpc::kArgShapesAttr, mlpc::shapesAttr(b, type.getInputs()));
   host->setAttr(mlpc::kResultShapesAttr,
                 mlpc::shapesAttr(b, type.getResults()));
+  recordClassCounts();
   Block *entry = host.addEntryBlock();
   b.setInsertionPointToStart(entry);
   batch = entry->getArguments().back();
@@ -423,6 +463,10 @@ LogicalResult EntryLowering::run() {
       lowerGather(rm, [&](OpBuilder &kb, StringRef kname) {
         return gk::buildReduceMeanKernel(kb, rm.getLoc(), kname, xType,
                                          toMemRef(rm.getType()), reduced);
+      });
+    } else if (auto spec = lossSpec(&op)) {
+      lowerGather(&op, [&](OpBuilder &kb, StringRef kname) {
+        return gk::buildLossKernel(kb, op.getLoc(), kname, *spec);
       });
     } else if (auto ln = dyn_cast<LayerNormOp>(op)) {
       if (failed(lowerLayerNorm(ln)))

@@ -32,9 +32,11 @@ bool mlpc::isSupportedGpuArch(StringRef arch) {
   return llvm::is_contained(supportedGpuArchs(), arch);
 }
 
-void mlpc::buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel) {
+void mlpc::buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel,
+                                 bool trace) {
   addVerifyModel(pm);
-  buildGpuLoweringPipeline(pm, optLevel);
+  buildGpuFusionPipeline(pm, optLevel, trace);
+  buildGpuKernelPipeline(pm);
 }
 
 void mlpc::buildGpuFusionPipeline(OpPassManager &pm, unsigned optLevel,

@@ -16,7 +16,10 @@
 #include "acts_unfused.h"
 #include "branches.h"
 #include "elementwise.h"
+#include "losses.h"
+#include "losses_cpu.h"
 #include "mnist_fused.h"
+#include "mnist_traced.h"
 #include "onnx_activations.h"
 #include "onnx_activations_O0.h"
 #include "onnx_activations_O0_cpu.h"
@@ -34,6 +37,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 using namespace mlpc_test;
@@ -210,6 +214,122 @@ TEST_F(EmulatedGpu, TransposeConcatMeanBatchNorm) {
     expectClose(c, wantC, 0, 0, "concat " + what);
     expectClose(mean, wantMean, 1e-6, 1e-6, "reduce_mean " + what);
     expectClose(bn, wantBn, 1e-6, 1e-6, "batch_norm " + what);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Losses with class indices, and traced entries
+//===----------------------------------------------------------------------===//
+
+/// Logits [rows, 5] with the extremes LossTest.cpp checks on the CPU, and
+/// targets of every kind.
+struct LossInputs {
+  std::vector<float> x, p, y;
+  std::vector<int32_t> t;
+  int64_t rows;
+};
+
+LossInputs lossInputs() {
+  LossInputs in;
+  in.x = randomInput(30 * 5, 77, 4.0);
+  const float inf = std::numeric_limits<float>::infinity();
+  for (float v : {1e4f, -1e4f, 0.0f, 3.0f, -2.0f, -1e4f, -1e4f, -1e4f, -1e4f,
+                  -1e4f, -inf, 1.0f, 2.0f, 3.0f, -inf})
+    in.x.push_back(v);
+  in.rows = int64_t(in.x.size()) / 5;
+  Rng rng(5);
+  for (int64_t r = 0; r < in.rows; ++r) {
+    in.t.push_back(int32_t(r % 5 == 0 && r >= 30 ? 1 : (r * 3) % 5));
+    double total = 0;
+    std::vector<double> q(5);
+    for (double &v : q)
+      total += v = rng.uniform() < 0.3 ? 0.0 : rng.uniform();
+    for (double v : q)
+      in.p.push_back(float(total > 0 ? v / total : 0.2));
+    for (int c = 0; c < 5; ++c)
+      in.y.push_back(c % 2 ? float(rng.uniform()) : float(c == in.t[r]));
+  }
+  return in;
+}
+
+void expectSame(const std::vector<float> &gpu, const std::vector<float> &cpu,
+                const std::string &what) {
+  std::vector<double> want(cpu.begin(), cpu.end());
+  expectClose(gpu, want, 1e-6, 2e-6, what);
+}
+
+TEST_F(EmulatedGpu, LossesMatchTheCpu) {
+  LossInputs in = lossInputs();
+  int64_t n = in.rows;
+  std::vector<float> g(n), c(n);
+  float gm = 0, cm = 0;
+  ASSERT_EQ(ce_index(in.x.data(), in.t.data(), g.data(), n), MLPC_OK)
+      << mlpc_last_error_message();
+  ASSERT_EQ(ce_index_cpu(in.x.data(), in.t.data(), c.data(), n), MLPC_OK);
+  expectSame(g, c, "cross_entropy");
+  ASSERT_EQ(ce_index_mean(in.x.data(), in.t.data(), &gm, n), MLPC_OK);
+  ASSERT_EQ(ce_index_mean_cpu(in.x.data(), in.t.data(), &cm, n), MLPC_OK);
+  expectSame({gm}, {cm}, "cross_entropy mean");
+  ASSERT_EQ(ce_prob(in.x.data(), in.p.data(), g.data(), n), MLPC_OK);
+  ASSERT_EQ(ce_prob_cpu(in.x.data(), in.p.data(), c.data(), n), MLPC_OK);
+  expectSame(g, c, "cross_entropy, probabilities");
+  ASSERT_EQ(nll_index(in.x.data(), in.t.data(), g.data(), n), MLPC_OK);
+  ASSERT_EQ(nll_index_cpu(in.x.data(), in.t.data(), c.data(), n), MLPC_OK);
+  expectSame(g, c, "nll_loss");
+  ASSERT_EQ(bce(in.x.data(), in.y.data(), g.data(), n), MLPC_OK);
+  ASSERT_EQ(bce_cpu(in.x.data(), in.y.data(), c.data(), n), MLPC_OK);
+  expectSame(g, c, "bce_with_logits");
+  ASSERT_EQ(bce_mean(in.x.data(), in.y.data(), &gm, n), MLPC_OK);
+  ASSERT_EQ(bce_mean_cpu(in.x.data(), in.y.data(), &cm, n), MLPC_OK);
+  expectSame({gm}, {cm}, "bce_with_logits mean");
+  ASSERT_EQ(mse_sum(in.x.data(), in.y.data(), &gm, 30), MLPC_OK);
+  ASSERT_EQ(mse_sum_cpu(in.x.data(), in.y.data(), &cm, 30), MLPC_OK);
+  expectSame({gm}, {cm}, "mse_loss sum");
+
+  // The host entry checks the indices, like the CPU's.
+  std::vector<int32_t> bad = in.t;
+  bad[7] = 5;
+  EXPECT_EQ(ce_index(in.x.data(), bad.data(), g.data(), n), MLPC_ERR_BAD_INDEX);
+  bad[7] = -1;
+  EXPECT_EQ(nll_index(in.x.data(), bad.data(), g.data(), n),
+            MLPC_ERR_BAD_INDEX);
+}
+
+TEST_F(EmulatedGpu, TracedEntryKeepsTheOutputAndEachLayer) {
+  Mlp m = mnistModel();
+  const int64_t batch = 9;
+  std::vector<float> x = randomInput(batch * 784, 12);
+  std::vector<float> y(batch * 10);
+  ASSERT_EQ(mnist_traced(x.data(), y.data(), batch), MLPC_OK)
+      << mlpc_last_error_message();
+  const int widths[7] = {10, 128, 128, 64, 64, 10, 10};
+  std::vector<std::vector<float>> o;
+  for (int w : widths)
+    o.emplace_back(batch * w);
+  ASSERT_EQ(mnist_traced_trace(x.data(), o[0].data(), o[1].data(), o[2].data(),
+                               o[3].data(), o[4].data(), o[5].data(),
+                               o[6].data(), batch),
+            MLPC_OK)
+      << mlpc_last_error_message();
+  EXPECT_EQ(0, std::memcmp(y.data(), o[0].data(), y.size() * 4));
+  const float *prev = x.data();
+  for (size_t l = 0; l < 3; ++l) {
+    const Layer &layer = m.layers[l];
+    std::vector<double> z(batch * layer.out), a(batch * layer.out);
+    for (int64_t r = 0; r < batch; ++r)
+      for (int j = 0; j < layer.out; ++j) {
+        double acc = layer.b[j];
+        for (int i = 0; i < layer.in; ++i)
+          acc += double(prev[r * layer.in + i]) * layer.w[j * layer.in + i];
+        z[r * layer.out + j] = acc;
+      }
+    expectClose(o[1 + 2 * l], z, 2e-5, 1e-5, "z" + std::to_string(l + 1));
+    for (size_t i = 0; i < a.size(); ++i)
+      a[i] = activate(layer.act, o[1 + 2 * l][i], layer.alpha);
+    if (l == 2)
+      softmaxRows(a, batch, layer.out, false);
+    expectClose(o[2 + 2 * l], a, 1e-6, 1e-5, "a" + std::to_string(l + 1));
+    prev = o[2 + 2 * l].data();
   }
 }
 

@@ -38,6 +38,7 @@ static cl::opt<std::string> input(cl::Positional, cl::Required,
                                   cl::desc("<model.mlir>"));
 static cl::opt<std::string> output("o", cl::Required, cl::desc("object"));
 static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3));
+static cl::opt<bool> trace("trace", cl::desc("as mlpc --trace"));
 
 namespace {
 constexpr int kNumIds = 9;
@@ -198,7 +199,7 @@ int run() {
 
   // The kernels exactly as the NVPTX pipeline sees them before NVVM.
   PassManager front(&context);
-  mlpc::buildMlpToGpuPipeline(front, optLevel);
+  mlpc::buildMlpToGpuPipeline(front, optLevel, trace);
   OpPassManager &kernels = front.nest<gpu::GPUModuleOp>();
   kernels.addPass(mlpc::createApproximateMath());
   kernels.addPass(mlpc::createExpandGpuMath());

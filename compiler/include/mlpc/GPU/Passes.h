@@ -44,8 +44,10 @@ void buildGpuFusionPipeline(OpPassManager &pm, unsigned optLevel,
 void buildGpuKernelPipeline(OpPassManager &pm);
 
 /// The same, starting with mlp-verify-model: what `mlpc --target=nvptx
-/// --emit=mlir` prints; registered as `mlpc-gpu-pipeline`.
-void buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel);
+/// --emit=mlir` prints (with `trace`, `--trace`); registered as
+/// `mlpc-gpu-pipeline`.
+void buildMlpToGpuPipeline(OpPassManager &pm, unsigned optLevel,
+                           bool trace = false);
 
 /// Kernels -> NVVM -> a gpu.binary holding PTX for `arch` (polynomial math,
 /// so no libdevice is needed).

@@ -517,16 +517,6 @@ gpu::GPUFuncOp mlpc::gpu_kernels::buildReduceMeanKernel(
 }
 
 namespace {
-/// `weight` * `term`, or 0 where the weight is 0 (as the CPU's losses).
-Value weighted(KernelBuilder &k, Value weight, Value term) {
-  Value zero = k.f32(0.0);
-  Value isZero = arith::CmpFOp::create(k.b, k.loc, arith::CmpFPredicate::OEQ,
-                                       weight, zero);
-  return arith::SelectOp::create(
-      k.b, k.loc, isZero, zero,
-      arith::MulFOp::create(k.b, k.loc, weight, term));
-}
-
 /// Σ_c term(c) over row `row` of a [B, C] buffer, in order.
 Value sumOverRow(KernelBuilder &k, int64_t classes,
                  llvm::function_ref<Value(Value c)> term) {
@@ -580,8 +570,8 @@ Value rowLoss(KernelBuilder &k, const mlpc::gpu_kernels::LossSpec &spec,
   case Kind::Nll: {
     if (!indices)
       return sumOverRow(k, classes, [&](Value c) {
-        return weighted(k, k.load(t, {k.add(base, c)}),
-                        arith::NegFOp::create(b, loc, logp(c)));
+        return mlpc::buildWeightedTerm(b, loc, k.load(t, {k.add(base, c)}),
+                                       arith::NegFOp::create(b, loc, logp(c)));
       });
     Value cls =
         arith::IndexCastOp::create(b, loc, b.getIndexType(), k.load(t, {row}));
@@ -592,23 +582,7 @@ Value rowLoss(KernelBuilder &k, const mlpc::gpu_kernels::LossSpec &spec,
   }
   case Kind::Bce: {
     Value sum = sumOverRow(k, classes, [&](Value c) {
-      Value xv = xAt(c), y = k.load(t, {k.add(base, c)});
-      Value zero = k.f32(0.0);
-      Value tail = math::Log1pOp::create(
-          b, loc,
-          mlpc::buildExpNonPositive(
-              b, loc,
-              arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, xv))));
-      Value spPos = arith::AddFOp::create(
-          b, loc, arith::MaximumFOp::create(b, loc, xv, zero), tail);
-      Value spNeg = arith::AddFOp::create(
-          b, loc,
-          arith::MaximumFOp::create(b, loc, arith::NegFOp::create(b, loc, xv),
-                                    zero),
-          tail);
-      Value notY = arith::SubFOp::create(b, loc, k.f32(1.0), y);
-      return arith::AddFOp::create(b, loc, weighted(k, y, spNeg),
-                                   weighted(k, notY, spPos));
+      return mlpc::buildBceTerm(b, loc, xAt(c), k.load(t, {k.add(base, c)}));
     });
     return arith::MulFOp::create(b, loc, sum, k.f32(perClass));
   }

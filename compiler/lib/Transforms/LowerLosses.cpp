@@ -26,15 +26,6 @@ using namespace mlir::mlp;
 namespace {
 using utils::IteratorType;
 
-/// `weight` * `term`, or 0 where the weight is 0 (whatever the term).
-Value weighted(OpBuilder &b, Location loc, Value weight, Value term) {
-  Value zero = mlpc::floatConstant(b, loc, b.getF32Type(), 0.0);
-  Value isZero =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, weight, zero);
-  return arith::SelectOp::create(b, loc, isZero, zero,
-                                 arith::MulFOp::create(b, loc, weight, term));
-}
-
 /// Per row of the [B, C] inputs, the sum over C of `term(inputs...)`,
 /// times `scale`.
 Value rowSum(OpBuilder &b, Location loc, ValueRange inputs, double scale,
@@ -65,29 +56,6 @@ Value rowSum(OpBuilder &b, Location loc, ValueRange inputs, double scale,
         return arith::MulFOp::create(
             nb, l, a[0], mlpc::floatConstant(nb, l, nb.getF32Type(), scale));
       });
-}
-
-/// y * softplus(-x) + (1 - y) * softplus(x), the two softplus sharing
-/// log(1 + exp(-|x|)): softplus(±x) = max(±x, 0) + log1p(exp(-|x|)).
-Value bceTerm(OpBuilder &b, Location loc, ValueRange a) {
-  Value x = a[0], y = a[1];
-  Type f32 = b.getF32Type();
-  Value zero = mlpc::floatConstant(b, loc, f32, 0.0);
-  Value tail = math::Log1pOp::create(
-      b, loc,
-      mlpc::buildExpNonPositive(
-          b, loc,
-          arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x))));
-  Value spPos = arith::AddFOp::create(
-      b, loc, arith::MaximumFOp::create(b, loc, x, zero), tail);
-  Value spNeg = arith::AddFOp::create(
-      b, loc,
-      arith::MaximumFOp::create(b, loc, arith::NegFOp::create(b, loc, x), zero),
-      tail);
-  Value notY =
-      arith::SubFOp::create(b, loc, mlpc::floatConstant(b, loc, f32, 1.0), y);
-  return arith::AddFOp::create(b, loc, weighted(b, loc, y, spNeg),
-                               weighted(b, loc, notY, spPos));
 }
 
 /// -logp[b, t[b]] per row; NaN for an index outside [0, C) (which entry
@@ -177,15 +145,19 @@ template <typename LossOp> struct LowerLoss : OpRewritePattern<LossOp> {
     if constexpr (std::is_same_v<LossOp, NllLossOp>) {
       if (op.hasClassTargets())
         recordClassCount(y, cast<RankedTensorType>(x.getType()).getDimSize(1));
-      rows = op.hasClassTargets()
-                 ? pickClasses(b, loc, x, y)
-                 : rowSum(b, loc, {x, y}, 1.0,
-                          [](OpBuilder &nb, Location l, ValueRange a) {
-                            return weighted(nb, l, a[1],
-                                            arith::NegFOp::create(nb, l, a[0]));
-                          });
+      rows =
+          op.hasClassTargets()
+              ? pickClasses(b, loc, x, y)
+              : rowSum(b, loc, {x, y}, 1.0,
+                       [](OpBuilder &nb, Location l, ValueRange a) {
+                         return mlpc::buildWeightedTerm(
+                             nb, l, a[1], arith::NegFOp::create(nb, l, a[0]));
+                       });
     } else if constexpr (std::is_same_v<LossOp, BceWithLogitsOp>) {
-      rows = rowSum(b, loc, {x, y}, perClass, bceTerm);
+      rows = rowSum(b, loc, {x, y}, perClass,
+                    [](OpBuilder &nb, Location l, ValueRange a) {
+                      return mlpc::buildBceTerm(nb, l, a[0], a[1]);
+                    });
     } else {
       rows = rowSum(b, loc, {x, y}, perClass,
                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {

@@ -350,3 +350,32 @@ SmallVector<Value> mlpc::buildActivations(OpBuilder &b, Location loc,
   }
   return ys;
 }
+
+Value mlpc::buildWeightedTerm(OpBuilder &b, Location loc, Value weight,
+                              Value term) {
+  Value zero = floatConstant(b, loc, weight.getType(), 0.0);
+  Value isZero =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, weight, zero);
+  return arith::SelectOp::create(b, loc, isZero, zero,
+                                 arith::MulFOp::create(b, loc, weight, term));
+}
+
+Value mlpc::buildBceTerm(OpBuilder &b, Location loc, Value x, Value y) {
+  Type t = x.getType();
+  Value zero = floatConstant(b, loc, t, 0.0);
+  // softplus(±x) = max(±x, 0) + log1p(exp(-|x|)).
+  Value tail = math::Log1pOp::create(
+      b, loc,
+      buildExpNonPositive(
+          b, loc,
+          arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x))));
+  Value spPos = arith::AddFOp::create(
+      b, loc, arith::MaximumFOp::create(b, loc, x, zero), tail);
+  Value spNeg = arith::AddFOp::create(
+      b, loc,
+      arith::MaximumFOp::create(b, loc, arith::NegFOp::create(b, loc, x), zero),
+      tail);
+  Value notY = arith::SubFOp::create(b, loc, floatConstant(b, loc, t, 1.0), y);
+  return arith::AddFOp::create(b, loc, buildWeightedTerm(b, loc, y, spNeg),
+                               buildWeightedTerm(b, loc, notY, spPos));
+}

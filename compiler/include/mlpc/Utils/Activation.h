@@ -48,6 +48,15 @@ Value buildLayerNormOutput(OpBuilder &b, Location loc, Value centered,
 Value buildBatchNorm(OpBuilder &b, Location loc, Value x, Value scale,
                      Value bias, Value mean, Value var, float epsilon);
 
+/// A loss's term `weight` * `term` (f32), or 0 where the weight is 0
+/// whatever the term: 0 · inf is NaN, the loss meant is 0.
+Value buildWeightedTerm(OpBuilder &b, Location loc, Value weight, Value term);
+
+/// Binary cross-entropy of a logit `x` against the probability `y`:
+/// y·softplus(-x) + (1 - y)·softplus(x), the two softplus sharing
+/// log1p(exp(-|x|)), each term weighted as above.
+Value buildBceTerm(OpBuilder &b, Location loc, Value x, Value y);
+
 /// `spec` applied to each of `xs` (vectors of f32), where the activation
 /// is a long chain of dependent operations (sigmoid, tanh, gelu, ...): up to
 /// `group` consecutive vectors of one type go through it as one vector of

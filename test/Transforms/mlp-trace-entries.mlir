@@ -59,6 +59,19 @@ func.func @params(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 
 // -----
 
+// The traced entry does NAME's work twice: the estimate that decides when
+// the runtime splits its rows over threads doubles.
+// CHECK-LABEL: func.func @split(
+// CHECK-SAME: mlpc.row_parallel_flops = 100 : i64
+// CHECK-LABEL: func.func @split_trace(
+// CHECK-SAME: mlpc.row_parallel_flops = 200 : i64
+func.func @split(%x: tensor<?x3xf32>) -> tensor<?x3xf32> attributes {mlpc.row_parallel_flops = 100 : i64} {
+  %y = mlp.relu %x : tensor<?x3xf32> -> tensor<?x3xf32>
+  return %y : tensor<?x3xf32>
+}
+
+// -----
+
 // expected-error @+1 {{--trace adds an entry point @taken_trace, but the model already has one; rename it or compile without --trace}}
 func.func @taken(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %y = mlp.relu %x : tensor<?x3xf32> -> tensor<?x3xf32>

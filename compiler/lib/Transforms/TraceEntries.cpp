@@ -204,6 +204,10 @@ struct TraceEntriesPass : mlpc::impl::TraceEntriesBase<TraceEntriesPass> {
       traced.setResultAttr(i, mlpc::kTraceLayerAttr, descriptions[i]);
     }
     traced->setAttr(mlpc::kTraceOfAttr, func.getSymNameAttr());
+    // The copy does NAME's work again: the runtime splits rows by it.
+    if (auto flops = traced->getAttrOfType<IntegerAttr>(mlpc::kRowParallelAttr))
+      traced->setAttr(mlpc::kRowParallelAttr,
+                      b.getI64IntegerAttr(2 * flops.getInt()));
     return success();
   }
 };

@@ -12,8 +12,10 @@
 # oneDNN's and PyTorch's int8 and bf16 paths (precision_bench.c). Installs Debian's
 # libopenblas-dev, libdnnl-dev and python3-torch, and ONNX Runtime from the
 # npm package onnxruntime-node (its libonnxruntime.so), if needed.
-#   bench/run.sh [quick|precision]   quick: fewer batch sizes; precision:
-#                                    only the precision table
+#   bench/run.sh [quick|precision|tools]   quick: fewer batch sizes;
+#                                    precision: only the precision table;
+#                                    tools: only the Python table of plain,
+#                                    traced and loss calls (tools_bench.py)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/build/bench"
@@ -68,6 +70,25 @@ echo "best library sgemm (2048^3, best of 5 calls): OpenBLAS $blas1 GFLOP/s" \
 echo "reading mnist's $mnist_bytes bytes of weights and biases from L2 (the floor" \
      "of its batch-1 call on one thread): $l2floor us"
 echo
+if [ "${1:-}" = tools ]; then
+  # The MNIST-shaped model from Python: plain, --trace, and with a loss.
+  /usr/bin/python3 "$root/examples/mnist/make_model.py" "$out" mnist >/dev/null
+  # The same weights again, with mnist_loss (mlpc-export --loss).
+  /usr/bin/python3 -c "
+import sys, numpy as np
+sys.path.insert(0, '$root/tools/mlpc-export')
+import mlpc_export
+raw = np.fromfile('$out/mnist_weights.bin', dtype=np.float32)
+dims, at, sd = [784, 128, 64, 10], 0, {}
+for i, (k, n) in enumerate(zip(dims, dims[1:])):
+    sd['%d.weight' % (2 * i)] = raw[at:at + n * k].reshape(n, k); at += n * k
+    sd['%d.bias' % (2 * i)] = raw[at:at + n]; at += n
+open('$out/mnist_tools.mlir', 'w').write(mlpc_export.from_state_dict(
+    sd, ['relu', 'relu', 'none'], head='softmax', name='mnist', loss='cross_entropy'))"
+  "$root/build/bin/mlpc" "$out/mnist_tools.mlir" --trace --emit=shared -o "$out/mnist_tools.so"
+  /usr/bin/python3 "$root/bench/tools_bench.py" "$out/mnist_tools.so" "$out/mnist_weights.bin"
+  exit 0
+fi
 if [ "${1:-}" != precision ]; then
   echo "| model | threads | batch | mlpc us/call | OpenBLAS+C | oneDNN+C | ONNX Runtime | PyTorch | numpy | mlpc samples/s | mlpc GFLOP/s | % of peak | best peer/mlpc | max rel diff |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

@@ -82,10 +82,12 @@ bool mlir::mlpc::linkShared(StringRef object, StringRef runtime,
   }
   // The whole runtime, so that a program that loads the library finds all
   // of its API (mlpc_status_string, mlpc_set_num_threads), not only what
-  // the model calls.
+  // the model calls. nodelete: its pool's threads run the library's code,
+  // so dlclose must not unmap it.
   SmallVector<StringRef> args = {*driver,
                                  "-shared",
                                  "-Wl,-Bsymbolic",
+                                 "-Wl,-z,nodelete",
                                  "-o",
                                  lib,
                                  obj,

@@ -110,6 +110,24 @@ class Package(unittest.TestCase):
         self.assertEqual(m.digits_trace.output_layers[1],
                          "dense relu, pre-activation")
 
+    def test_out_arrays_are_written_in_place(self):
+        m = mlpc.load(self.digits_so)
+        x, _ = digits_inputs()
+        want = m.digits_trace(x)
+        out = {k: np.full_like(v, -1) for k, v in want.items()}
+        got = m.digits_trace(x, out=out)
+        self.assertIsInstance(got, dict)
+        for k in want:
+            self.assertIs(got[k], out[k])
+            np.testing.assert_array_equal(got[k], want[k])
+        y = np.empty((450, 10), np.float32)
+        self.assertIs(m.digits(x, out=y), y)
+        np.testing.assert_array_equal(y, want["out0"])
+        with self.assertRaises(ValueError):
+            m.digits(x, out=np.empty((450, 10), np.float64))
+        with self.assertRaises(ValueError):
+            m.digits(x, out=np.empty((449, 10), np.float32))
+
     def test_status_codes_are_exceptions(self):
         m = mlpc.load(self.digits_so)
         with self.assertRaises(mlpc.BadBatchError) as e:

@@ -80,6 +80,12 @@ class Entry:
     Returns the single output as an array, several as a tuple, and a traced
     entry's (NAME_trace) outputs as a dict keyed by their names ("out0",
     "z1", "a1", ...), in the entry's order.
+
+    `out=` takes the outputs to write instead of new arrays, in the form
+    the call returns them (an earlier call's result, say): C-contiguous
+    float32 arrays of the call's shapes. Writing into the same arrays
+    again saves allocating (and, for large batches, faulting in) fresh
+    memory on every call.
     """
 
     def __init__(self, model, spec):
@@ -122,7 +128,29 @@ class Entry:
             batch = self.inputs[0][0][0] if self.inputs else 1
         return batch
 
-    def __call__(self, *args):
+    def _outputs(self, batch, out):
+        shapes = [tuple(batch if d == -1 else d for d in shape)
+                  for shape in self.outputs]
+        if out is None:
+            return [np.empty(s, dtype=np.float32) for s in shapes]
+        if isinstance(out, dict):
+            out = [out.get(n) for n in self.output_names]
+        elif isinstance(out, np.ndarray):
+            out = [out]
+        out = list(out)
+        if len(out) != len(shapes):
+            raise ValueError("%s: out= has %d array(s), the entry writes %d"
+                             % (self.name, len(out), len(shapes)))
+        for k, (o, s) in enumerate(zip(out, shapes)):
+            if not isinstance(o, np.ndarray) or o.dtype != np.float32 or \
+                    o.shape != s or not o.flags.c_contiguous or \
+                    not o.flags.writeable:
+                raise ValueError("%s: out= output %d must be a writable "
+                                 "C-contiguous float32 array of shape %s"
+                                 % (self.name, k, s))
+        return out
+
+    def __call__(self, *args, out=None):
         if len(args) != len(self.inputs):
             raise TypeError("%s takes %d input(s), got %d"
                             % (self.name, len(self.inputs), len(args)))
@@ -137,8 +165,7 @@ class Entry:
                                  % (self.name, k, a.shape, _shape_str(shape)))
             arrays.append(a)
         batch = self._batch(arrays)
-        outs = [np.empty(tuple(batch if d == -1 else d for d in shape),
-                         dtype=np.float32) for shape in self.outputs]
+        outs = self._outputs(batch, out)
         status = self._fn(*[a.ctypes.data for a in arrays + outs], batch)
         if status != 0:
             raise self._model._error(self.name, status)

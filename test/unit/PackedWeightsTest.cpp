@@ -32,6 +32,11 @@ struct Case {
   bool correction;
 };
 
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << c.k << "x" << c.n << "_" << c.elementBytes * 8 << "bit_group"
+      << c.group << (c.correction ? "_correction" : "");
+}
+
 class PackedBytes : public ::testing::TestWithParam<Case> {};
 
 TEST_P(PackedBytes, MatchThePackersConstants) {
@@ -70,5 +75,6 @@ INSTANTIATE_TEST_SUITE_P(
         // int8 in fours, with and without the vpdpbusd correction; the
         // columns after the panels padded to whole vectors.
         Case{784, 128, 1, 32, 16, 4, true}, Case{50, 23, 1, 16, 8, 4, true},
-        Case{13, 5, 1, 32, 16, 2, false}));
+        Case{13, 5, 1, 32, 16, 2, false}),
+    [](const auto &info) { return ::testing::PrintToString(info.param); });
 } // namespace

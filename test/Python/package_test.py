@@ -54,10 +54,24 @@ func.func @scores_loss(%x: tensor<?x3xf32>, %t: tensor<?xi32>) -> (tensor<?x4xf3
 """
 
 
-def compile_shared(source, out, *flags):
+TMP = tempfile.mkdtemp()
+
+
+def compile_shared(source, name, *flags):
+    """`source` (a path, or MLIR text) as TMP/name.so."""
+    if not os.path.exists(source):
+        path = os.path.join(TMP, name + ".mlir")
+        with open(path, "w") as f:
+            f.write(source)
+        source = path
+    out = os.path.join(TMP, name + ".so")
     subprocess.run([MLPC, source, "--emit=shared", "--runtime-lib=" + RUNTIME,
                     "-o", out] + list(flags), check=True)
     return out
+
+
+DIGITS_SO = compile_shared(os.path.join(SRC, "examples", "digits",
+                                        "digits.mlir"), "digits", "--trace")
 
 
 def digits_inputs():
@@ -69,15 +83,8 @@ def digits_inputs():
 class Package(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp()
-        cls.digits_so = compile_shared(
-            os.path.join(SRC, "examples", "digits", "digits.mlir"),
-            os.path.join(cls.tmp, "digits.so"), "--trace")
-        src = os.path.join(cls.tmp, "classifier.mlir")
-        with open(src, "w") as f:
-            f.write(CLASSIFIER)
-        cls.classifier_so = compile_shared(
-            src, os.path.join(cls.tmp, "classifier.so"))
+        cls.tmp, cls.digits_so = TMP, DIGITS_SO
+        cls.classifier_so = compile_shared(CLASSIFIER, "classifier")
 
     def test_entries_are_callables(self):
         m = mlpc.load(self.digits_so)
@@ -162,15 +169,8 @@ class Package(unittest.TestCase):
 class Inspect(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp()
-        cls.digits_so = compile_shared(
-            os.path.join(SRC, "examples", "digits", "digits.mlir"),
-            os.path.join(cls.tmp, "digits.so"), "--trace")
-        src = os.path.join(cls.tmp, "squash.mlir")
-        with open(src, "w") as f:
-            f.write(SATURATING)
-        cls.squash_so = compile_shared(src, os.path.join(cls.tmp, "squash.so"),
-                                       "--trace")
+        cls.tmp, cls.digits_so = TMP, DIGITS_SO
+        cls.squash_so = compile_shared(SATURATING, "squash", "--trace")
 
     def inspect(self, so, x, name):
         npy = os.path.join(self.tmp, name + ".npy")
@@ -211,8 +211,8 @@ class Inspect(unittest.TestCase):
         self.assertGreater(want[0], 0.1)
 
     def test_untraced_model_is_an_error(self):
-        src = os.path.join(SRC, "examples", "digits", "digits.mlir")
-        so = compile_shared(src, os.path.join(self.tmp, "plain.so"))
+        so = compile_shared(os.path.join(SRC, "examples", "digits",
+                                         "digits.mlir"), "plain")
         npy = os.path.join(self.tmp, "x.npy")
         np.save(npy, np.zeros((1, 64), np.float32))
         with self.assertRaises(SystemExit) as e:
